@@ -1,0 +1,600 @@
+// GraphBuilder: edge lists (and optional titles and attributes) in, one
+// immutable LMDB graph file out. The same code serves `boardwalk build` and
+// host services that build from their own data.
+import CBoardwalk
+import Foundation
+
+/// Which side of the bipartite graph a node is on.
+public enum NodeKind: Int32, Sendable, CaseIterable {
+    /// An item, such as a pin.
+    case pin = 0
+    /// A collection of items, such as a board.
+    case board = 1
+}
+
+/// Options that shape a build.
+public struct BuildOptions: Sendable {
+    /// Bytes per stored array chunk: a power of two from 64 bytes to 1 GiB
+    /// (the default). Small chunks exist to test chunking on small graphs.
+    public var chunkBytes: UInt64 = 1 << 30
+    /// Malformed input lines tolerated before the build fails; each is
+    /// skipped and counted.
+    public var maxInvalidLines: Int = 0
+    /// 1-based column of the pin id in edge lists.
+    public var pinColumn: Int = 1
+    /// 1-based column of the board id in edge lists.
+    public var boardColumn: Int = 2
+    /// Longest accepted input line in bytes.
+    public var maxLineBytes: Int = 1 << 20
+    /// Creates the default options.
+    public init() {}
+}
+
+/// What a build is doing, for progress reports.
+public struct BuildProgress: Sendable {
+    /// The phase: "reading", "sorting", "writing" …
+    public var phase: String
+    /// Input lines read so far.
+    public var lines: Int
+    /// Input bytes read so far (compressed size for gzip inputs).
+    public var bytes: Int
+    /// Seconds since the build started.
+    public var seconds: Double
+}
+
+/// What a finished build did.
+public struct BuildSummary: Sendable, Codable {
+    /// The graph file written.
+    public var output: String
+    /// Input names, in the order read.
+    public var inputs: [String]
+    /// Input lines read, including comments and blank lines.
+    public var lines: Int
+    /// Edges read, duplicates included.
+    public var inputEdges: Int
+    /// Edges dropped because they repeat an earlier one.
+    public var duplicateEdges: Int
+    /// Malformed lines skipped (allowed by `maxInvalidLines`).
+    public var invalidLines: Int
+    /// The first few malformed lines, as `file:line: reason`.
+    public var invalidSamples: [String]
+    /// Distinct pins, boards and edges in the graph.
+    public var pins: Int
+    public var boards: Int
+    public var edges: Int
+    /// Nodes with a title, and title lines naming nodes not in the graph.
+    public var pinTitles: Int
+    public var boardTitles: Int
+    public var titlesForUnknownNodes: Int
+    /// Pins with attributes, and attribute lines naming pins not in the graph.
+    public var attributedPins: Int
+    public var attributesForUnknownPins: Int
+    /// Wall time of the whole build.
+    public var seconds: Double
+    /// Size of the graph file.
+    public var fileBytes: UInt64
+}
+
+/// Builds a graph file from edges, titles and pin attributes.
+///
+/// Add input with the `add…` methods, then call ``build(to:)`` once. Memory:
+/// about 16 bytes per input edge plus 24 per distinct node while building.
+/// Not thread-safe: use one builder from one thread.
+public final class GraphBuilder {
+    /// The options this builder was created with.
+    public let options: BuildOptions
+    /// Called about once a second during long phases.
+    public var progress: ((BuildProgress) -> Void)?
+
+    private let pins = IDInterner()
+    private let boards = IDInterner()
+    private let edges = EdgeSegments()
+    private var inputs: [String] = []
+    private var lines = 0
+    private var bytesBefore = 0
+    private var invalid = 0
+    private var invalidSamples: [String] = []
+    private var titles = [TitleStore(), TitleStore()]
+    private var titlesForUnknown = 0
+    private var attributeNames = [AttributeNames(), AttributeNames()]
+    private var pinAttributes: [UInt64: UInt32] = [:]
+    private var attributesForUnknown = 0
+    private let started = DispatchTime.now()
+    private var lastReport = DispatchTime.now()
+    private var built = false
+
+    /// A builder with the given options.
+    public init(options: BuildOptions = BuildOptions()) throws {
+        let c = options.chunkBytes
+        guard c >= 64, c <= 1 << 30, c & (c - 1) == 0 else {
+            throw BoardwalkError.invalidArgument("chunk size must be a power of two from 64 bytes to 1 GiB, not \(c)")
+        }
+        guard options.pinColumn >= 1, options.boardColumn >= 1, options.pinColumn != options.boardColumn else {
+            throw BoardwalkError.invalidArgument("pin and board columns must be distinct and at least 1")
+        }
+        guard options.maxInvalidLines >= 0, options.maxLineBytes >= 64 else {
+            throw BoardwalkError.invalidArgument("invalid line limits")
+        }
+        self.options = options
+    }
+
+    // MARK: Edges
+
+    /// Adds one edge: `pin` is saved to `board`. Repeats are collapsed.
+    public func addEdge(pin: PinID, board: BoardID) throws {
+        guard let p = pins.intern(pin.rawValue), let b = boards.intern(board.rawValue) else {
+            throw BoardwalkError.limitExceeded("a graph holds at most \(BW_MAX_NODES_VALUE) pins and as many boards")
+        }
+        edges.append(UInt64(p) << 32 | UInt64(b))
+    }
+
+    /// Reads an edge list: a file (plain or gzip), `-` for standard input, or
+    /// a directory of part files. Lines are `pin_id<TAB>board_id` or
+    /// comma-separated, with `#` comments, blank lines and a header line
+    /// allowed; other columns are ignored.
+    ///
+    /// - Throws: ``BoardwalkError/malformedInput(file:line:reason:)`` naming
+    ///   the file and line once more than `maxInvalidLines` lines are bad;
+    ///   ``BoardwalkError/io(path:reason:)`` when a file cannot be read.
+    public func addEdges(from argument: String) throws {
+        for input in try InputFile.expand(argument) { try readEdges(input) }
+    }
+
+    private func readEdges(_ input: InputFile) throws {
+        inputs.append(input.name)
+        let reader = try LineReader(input, maxLineBytes: options.maxLineBytes)
+        let pinField = options.pinColumn - 1, boardField = options.boardColumn - 1
+        let needed = max(pinField, boardField) + 1
+        var seenData = false
+        try reader.forEachLine { line, number in
+            lines += 1
+            if lines & 0xFFFF == 0 { report("reading", bytes: bytesBefore + reader.bytesRead) }
+            if isSkippable(line) { return }
+            let base = line.baseAddress!
+            // Find the two fields in one pass over the line.
+            var field = 0, start = 0
+            var ps = 0, pe = 0, bs = 0, be = 0
+            var i = 0
+            let n = line.count
+            while i <= n {
+                if i == n || base[i] == 0x09 || base[i] == 0x2C {
+                    if field == pinField { ps = start; pe = i } else if field == boardField { bs = start; be = i }
+                    field += 1
+                    if field >= needed { break }
+                    start = i + 1
+                }
+                i += 1
+            }
+            if field < needed {
+                if !seenData && looksLikeHeader(line) {
+                    seenData = true
+                    return
+                }
+                try invalidLine(input, number, "expected at least \(needed) columns (pin_id<TAB>board_id), found \(field)")
+                return
+            }
+            let pin = parseUInt64(base, ps, pe), board = parseUInt64(base, bs, be)
+            guard case .value(let p) = pin, case .value(let b) = board else {
+                if !seenData && looksLikeHeader(line) {
+                    seenData = true
+                    return
+                }
+                try invalidLine(
+                    input, number,
+                    idProblem(pin, "pin", base, ps, pe) ?? idProblem(board, "board", base, bs, be) ?? "bad line")
+                return
+            }
+            seenData = true
+            try addEdge(pin: PinID(p), board: BoardID(b))
+        }
+        bytesBefore += reader.bytesRead
+    }
+
+    private func idProblem(_ parsed: ParsedID, _ what: String, _ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int)
+        -> String?
+    {
+        switch parsed {
+        case .value: return nil
+        case .empty: return "empty \(what) id"
+        case .notANumber: return "\(what) id \"\(fieldText(base, s, e))\" is not an unsigned integer"
+        case .overflow: return "\(what) id \(fieldText(base, s, e)) does not fit in 64 bits"
+        }
+    }
+
+    private func invalidLine(_ input: InputFile, _ line: Int, _ reason: String) throws {
+        invalid += 1
+        if invalid > options.maxInvalidLines {
+            throw BoardwalkError.malformedInput(file: input.name, line: line, reason: reason)
+        }
+        if invalidSamples.count < 10 { invalidSamples.append("\(input.name):\(line): \(reason)") }
+    }
+
+    private func report(_ phase: String, bytes: Int = 0) {
+        guard let progress else { return }
+        let now = DispatchTime.now()
+        if now.uptimeNanoseconds - lastReport.uptimeNanoseconds < 1_000_000_000 && phase == "reading" { return }
+        lastReport = now
+        progress(BuildProgress(phase: phase, lines: lines, bytes: bytes, seconds: elapsed()))
+    }
+
+    private func elapsed() -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+    }
+
+    // MARK: Titles
+
+    /// Sets the title of a pin or board (shown to people by tools).
+    public func setTitle(_ title: String, for kind: NodeKind, id: UInt64) {
+        titles[Int(kind.rawValue)].set(id: id, title: Array(title.utf8))
+    }
+
+    /// Reads a title file, lines `id<TAB>title`, `#` comments, blank lines
+    /// and a header line allowed. Titles of nodes not in the graph are
+    /// counted and dropped.
+    public func addTitles(from path: String, kind: NodeKind) throws {
+        for input in try InputFile.expand(path) {
+            let reader = try LineReader(input, maxLineBytes: options.maxLineBytes)
+            var seenData = false
+            try reader.forEachLine { line, number in
+                if isSkippable(line) { return }
+                let base = line.baseAddress!
+                guard let tab = line.firstIndex(of: 0x09) else {
+                    if !seenData && looksLikeHeader(line) { seenData = true; return }
+                    try invalidLine(input, number, "expected id<TAB>title")
+                    return
+                }
+                guard case .value(let id) = parseUInt64(base, 0, tab) else {
+                    if !seenData && looksLikeHeader(line) { seenData = true; return }
+                    try invalidLine(input, number, "id \"\(fieldText(base, 0, tab))\" is not an unsigned integer")
+                    return
+                }
+                seenData = true
+                titles[Int(kind.rawValue)].set(
+                    id: id, title: UnsafeBufferPointer(rebasing: line[(tab + 1)...]))
+            }
+        }
+    }
+
+    // MARK: Attributes
+
+    /// Sets a pin's language and topic (any spelling: "en", "3", "travel");
+    /// nil leaves one unknown. Boards take the majority of their pins'.
+    public func setAttributes(pin: PinID, language: String?, topic: String?) throws {
+        let l = try language.map { try attributeNames[0].code(of: $0) } ?? UInt32(BW_ATTR_NONE)
+        let t = try topic.map { try attributeNames[1].code(of: $0) } ?? UInt32(BW_ATTR_NONE)
+        pinAttributes[pin.rawValue] = l << 16 | t
+    }
+
+    /// Reads a pin attributes file, lines `pin_id<TAB>language<TAB>topic`
+    /// (`-` or an empty field for unknown), comments and a header allowed.
+    public func addPinAttributes(from path: String) throws {
+        for input in try InputFile.expand(path) {
+            let reader = try LineReader(input, maxLineBytes: options.maxLineBytes)
+            var seenData = false
+            try reader.forEachLine { line, number in
+                if isSkippable(line) { return }
+                let fields = line.split(separator: 0x09, omittingEmptySubsequences: false)
+                let base = line.baseAddress!
+                let idEnd = fields[0].endIndex
+                guard fields.count >= 2, case .value(let id) = parseUInt64(base, 0, idEnd) else {
+                    if !seenData && looksLikeHeader(line) { seenData = true; return }
+                    try invalidLine(input, number, "expected pin_id<TAB>language<TAB>topic")
+                    return
+                }
+                seenData = true
+                func text(_ i: Int) -> String? {
+                    guard i < fields.count else { return nil }
+                    let s = String(decoding: fields[i], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                    return s.isEmpty || s == "-" ? nil : s
+                }
+                try setAttributes(pin: PinID(id), language: text(1), topic: text(2))
+            }
+        }
+    }
+
+    // MARK: Building
+
+    /// Compiles everything added into a graph file at `path`, atomically: the
+    /// file is written beside it under a temporary name, synced, and renamed
+    /// over `path` only when complete. A failed or killed build leaves `path`
+    /// as it was; temporary files of dead builds are removed first.
+    public func build(to path: String) throws -> BuildSummary {
+        guard !built else { throw BoardwalkError.invalidArgument("a GraphBuilder builds once") }
+        built = true
+        let compiled = try compile()
+        report("writing")
+        let writer = GraphFileWriter(path: path, chunkBytes: options.chunkBytes)
+        try writer.write(compiled)
+        return BuildSummary(
+            output: path, inputs: inputs, lines: lines, inputEdges: compiled.inputEdges,
+            duplicateEdges: compiled.duplicates, invalidLines: invalid, invalidSamples: invalidSamples,
+            pins: compiled.pinIDs.count, boards: compiled.boardIDs.count, edges: compiled.edges,
+            pinTitles: compiled.titleCounts[0], boardTitles: compiled.titleCounts[1],
+            titlesForUnknownNodes: titlesForUnknown,
+            attributedPins: compiled.attributedPins, attributesForUnknownPins: attributesForUnknown,
+            seconds: elapsed(), fileBytes: writer.fileBytes)
+    }
+
+    private func compile() throws -> CompiledGraph {
+        report("sorting ids")
+        let (pinIDs, pinRank) = pins.sortedIDs()
+        let (boardIDs, boardRank) = boards.sortedIDs()
+        let np = pinIDs.count, nb = boardIDs.count
+        let boardBits = bitsFor(nb), pinBits = bitsFor(np)
+        let boardMask = (UInt64(1) << UInt64(boardBits)) - 1
+        let inputEdges = edges.count
+
+        // Final indices packed as pin << boardBits | board, sorted: each pin's
+        // boards come out grouped and ascending, and duplicates adjacent.
+        report("sorting edges")
+        let packed = edges.drain { e in
+            UInt64(pinRank[Int(e >> 32)]) << UInt64(boardBits) | UInt64(boardRank[Int(e & 0xFFFF_FFFF)])
+        }
+        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: max(inputEdges, 1))
+        let sorted = radixSort(packed, scratch: scratch, count: inputEdges, bits: pinBits + boardBits)
+        (sorted == packed ? scratch : packed).deallocate()
+        defer { sorted.deallocate() }
+
+        report("building adjacency")
+        let g = CompiledGraph(pinIDs: pinIDs, boardIDs: boardIDs, inputEdges: inputEdges)
+        let pinOffsets = FlatBuffer<UInt64>(repeating: 0, count: np + 1)
+        let pinAdj = FlatBuffer<UInt32>(capacity: inputEdges)
+        var fingerprint: UInt64 = 0
+        var previous = UInt64.max
+        for i in 0..<inputEdges {
+            let k = sorted[i]
+            if k == previous { continue }
+            previous = k
+            let p = Int(k >> UInt64(boardBits)), b = Int(k & boardMask)
+            pinAdj.append(UInt32(b))
+            pinOffsets[p + 1] += 1
+            fingerprint &+= bw_edge_fingerprint(pinIDs[p], boardIDs[b])
+        }
+        for p in 0..<np { pinOffsets[p + 1] += pinOffsets[p] }
+        g.edges = pinAdj.count
+        g.duplicates = inputEdges - pinAdj.count
+        g.fingerprint = fingerprint
+
+        // Transpose: scanning pins in order fills each board's list ascending.
+        let boardOffsets = FlatBuffer<UInt64>(repeating: 0, count: nb + 1)
+        for e in 0..<pinAdj.count { boardOffsets[Int(pinAdj[e]) + 1] += 1 }
+        for b in 0..<nb { boardOffsets[b + 1] += boardOffsets[b] }
+        let boardAdj = FlatBuffer<UInt32>(repeating: 0, count: pinAdj.count)
+        do {
+            let cursor = FlatBuffer<UInt64>(repeating: 0, count: nb)
+            for b in 0..<nb { cursor[b] = boardOffsets[b] }
+            for p in 0..<np {
+                for e in Int(pinOffsets[p])..<Int(pinOffsets[p + 1]) {
+                    let b = Int(pinAdj[e])
+                    boardAdj[Int(cursor[b])] = UInt32(p)
+                    cursor[b] += 1
+                }
+            }
+        }
+
+        // Attributes: pins' from the input; boards' by majority; then each
+        // list is ordered by (neighbour attributes, neighbour index).
+        report("attributes")
+        let pinAttrs = FlatBuffer<UInt32>(repeating: BW_ATTRS_NONE, count: np)
+        let boardAttrs = FlatBuffer<UInt32>(repeating: BW_ATTRS_NONE, count: nb)
+        let names = attributeNames.map { $0.sortedNames() }
+        func recode(_ v: UInt32, _ which: Int) -> UInt32 {
+            v == BW_ATTR_NONE ? v : names[which].recode[Int(v)]
+        }
+        for (id, attrs) in pinAttributes {
+            guard let p = pins.find(id) else {
+                attributesForUnknown += 1
+                continue
+            }
+            pinAttrs[Int(pinRank[Int(p)])] = recode(attrs >> 16, 0) << 16 | recode(attrs & 0xFFFF, 1)
+        }
+        g.attributedPins = pinAttributes.count - attributesForUnknown
+        g.hasAttributes = !pinAttributes.isEmpty
+        if g.hasAttributes {
+            majorityAttributes(boardOffsets, boardAdj, pinAttrs, into: boardAttrs)
+            sortByAttributes(pinOffsets, pinAdj, boardAttrs)
+            sortByAttributes(boardOffsets, boardAdj, pinAttrs)
+        }
+        g.attributeNames = names.map { $0.names }
+
+        var maxPin = 0, maxBoard = 0
+        for p in 0..<np { maxPin = max(maxPin, Int(pinOffsets[p + 1] - pinOffsets[p])) }
+        for b in 0..<nb { maxBoard = max(maxBoard, Int(boardOffsets[b + 1] - boardOffsets[b])) }
+        g.maxPinDegree = maxPin
+        g.maxBoardDegree = maxBoard
+
+        g.arrays[Int(BW_ARRAY_PIN_IDS.rawValue)] = pinIDs.bytes
+        g.arrays[Int(BW_ARRAY_BOARD_IDS.rawValue)] = boardIDs.bytes
+        g.arrays[Int(BW_ARRAY_PIN_OFFSETS.rawValue)] = pinOffsets.bytes
+        g.arrays[Int(BW_ARRAY_PIN_ADJ.rawValue)] = pinAdj.bytes
+        g.arrays[Int(BW_ARRAY_BOARD_OFFSETS.rawValue)] = boardOffsets.bytes
+        g.arrays[Int(BW_ARRAY_BOARD_ADJ.rawValue)] = boardAdj.bytes
+        g.arrays[Int(BW_ARRAY_PIN_ATTRS.rawValue)] = pinAttrs.bytes
+        g.arrays[Int(BW_ARRAY_BOARD_ATTRS.rawValue)] = boardAttrs.bytes
+        g.keepAlive = [pinOffsets, pinAdj, boardOffsets, boardAdj, pinAttrs, boardAttrs]
+
+        for kind in NodeKind.allCases {
+            let store = titles[Int(kind.rawValue)]
+            guard !store.isEmpty else { continue }
+            let ids = kind == .pin ? pinIDs : boardIDs
+            let (offsets, bytes, count, unknown) = store.layout(for: ids, chunkBytes: Int(options.chunkBytes))
+            titlesForUnknown += unknown
+            g.titleCounts[Int(kind.rawValue)] = count
+            let o = kind == .pin ? BW_ARRAY_PIN_TITLE_OFFSETS : BW_ARRAY_BOARD_TITLE_OFFSETS
+            let b = kind == .pin ? BW_ARRAY_PIN_TITLE_BYTES : BW_ARRAY_BOARD_TITLE_BYTES
+            g.arrays[Int(o.rawValue)] = offsets.bytes
+            g.arrays[Int(b.rawValue)] = bytes.bytes
+            g.keepAlive.append(offsets)
+            g.keepAlive.append(bytes)
+        }
+        g.buildRecord = BuildRecord(
+            builder: "boardwalk \(String(cString: bw_libversion()))",
+            inputs: inputs, chunkBytes: options.chunkBytes, maxInvalidLines: options.maxInvalidLines,
+            pinColumn: options.pinColumn, boardColumn: options.boardColumn,
+            lines: lines, inputEdges: inputEdges, duplicateEdges: g.duplicates, invalidLines: invalid,
+            pinTitles: g.titleCounts[0], boardTitles: g.titleCounts[1],
+            attributedPins: g.attributedPins)
+        g.invalidLines = invalid
+        return g
+    }
+}
+
+/// Majority language and majority topic of each board's pins (pins with an
+/// unknown value do not vote; ties go to the smaller code).
+private func majorityAttributes(
+    _ offsets: FlatBuffer<UInt64>, _ adj: FlatBuffer<UInt32>, _ pinAttrs: FlatBuffer<UInt32>,
+    into boardAttrs: FlatBuffer<UInt32>
+) {
+    var scratch: [UInt32] = []
+    for b in 0..<(offsets.count - 1) {
+        var result: UInt32 = 0
+        for shift: UInt32 in [16, 0] {
+            scratch.removeAll(keepingCapacity: true)
+            for e in Int(offsets[b])..<Int(offsets[b + 1]) {
+                let v = (pinAttrs[Int(adj[e])] >> shift) & 0xFFFF
+                if v != BW_ATTR_NONE { scratch.append(v) }
+            }
+            var best = UInt32(BW_ATTR_NONE), bestCount = 0
+            if !scratch.isEmpty {
+                scratch.sort()
+                var i = 0
+                while i < scratch.count {
+                    var j = i
+                    while j < scratch.count && scratch[j] == scratch[i] { j += 1 }
+                    if j - i > bestCount {
+                        bestCount = j - i
+                        best = scratch[i]
+                    }
+                    i = j
+                }
+            }
+            result |= best << shift
+        }
+        boardAttrs[b] = result
+    }
+}
+
+/// Orders each adjacency list by (attributes of the neighbour, neighbour index).
+private func sortByAttributes(_ offsets: FlatBuffer<UInt64>, _ adj: FlatBuffer<UInt32>, _ attrs: FlatBuffer<UInt32>) {
+    var keys: [UInt64] = []
+    for n in 0..<(offsets.count - 1) {
+        let s = Int(offsets[n]), e = Int(offsets[n + 1])
+        if e - s < 2 { continue }
+        keys.removeAll(keepingCapacity: true)
+        for i in s..<e { keys.append(UInt64(attrs[Int(adj[i])]) << 32 | UInt64(adj[i])) }
+        keys.sort()
+        for i in s..<e { adj[i] = UInt32(truncatingIfNeeded: keys[i - s]) }
+    }
+}
+
+/// Titles as added, laid out by node index at build time.
+struct TitleStore {
+    private var index: [UInt64: (Int, Int)] = [:]
+    private var bytes: [UInt8] = []
+    var isEmpty: Bool { index.isEmpty }
+
+    mutating func set<C: Collection>(id: UInt64, title: C) where C.Element == UInt8 {
+        let start = bytes.count
+        bytes.append(contentsOf: title.lazy.filter { $0 != 0 })
+        // Trim blanks at the ends.
+        var s = start, e = bytes.count
+        while s < e && isBlank(bytes[s]) { s += 1 }
+        while e > s && isBlank(bytes[e - 1]) { e -= 1 }
+        index[id] = (s, e - s)
+    }
+
+    /// Offsets and bytes by node index. No title crosses a chunk boundary:
+    /// NUL padding fills the rest of a chunk (readers strip trailing NULs),
+    /// and a title longer than a chunk is cut at a UTF-8 boundary.
+    func layout(for ids: FlatBuffer<UInt64>, chunkBytes: Int) -> (FlatBuffer<UInt64>, FlatBuffer<UInt8>, Int, Int) {
+        let offsets = FlatBuffer<UInt64>(repeating: 0, count: ids.count + 1)
+        let out = FlatBuffer<UInt8>(capacity: bytes.count + 16)
+        var found = 0
+        bytes.withUnsafeBufferPointer { all in
+            for i in 0..<ids.count {
+                if let (s, n) = index[ids[i]] {
+                    found += 1
+                    var len = min(n, chunkBytes)
+                    while len < n && len > 0 && (all[s + len] & 0xC0) == 0x80 { len -= 1 }
+                    let room = chunkBytes - out.count % chunkBytes
+                    if len > room { for _ in 0..<room { out.append(0) } }
+                    offsets[i] = UInt64(out.count)
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: all[s..<(s + len)]))
+                } else {
+                    offsets[i] = UInt64(out.count)
+                }
+            }
+        }
+        offsets[ids.count] = UInt64(out.count)
+        return (offsets, out, found, index.count - found)
+    }
+}
+
+/// Attribute value names, coded in sorted order at build time so that the
+/// same inputs give the same codes whatever their order.
+struct AttributeNames {
+    private var provisional: [String: UInt32] = [:]
+    private var names: [String] = []
+
+    mutating func code(of name: String) throws -> UInt32 {
+        if let c = provisional[name] { return c }
+        guard names.count < Int(BW_ATTR_MAX_CODES) else {
+            throw BoardwalkError.limitExceeded("more than \(BW_ATTR_MAX_CODES) distinct attribute values")
+        }
+        guard !name.contains("\n") else { throw BoardwalkError.invalidArgument("attribute names cannot contain newlines") }
+        provisional[name] = UInt32(names.count)
+        names.append(name)
+        return UInt32(names.count - 1)
+    }
+
+    /// Names in code order after the final recoding, and provisional → final.
+    func sortedNames() -> (names: [String], recode: [UInt32]) {
+        let order = names.indices.sorted { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }
+        var recode = [UInt32](repeating: 0, count: names.count)
+        for (final, prov) in order.enumerated() { recode[prov] = UInt32(final) }
+        return (order.map { names[$0] }, recode)
+    }
+}
+
+/// The JSON "build" record stored in the graph.
+struct BuildRecord: Codable {
+    var builder: String
+    var inputs: [String]
+    var chunkBytes: UInt64
+    var maxInvalidLines: Int
+    var pinColumn: Int
+    var boardColumn: Int
+    var lines: Int
+    var inputEdges: Int
+    var duplicateEdges: Int
+    var invalidLines: Int
+    var pinTitles: Int
+    var boardTitles: Int
+    var attributedPins: Int
+}
+
+/// Everything the writer stores, in memory.
+final class CompiledGraph {
+    let pinIDs: FlatBuffer<UInt64>
+    let boardIDs: FlatBuffer<UInt64>
+    let inputEdges: Int
+    var edges = 0
+    var duplicates = 0
+    var invalidLines = 0
+    var fingerprint: UInt64 = 0
+    var maxPinDegree = 0
+    var maxBoardDegree = 0
+    var hasAttributes = false
+    var attributedPins = 0
+    var attributeNames: [[String]] = []
+    var titleCounts = [0, 0]
+    var arrays = [UnsafeRawBufferPointer](repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: Int(BW_ARRAY_COUNT.rawValue))
+    var keepAlive: [AnyObject] = []
+    var buildRecord: BuildRecord?
+
+    init(pinIDs: FlatBuffer<UInt64>, boardIDs: FlatBuffer<UInt64>, inputEdges: Int) {
+        self.pinIDs = pinIDs
+        self.boardIDs = boardIDs
+        self.inputEdges = inputEdges
+    }
+}

@@ -1,0 +1,111 @@
+// `boardwalk build`: edge lists in, one graph file out.
+import ArgumentParser
+import Boardwalk
+import Foundation
+
+struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build a graph file from edge lists (pin_id<TAB>board_id).",
+        discussion: """
+            INPUT is a file (plain or gzip), - for standard input, or a directory of part \
+            files as Spark and Hive write them. The graph is written atomically: a failed or \
+            killed build leaves OUTPUT as it was.
+            """)
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Graph file to write (conventionally .bwg).", valueName: "graph"))
+    var output: String
+
+    @Option(help: ArgumentHelp("Pin titles, lines id<TAB>title.", valueName: "file"))
+    var pinTitles: String?
+
+    @Option(help: ArgumentHelp("Board titles, lines id<TAB>title.", valueName: "file"))
+    var boardTitles: String?
+
+    @Option(help: ArgumentHelp("Pin attributes, lines pin_id<TAB>language<TAB>topic.", valueName: "file"))
+    var pinAttributes: String?
+
+    @Option(help: ArgumentHelp("Bytes per stored array chunk: a power of two, 64 to 1G (suffixes K, M, G).", valueName: "size"))
+    var chunkSize: String = "1G"
+
+    @Option(help: ArgumentHelp("Malformed lines to skip (and count) before failing.", valueName: "n"))
+    var maxInvalid: Int = 0
+
+    @Option(help: ArgumentHelp("1-based column of the pin id.", valueName: "n"))
+    var pinColumn: Int = 1
+
+    @Option(help: ArgumentHelp("1-based column of the board id.", valueName: "n"))
+    var boardColumn: Int = 2
+
+    @Flag(name: .shortAndLong, help: "No progress on standard error.")
+    var quiet = false
+
+    @Flag(help: "Print the summary as one JSON object.")
+    var json = false
+
+    @Argument(help: ArgumentHelp("Edge lists: files, - for stdin, or part directories.", valueName: "input"))
+    var inputs: [String]
+
+    func validate() throws {
+        guard let size = parseSize(chunkSize), size >= 64, size <= 1 << 30, size & (size - 1) == 0 else {
+            throw ValidationError("--chunk-size must be a power of two from 64 to 1G, not \(chunkSize)")
+        }
+        guard maxInvalid >= 0 else { throw ValidationError("--max-invalid cannot be negative") }
+        guard pinColumn >= 1, boardColumn >= 1, pinColumn != boardColumn else {
+            throw ValidationError("--pin-column and --board-column must be distinct and at least 1")
+        }
+        guard !inputs.isEmpty else { throw ValidationError("give at least one input") }
+    }
+
+    func run() throws {
+        do {
+            var options = BuildOptions()
+            options.chunkBytes = parseSize(chunkSize)!
+            options.maxInvalidLines = maxInvalid
+            options.pinColumn = pinColumn
+            options.boardColumn = boardColumn
+            let builder = try GraphBuilder(options: options)
+            if !quiet {
+                var lastLines = 0
+                var lastTime = 0.0
+                builder.progress = { p in
+                    if p.phase == "reading" {
+                        let rate = Double(p.lines - lastLines) / max(p.seconds - lastTime, 1e-9)
+                        lastLines = p.lines
+                        lastTime = p.seconds
+                        note(String(format: "build: reading  %@ lines, %@ MB, %@ lines/s, %.1fs",
+                                    human(Double(p.lines)), human(Double(p.bytes) / 1e6), human(rate), p.seconds))
+                    } else {
+                        note(String(format: "build: %@ (%.1fs)", p.phase, p.seconds))
+                    }
+                }
+            }
+            for input in inputs { try builder.addEdges(from: input) }
+            if let pinTitles { try builder.addTitles(from: pinTitles, kind: .pin) }
+            if let boardTitles { try builder.addTitles(from: boardTitles, kind: .board) }
+            if let pinAttributes { try builder.addPinAttributes(from: pinAttributes) }
+            let s = try builder.build(to: output)
+            if json {
+                let data = try JSONEncoder().encode(s)
+                var object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+                object["peak_rss_bytes"] = peakRSS()
+                try printJSON(object)
+            } else {
+                print("built \(s.output): \(s.pins) pins, \(s.boards) boards, \(s.edges) edges")
+                print("  input: \(s.inputEdges) edges in \(s.lines) lines from \(s.inputs.count) file(s); \(s.duplicateEdges) duplicate edges, \(s.invalidLines) invalid lines")
+                for sample in s.invalidSamples { print("  skipped \(sample)") }
+                if s.pinTitles + s.boardTitles > 0 || s.titlesForUnknownNodes > 0 {
+                    print("  titles: \(s.pinTitles) pins, \(s.boardTitles) boards; \(s.titlesForUnknownNodes) for nodes not in the graph")
+                }
+                if s.attributedPins > 0 || s.attributesForUnknownPins > 0 {
+                    print("  attributes: \(s.attributedPins) pins; \(s.attributesForUnknownPins) for pins not in the graph")
+                }
+                let perEdge = s.edges > 0 ? Double(s.fileBytes) / Double(s.edges) : 0
+                print(String(format: "  %.2fs, %@ edges/s; file %@ bytes (%.2f bytes/edge); peak memory %@B",
+                             s.seconds, human(Double(s.inputEdges) / max(s.seconds, 1e-9)),
+                             human(Double(s.fileBytes)), perEdge, human(Double(peakRSS()))))
+            }
+        } catch {
+            throw failure(error)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+// `boardwalk info` and `boardwalk verify`.
+import ArgumentParser
+import Boardwalk
+import Foundation
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a graph's counts, degree distributions and build parameters.")
+
+    @Argument(help: ArgumentHelp("The graph file.", valueName: "graph"))
+    var graph: String
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        do {
+            let g = try Graph(path: graph)
+            let s = g.stats
+            let qs = [0.0, 0.5, 0.9, 0.99, 1.0]
+            func degrees(_ kind: NodeKind) throws -> [String: UInt32] {
+                guard (kind == .pin ? s.pins : s.boards) > 0 else { return [:] }
+                let d = try g.degreeQuantiles(kind, qs)
+                return ["min": d[0], "median": d[1], "p90": d[2], "p99": d[3], "max": d[4]]
+            }
+            let pinDeg = try degrees(.pin), boardDeg = try degrees(.board)
+            let perEdge = s.edges > 0 ? Double(s.fileBytes) / Double(s.edges) : 0
+            if json {
+                let build = (try? JSONSerialization.jsonObject(with: Data(g.buildInfo.utf8))) ?? [:]
+                try printJSON([
+                    "path": graph, "format_version": s.formatVersion, "pins": s.pins, "boards": s.boards,
+                    "edges": s.edges, "file_bytes": s.fileBytes, "bytes_per_edge": perEdge,
+                    "chunk_bytes": s.chunkBytes, "chunks": s.chunks, "created_unix": s.createdUnix,
+                    "fingerprint": String(format: "%016llx", s.fingerprint),
+                    "duplicate_edges": s.duplicateEdges, "invalid_lines": s.invalidLines,
+                    "has_pin_titles": s.hasPinTitles, "has_board_titles": s.hasBoardTitles,
+                    "has_attributes": s.hasAttributes, "pin_degree": pinDeg, "board_degree": boardDeg,
+                    "build": build,
+                ])
+                return
+            }
+            let created = Date(timeIntervalSince1970: TimeInterval(s.createdUnix))
+            print("graph \(graph)")
+            print("  format version \(s.formatVersion), built \(ISO8601DateFormatter().string(from: created))")
+            print("  \(s.pins) pins, \(s.boards) boards, \(s.edges) edges")
+            print(String(format: "  file %llu bytes (%.2f bytes/edge) in %llu chunks of %@B", s.fileBytes, perEdge, s.chunks,
+                         human(Double(s.chunkBytes))))
+            func line(_ name: String, _ d: [String: UInt32]) {
+                guard !d.isEmpty else { return }
+                print("  \(name) degree: min \(d["min"]!), median \(d["median"]!), p90 \(d["p90"]!), p99 \(d["p99"]!), max \(d["max"]!)")
+            }
+            line("pin", pinDeg)
+            line("board", boardDeg)
+            print("  titles: pins \(s.hasPinTitles ? "yes" : "no"), boards \(s.hasBoardTitles ? "yes" : "no"); attributes: \(s.hasAttributes ? "yes" : "no")")
+            print("  build: \(s.duplicateEdges) duplicate edges collapsed, \(s.invalidLines) invalid lines skipped")
+            print(String(format: "  fingerprint %016llx", s.fingerprint))
+            print("  parameters: \(g.buildInfo)")
+        } catch {
+            throw failure(error)
+        }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check every checksum and the structure of a graph file; exit 1 naming what is wrong.")
+
+    @Argument(help: ArgumentHelp("The graph file.", valueName: "graph"))
+    var graph: String
+
+    func run() throws {
+        do {
+            let start = Date()
+            let g = try Graph(path: graph)
+            try g.verify()
+            let s = g.stats
+            print(String(format: "%@: ok (%llu pins, %llu boards, %llu edges, verified in %.2fs)", graph, s.pins, s.boards,
+                         s.edges, Date().timeIntervalSince(start)))
+        } catch {
+            throw failure(error)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+// The `boardwalk` command: build, inspect, verify and query graphs.
+import ArgumentParser
+import Boardwalk
+import Foundation
+
+@main
+struct BoardwalkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "boardwalk",
+        abstract: "Pixie-style random-walk recommendations over a pin-board graph in one LMDB file.",
+        version: Boardwalk.libraryVersion,
+        subcommands: [Build.self, Info.self, Verify.self, Generate.self]
+    )
+}
+
+/// Prints a runtime error to stderr and gives exit code 1.
+func failure(_ error: Error) -> ExitCode {
+    if let e = error as? ExitCode { return e }
+    FileHandle.standardError.write(Data("boardwalk: \(error)\n".utf8))
+    return ExitCode(1)
+}
+
+/// Writes a line to standard error.
+func note(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Parses sizes such as 4096, 64K, 16M, 1G (powers of 1024).
+func parseSize(_ text: String) -> UInt64? {
+    let t = text.trimmingCharacters(in: .whitespaces).uppercased()
+    let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+    if let last = t.last, let mult = units[last] {
+        return UInt64(t.dropLast()).map { $0 * mult }
+    }
+    return UInt64(t)
+}
+
+/// A JSON object printed on one line with sorted keys.
+func printJSON(_ object: Any) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// 1234567 → "1.23M".
+func human(_ x: Double) -> String {
+    if x >= 1e9 { return String(format: "%.2fG", x / 1e9) }
+    if x >= 1e6 { return String(format: "%.2fM", x / 1e6) }
+    if x >= 1e3 { return String(format: "%.1fK", x / 1e3) }
+    return String(format: "%.0f", x)
+}
+
+/// Peak resident memory of this process, bytes (Linux).
+func peakRSS() -> UInt64 {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let parts = line.split(separator: " ")
+        if parts.count >= 2, let kb = UInt64(parts[1]) { return kb * 1024 }
+    }
+    return 0
+}

@@ -1,0 +1,49 @@
+/* bw_graph.h - the layout of an open graph, private to the C files of
+ * libboardwalk (graph.c, query.c). */
+#ifndef BW_GRAPH_H
+#define BW_GRAPH_H
+
+#include <pthread.h>
+#include <lmdb.h>
+
+#include "boardwalk.h"
+#include "bw_internal.h"
+
+typedef struct bw_attr_dict {
+    const char *text;  /* "name\n" per code, in the map */
+    size_t len;
+    uint32_t *starts;  /* count + 1 line starts */
+    uint32_t count;
+} bw_attr_dict;
+
+struct bw_graph {
+    MDB_env *env;
+    MDB_txn *txn; /* one read transaction for the life of the handle */
+    MDB_dbi dbi;
+    const uint8_t *map_addr;
+    uint64_t file_bytes;
+    unsigned page_size; /* LMDB page size of the file */
+    struct bw_format_meta meta;
+    bw_chunked arrays[BW_ARRAY_COUNT];
+    const uint8_t **chunk_table;
+    uint64_t total_chunks;
+    void **copies; /* chunks copied for alignment */
+    size_t ncopies;
+    uint64_t copied_bytes;
+    const char *build_json;
+    size_t build_len;
+    bw_attr_dict attr_names[2];
+    bw_view view;
+    pthread_mutex_t pool_lock;
+    bw_walk_ctx **pool;
+    size_t pool_len, pool_cap;
+};
+
+BW_HIDDEN void bw_set_message(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+BW_HIDDEN const bw_side *bw_graph_side(const bw_graph *g, int kind);
+BW_HIDDEN int bw_side_find(const bw_side *s, uint64_t id, uint32_t *out_index);
+BW_HIDDEN bw_walk_ctx *bw_graph_take_ctx(const bw_graph *g);
+BW_HIDDEN void bw_graph_return_ctx(const bw_graph *g, bw_walk_ctx *ctx);
+
+#endif

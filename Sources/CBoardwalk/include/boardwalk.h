@@ -1,0 +1,370 @@
+/* boardwalk.h - the C ABI of Boardwalk, a Pixie-style random-walk
+ * recommendation engine over a bipartite graph of pins and boards kept in one
+ * memory-mapped LMDB file.
+ *
+ * This header is the manual. It is in the order: overview, conventions,
+ * caveats, versions, error codes, handles, graphs, queries, results.
+ *
+ * OVERVIEW
+ *   A graph file is built once (by `boardwalk build` or the Swift
+ *   GraphBuilder) and never changes. bw_graph_open() maps it and keeps one
+ *   read transaction for the life of the handle; walks read the adjacency
+ *   arrays straight out of the map, with no copy and no B-tree lookup per
+ *   step. A query (bw_query) lists the pins and boards a user engaged with,
+ *   with weights, and the walk parameters. bw_recommend() runs Pixie's random
+ *   walk with restarts and returns the best pins in a bw_results.
+ *
+ *       bw_graph *g; bw_query *q; bw_results *r;
+ *       if (bw_graph_open("pins.bwg", 0, &g) != 0) ...
+ *       bw_query_new(&q);
+ *       bw_query_add_pin(q, 734012345678901234u, 1.0);
+ *       bw_query_set_seed(q, 42);
+ *       if (bw_recommend(g, q, &r) == 0) {
+ *           for (size_t i = 0; i < bw_results_count(r); i++) {
+ *               uint64_t id, visits; double score;
+ *               bw_results_get(r, i, &id, &score, &visits);
+ *           }
+ *           bw_results_free(r);
+ *       }
+ *       bw_query_free(q);
+ *       bw_graph_close(g);
+ *
+ * CONVENTIONS (they bind every function below)
+ *   1. Handles are opaque pointers; each kind is its own type.
+ *   2. Integers are fixed-width. Pin and board ids are uint64_t, chosen by
+ *      the caller; internal indices never cross this interface except where
+ *      a function says so.
+ *   3. Every function that can fail returns int: 0 (BW_SUCCESS) on success,
+ *      otherwise an error code: one of BW_E* below, an LMDB code
+ *      (MDB_*, -30799 ... -30779) or a positive errno value. bw_strerror()
+ *      describes any of them.
+ *   4. Results come back through parameters named out_*. On failure an out_
+ *      handle is set to NULL and other out_ values are left unspecified.
+ *   5. Every allocation has exactly one free function (bw_graph_close,
+ *      bw_query_free, bw_results_free), and each accepts NULL as a no-op.
+ *   6. No function aborts, exits, raises a signal or prints: not on bad
+ *      input, not on a corrupt file, not when memory runs out. A NULL where a
+ *      handle or out_ pointer is required gives BW_EINVAL.
+ *   7. Only bw_-prefixed symbols are exported from libboardwalk.
+ *
+ * CAVEATS
+ *   - Threads: one bw_graph may be used by any number of threads at once;
+ *     every function taking `const bw_graph *` is thread-safe. A bw_query may
+ *     be read by many threads at once (bw_recommend takes it const) but must
+ *     not be changed while any thread uses it. A bw_results belongs to
+ *     whoever received it.
+ *   - Lifetime: pointers a graph hands out (titles, names, build info) point
+ *     into the map and stay valid until bw_graph_close(). Close a graph only
+ *     when no other thread is using it.
+ *   - fork(): a child may keep using a graph opened before the fork (the map
+ *     is read-only and no lock file is used), but not a query in flight.
+ *   - Trust: opening checks the meta record, sizes and bounds of every array
+ *     (cheap, O(chunks)); it does not read the arrays. A file from an
+ *     untrusted source must be opened with BW_OPEN_VERIFY, which also
+ *     checks every checksum and the whole structure before any walk runs.
+ *     Walking an unverified file whose arrays were altered is memory-safe
+ *     only with respect to the bounds checked at open.
+ */
+#ifndef BOARDWALK_H
+#define BOARDWALK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boardwalk_format.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define BW_API __attribute__((visibility("default")))
+#else
+#define BW_API
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Versions                                                                   */
+
+#define BW_VERSION_MAJOR 0
+#define BW_VERSION_MINOR 1
+#define BW_VERSION_PATCH 0
+#define BW_VERSION_STRING "0.1.0"
+/** X*1000000 + Y*1000 + Z, comparable with bw_libversion_number(). */
+#define BW_VERSION_NUMBER \
+    (BW_VERSION_MAJOR * 1000000 + BW_VERSION_MINOR * 1000 + BW_VERSION_PATCH)
+
+/** The library's version as "X.Y.Z" (static storage). A binding checks that
+ * it was built against the header of the library it loaded. */
+BW_API const char *bw_libversion(void);
+/** The library's BW_VERSION_NUMBER. */
+BW_API uint32_t bw_libversion_number(void);
+/** The graph format version this library reads (BW_FORMAT_VERSION). */
+BW_API uint32_t bw_format_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Error codes: a private negative range below LMDB's (-30799 ... -30779).    */
+
+#define BW_SUCCESS 0
+#define BW_ERRCODE_FIRST (-30999)
+/** The file is not a Boardwalk graph (or not an LMDB file at all). */
+#define BW_ENOTGRAPH (-30999)
+/** The file is a Boardwalk graph of another format version. */
+#define BW_EVERSION (-30998)
+/** The graph file is truncated, damaged or inconsistent. */
+#define BW_ECORRUPT (-30997)
+/** An argument is invalid: NULL handle, NaN or negative weight, a
+ * parameter outside its documented range. */
+#define BW_EINVAL (-30996)
+/** A pin or board id is not in the graph. */
+#define BW_ENOTFOUND (-30995)
+/** Memory ran out. Nothing was changed. */
+#define BW_ENOMEM (-30994)
+/** The query has no pin or board to walk from. */
+#define BW_EEMPTY (-30993)
+/** An index is out of range. */
+#define BW_ERANGE (-30992)
+/** A hard limit was reached (see the function). */
+#define BW_ELIMIT (-30991)
+/** The graph has no such data (no titles, no attributes). */
+#define BW_ENODATA (-30990)
+#define BW_ERRCODE_LAST (-30990)
+
+/** Static English text for any code a Boardwalk function returns: ours,
+ * LMDB's and errno values. Never NULL; thread-safe. */
+BW_API const char *bw_strerror(int code);
+
+/* ------------------------------------------------------------------------ */
+/* Handles and common constants                                               */
+
+typedef struct bw_graph bw_graph;     /* an open graph file */
+typedef struct bw_query bw_query;     /* a query: nodes, weights, parameters */
+typedef struct bw_results bw_results; /* the answer to one query */
+
+/** Node kinds. */
+#define BW_PIN 0
+#define BW_BOARD 1
+
+/** Attributes. */
+#define BW_ATTR_LANGUAGE 0
+#define BW_ATTR_TOPIC 1
+/** "Any value": no preference for this attribute. */
+#define BW_ATTR_ANY 0xFFFFFFFFu
+
+/* ------------------------------------------------------------------------ */
+/* Graphs                                                                     */
+
+/** bw_graph_open flags. */
+#define BW_OPEN_VERIFY 0x1u    /* full verification (O(size)) before returning */
+#define BW_OPEN_NORDAHEAD 0x2u /* no OS read-ahead: for graphs larger than RAM */
+#define BW_OPEN_PREFAULT 0x4u  /* ask the OS to load the whole file now */
+
+/** Opens the graph file at `path` read-only and sets *out_graph.
+ *
+ * Cost: O(number of chunks), independent of the graph's size: the meta
+ * record and the location of every chunk are read, nothing is scanned or
+ * copied (but chunks LMDB stored misaligned, which happens only to values
+ * smaller than a page, are copied). No lock file is created: graphs are
+ * immutable, so the file may sit on a read-only mount and any number of
+ * processes may open it.
+ *
+ * Errors: BW_EINVAL (NULL path or out_graph, unknown flag), ENOENT/EACCES
+ * and other errno values, BW_ENOTGRAPH, BW_EVERSION, BW_ECORRUPT (truncated
+ * or inconsistent; with BW_OPEN_VERIFY also any checksum or structure
+ * failure), BW_ENOMEM.
+ * Ownership: the caller closes *out_graph with bw_graph_close(). */
+BW_API int bw_graph_open(const char *path, uint32_t flags, bw_graph **out_graph);
+
+/** bw_graph_open(), and on failure a NUL-terminated description of what is
+ * wrong written to out_message (at most message_capacity bytes, truncated;
+ * out_message may be NULL when message_capacity is 0). */
+BW_API int bw_graph_open_ex(const char *path, uint32_t flags, bw_graph **out_graph,
+                            char *out_message, size_t message_capacity);
+
+/** Closes a graph and unmaps its file. NULL is a no-op. No other thread may
+ * be using the graph, and every pointer it handed out becomes invalid. */
+BW_API void bw_graph_close(bw_graph *graph);
+
+/** Full verification: every array checksum, offsets monotone and in range,
+ * neighbour indices in range, adjacency lists sorted without duplicates,
+ * the two directions holding the same edges, ids ascending, titles in
+ * bounds. O(size of the graph). Returns 0 when sound, BW_ECORRUPT otherwise,
+ * with the first problem described in out_message (as bw_graph_open_ex).
+ * Thread-safe. */
+BW_API int bw_graph_verify(const bw_graph *graph, char *out_message, size_t message_capacity);
+
+/** Statistics for bw_graph_stat(). */
+#define BW_STAT_FORMAT_VERSION 1
+#define BW_STAT_PINS 2
+#define BW_STAT_BOARDS 3
+#define BW_STAT_EDGES 4            /* distinct edges */
+#define BW_STAT_FILE_BYTES 5
+#define BW_STAT_MAX_PIN_DEGREE 6
+#define BW_STAT_MAX_BOARD_DEGREE 7
+#define BW_STAT_CHUNK_BYTES 8
+#define BW_STAT_CREATED_UNIX 9
+#define BW_STAT_FINGERPRINT 10     /* order-independent hash of the edge set */
+#define BW_STAT_DUPLICATE_EDGES 11 /* input edges collapsed by the builder */
+#define BW_STAT_INVALID_LINES 12   /* input lines skipped by the builder */
+#define BW_STAT_HAS_PIN_TITLES 13
+#define BW_STAT_HAS_BOARD_TITLES 14
+#define BW_STAT_HAS_ATTRIBUTES 15
+#define BW_STAT_CHUNKS 16          /* chunk records in the file */
+#define BW_STAT_COPIED_BYTES 17    /* bytes copied at open (misaligned chunks) */
+
+/** Reads one statistic. Errors: BW_EINVAL (NULL, unknown `what`). Thread-safe. */
+BW_API int bw_graph_stat(const bw_graph *graph, int what, uint64_t *out_value);
+
+/** The builder's JSON record (parameters, inputs, counts), not
+ * NUL-terminated; valid until bw_graph_close(). */
+BW_API int bw_graph_build_info(const bw_graph *graph, const char **out_json, size_t *out_len);
+
+/** Degree quantiles of all pins (kind BW_PIN) or boards: for each q in
+ * quantiles[0..n) (0 <= q <= 1), the smallest degree d such that at least
+ * q of the nodes have degree <= d (q = 0: the minimum). O(nodes).
+ * Errors: BW_EINVAL (q outside [0,1] or NaN), BW_EEMPTY (no nodes), BW_ENOMEM. */
+BW_API int bw_graph_degree_quantiles(const bw_graph *graph, int kind, const double *quantiles,
+                                     size_t n, uint32_t *out_degrees);
+
+/** Dense index (0 ... count-1, in ascending id order) of a pin or board id.
+ * O(log n). Errors: BW_ENOTFOUND, BW_EINVAL. */
+BW_API int bw_graph_node_index(const bw_graph *graph, int kind, uint64_t id, uint32_t *out_index);
+/** The id at a dense index. Errors: BW_ERANGE, BW_EINVAL. */
+BW_API int bw_graph_node_id(const bw_graph *graph, int kind, uint32_t index, uint64_t *out_id);
+/** Number of boards of a pin, or pins of a board. Errors: BW_ENOTFOUND, BW_EINVAL. */
+BW_API int bw_graph_node_degree(const bw_graph *graph, int kind, uint64_t id, uint64_t *out_degree);
+/** Ids of the neighbours of a node (boards of a pin, pins of a board) in
+ * stored order. Writes min(capacity, degree) ids to out_ids (may be NULL when
+ * capacity is 0) and the degree to *out_count.
+ * Errors: BW_ENOTFOUND, BW_EINVAL. */
+BW_API int bw_graph_node_neighbors(const bw_graph *graph, int kind, uint64_t id, uint64_t *out_ids,
+                                   size_t capacity, size_t *out_count);
+/** The UTF-8 title of a node, not NUL-terminated, valid until
+ * bw_graph_close(); *out_len is 0 when the node has no title.
+ * Errors: BW_ENOTFOUND, BW_ENODATA (the graph has no titles of that kind). */
+BW_API int bw_graph_node_title(const bw_graph *graph, int kind, uint64_t id, const char **out_title,
+                               size_t *out_len);
+/** A node's language and topic codes (BW_ATTR_ANY where unknown).
+ * Errors: BW_ENOTFOUND, BW_EINVAL. */
+BW_API int bw_graph_node_attributes(const bw_graph *graph, int kind, uint64_t id,
+                                    uint32_t *out_language, uint32_t *out_topic);
+/** The code of an attribute value name ("en", "travel") as spelled in the
+ * attributes file the graph was built from. Errors: BW_ENOTFOUND, BW_ENODATA,
+ * BW_EINVAL. */
+BW_API int bw_graph_attribute_code(const bw_graph *graph, int attribute, const char *name,
+                                   uint32_t *out_code);
+/** The name of an attribute code; not NUL-terminated, valid until close.
+ * Errors: BW_ERANGE, BW_ENODATA, BW_EINVAL. */
+BW_API int bw_graph_attribute_name(const bw_graph *graph, int attribute, uint32_t code,
+                                   const char **out_name, size_t *out_len);
+
+/* ------------------------------------------------------------------------ */
+/* Queries                                                                    */
+
+/* Defaults (see README: chosen by measurement). */
+#define BW_DEFAULT_STEPS 100000u
+#define BW_DEFAULT_RESTART 0.5
+#define BW_DEFAULT_TOP 100u
+#define BW_DEFAULT_EARLY_STOP_NP 2000u
+#define BW_DEFAULT_EARLY_STOP_NV 4u
+
+/* Hard limits; larger values are rejected with BW_EINVAL (setters) or
+ * BW_ELIMIT (adders), so that no query can take unbounded memory. */
+#define BW_MAX_STEPS 1000000000000ull /* 10^12 */
+#define BW_MAX_TOP 1000000u
+#define BW_MAX_QUERY_NODES 100000u
+#define BW_MAX_QUERY_LIST 67108864u /* exclusions, candidates: 2^26 */
+
+/** Creates a query holding the defaults: BW_DEFAULT_STEPS steps, restart
+ * BW_DEFAULT_RESTART, top BW_DEFAULT_TOP, early stopping on with
+ * (BW_DEFAULT_EARLY_STOP_NP, BW_DEFAULT_EARLY_STOP_NV), boosting on, no
+ * bias, seed 0, no time budget, pins only, strict ids.
+ * Errors: BW_EINVAL, BW_ENOMEM. Free with bw_query_free(). */
+BW_API int bw_query_new(bw_query **out_query);
+/** Frees a query. NULL is a no-op. */
+BW_API void bw_query_free(bw_query *query);
+/** Removes every pin, board, exclusion and candidate; keeps the parameters. */
+BW_API int bw_query_clear(bw_query *query);
+
+/** Adds a query pin with a weight (finite, >= 0; weight 0 adds nothing but
+ * is allowed). Adding the same pin twice adds the weights.
+ * Errors: BW_EINVAL (NaN, infinite or negative weight), BW_ELIMIT (more than
+ * BW_MAX_QUERY_NODES nodes), BW_ENOMEM. */
+BW_API int bw_query_add_pin(bw_query *query, uint64_t pin, double weight);
+/** Adds a query board: its walks start with a board -> pin hop. As add_pin. */
+BW_API int bw_query_add_board(bw_query *query, uint64_t board, double weight);
+/** Total step budget N (a step is pin -> board -> pin), 1 ... BW_MAX_STEPS. */
+BW_API int bw_query_set_steps(bw_query *query, uint64_t steps);
+/** Restart probability alpha per step, 0 < alpha <= 1 (mean walk length 1/alpha). */
+BW_API int bw_query_set_restart(bw_query *query, double alpha);
+/** Number of results K, 1 ... BW_MAX_TOP. */
+BW_API int bw_query_set_top(bw_query *query, uint32_t top);
+/** Early stopping: each query node stops walking once more than np pins have
+ * at least nv visits. enabled = 0 turns it off. np >= 1, nv >= 1. */
+BW_API int bw_query_set_early_stop(bw_query *query, int enabled, uint32_t np, uint32_t nv);
+/** Multi-hit booster V[p] = (sum_q sqrt(V_q[p]))^2: on (1, default) or off (0). */
+BW_API int bw_query_set_boost(bw_query *query, int enabled);
+/** Biased walk: at each hop, with probability beta (0 ... 1) the next node is
+ * drawn from the neighbours whose language and topic match (codes from
+ * bw_graph_attribute_code, BW_ATTR_ANY for no preference). */
+BW_API int bw_query_set_bias(bw_query *query, double beta, uint32_t language, uint32_t topic);
+/** Seed of the walk. Same graph, query and seed give the same results on any
+ * thread, in any process. */
+BW_API int bw_query_set_seed(bw_query *query, uint64_t seed);
+/** Time budget in microseconds (0: none). When it runs out the walk returns
+ * what it has and bw_results_partial() is 1. */
+BW_API int bw_query_set_time_budget(bw_query *query, uint64_t microseconds);
+/** Whether boards may appear in results (0, default: pins only). */
+BW_API int bw_query_set_include_boards(bw_query *query, int enabled);
+/** Lenient mode (1): ids not in the graph are skipped and listed in the
+ * results (bw_results_unknown). Strict (0, default): they fail the query
+ * with BW_ENOTFOUND. */
+BW_API int bw_query_set_lenient(bw_query *query, int enabled);
+/** Never returns this pin (the query's own pins are never returned anyway).
+ * Unknown ids are ignored. Errors: BW_ELIMIT (more than BW_MAX_QUERY_LIST),
+ * BW_ENOMEM. */
+BW_API int bw_query_exclude_pin(bw_query *query, uint64_t pin);
+/** Adds a pin to score with bw_score(). Errors: BW_ELIMIT (more than
+ * BW_MAX_QUERY_LIST), BW_ENOMEM. */
+BW_API int bw_query_add_candidate(bw_query *query, uint64_t pin);
+
+/** Runs the Pixie random walk for a query and sets *out_results to the top
+ * pins (and boards, if asked), best first, ties broken by kind (pins first)
+ * then ascending id. Thread-safe for a shared graph and query; it allocates
+ * nothing per step and reuses per-thread scratch memory across calls.
+ * Errors: BW_EINVAL, BW_ENOTFOUND (strict mode), BW_EEMPTY (no known node
+ * with positive weight), BW_ENOMEM. */
+BW_API int bw_recommend(const bw_graph *graph, const bw_query *query, bw_results **out_results);
+/** Runs the same walk and sets *out_results to one entry per candidate, in
+ * the order they were added, with its score and visits (0 when never
+ * reached, or unknown). Errors as bw_recommend. */
+BW_API int bw_score(const bw_graph *graph, const bw_query *query, bw_results **out_results);
+
+/* ------------------------------------------------------------------------ */
+/* Results                                                                    */
+
+/** Number of entries (0 for NULL). */
+BW_API size_t bw_results_count(const bw_results *results);
+/** Entry `index`: its id, score and visit count; out_ pointers may be NULL.
+ * Errors: BW_ERANGE, BW_EINVAL. */
+BW_API int bw_results_get(const bw_results *results, size_t index, uint64_t *out_id,
+                          double *out_score, uint64_t *out_visits);
+/** Entry `index`'s kind (BW_PIN or BW_BOARD). Errors: BW_ERANGE, BW_EINVAL. */
+BW_API int bw_results_kind(const bw_results *results, size_t index, int *out_kind);
+/** 1 when the time budget cut the walk short, else 0 (0 for NULL). */
+BW_API int bw_results_partial(const bw_results *results);
+/** Steps walked (pin -> board -> pin) for this query. */
+BW_API uint64_t bw_results_steps(const bw_results *results);
+/** Wall time of the walk, microseconds. */
+BW_API uint64_t bw_results_elapsed_us(const bw_results *results);
+/** Number of query ids skipped as unknown (lenient mode). */
+BW_API size_t bw_results_unknown_count(const bw_results *results);
+/** The `index`th unknown id and its kind. Errors: BW_ERANGE, BW_EINVAL. */
+BW_API int bw_results_unknown(const bw_results *results, size_t index, int *out_kind, uint64_t *out_id);
+/** Frees results. NULL is a no-op. */
+BW_API void bw_results_free(bw_results *results);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BOARDWALK_H */

@@ -1,0 +1,205 @@
+/* bw_internal.h - internal interfaces of libboardwalk, shared by its C files
+ * and by the Swift builder (which needs the checksum). Not part of the stable
+ * C ABI: nothing here is exported from the shared library (BW_HIDDEN), and
+ * anything here may change in any release.
+ */
+#ifndef BW_INTERNAL_H
+#define BW_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boardwalk_format.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define BW_HIDDEN __attribute__((visibility("hidden")))
+#define BW_LIKELY(x) __builtin_expect(!!(x), 1)
+#define BW_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define BW_PREFETCH(p) __builtin_prefetch((p), 0, 3)
+#else
+#define BW_HIDDEN
+#define BW_LIKELY(x) (x)
+#define BW_UNLIKELY(x) (x)
+#define BW_PREFETCH(p) ((void)(p))
+#endif
+
+/** A dense internal pin or board index. */
+typedef uint32_t bw_node;
+/** A position in an adjacency array. */
+typedef uint64_t bw_edge;
+
+/* ------------------------------------------------------------------------ */
+/* Checksum                                                                   */
+
+/** Streaming 64-bit checksum (not cryptographic; catches corruption).
+ * Feed bytes in any split: the result depends only on the byte sequence. */
+typedef struct bw_checksum_state {
+    uint64_t lane[4];
+    uint64_t total;       /* bytes fed */
+    uint8_t buf[32];      /* partial block */
+    uint32_t buffered;
+} bw_checksum_state;
+
+BW_HIDDEN void bw_checksum_init(bw_checksum_state *s);
+BW_HIDDEN void bw_checksum_update(bw_checksum_state *s, const void *data, size_t len);
+BW_HIDDEN uint64_t bw_checksum_final(const bw_checksum_state *s);
+/** One-shot: bw_checksum64(p, n) == init; update(p, n); final. */
+BW_HIDDEN uint64_t bw_checksum64(const void *data, size_t len);
+
+/** A 64-bit mixer (the finaliser of splitmix64). */
+static inline uint64_t bw_mix64(uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x;
+}
+
+/** The input fingerprint of a graph is the sum (mod 2^64) of this over its
+ * distinct edges, by external ids: independent of input order and of
+ * duplicates, and cheap to recompute from either side of the graph. */
+static inline uint64_t bw_edge_fingerprint(uint64_t pin_id, uint64_t board_id) {
+    return bw_mix64(pin_id ^ bw_mix64(board_id + 0x9e3779b97f4a7c15ull));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Format helpers: the one definition of array names, sizes and chunk keys,
+ * used by the reader and by the Swift builder. */
+
+/** Name of an array (BW_ARRAY_NAMES_INIT), "?" when out of range. */
+BW_HIDDEN const char *bw_array_name(int array);
+/** Element size in bytes of an array, 0 when out of range. */
+BW_HIDDEN uint32_t bw_array_elem_size(int array);
+/** Writes the key of a chunk ("pin_adj.0000002a") to out (NUL-terminated)
+ * and returns its length, or 0 if cap is too small. */
+BW_HIDDEN size_t bw_chunk_key(int array, uint32_t chunk, char *out, size_t cap);
+
+/* ------------------------------------------------------------------------ */
+/* Chunked arrays                                                             */
+
+/** A read-only array stored as equal power-of-two chunks. Element i lives in
+ * chunk i >> shift at position i & mask. Chunk pointers are aligned to the
+ * element size (the reader copies any chunk LMDB stored misaligned). */
+typedef struct bw_chunked {
+    const uint8_t *const *chunks; /* chunk base pointers */
+    uint64_t count;               /* elements */
+    uint64_t mask;                /* elements per chunk - 1 */
+    uint32_t shift;               /* log2(elements per chunk) */
+    uint32_t elem_size;
+} bw_chunked;
+
+static inline uint64_t bw_u64_at(const bw_chunked *a, uint64_t i) {
+    return ((const uint64_t *)a->chunks[i >> a->shift])[i & a->mask];
+}
+static inline uint32_t bw_u32_at(const bw_chunked *a, uint64_t i) {
+    return ((const uint32_t *)a->chunks[i >> a->shift])[i & a->mask];
+}
+static inline const void *bw_addr_at(const bw_chunked *a, uint64_t i) {
+    return a->chunks[i >> a->shift] + (size_t)((i & a->mask) * a->elem_size);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Graph view: what the walk reads                                            */
+
+/** One side of the bipartite graph. For the pin side: offsets over pins,
+ * adj holds board indices, attrs are the pins' own attributes. */
+typedef struct bw_side {
+    bw_chunked ids;        /* uint64[count], ascending external ids */
+    bw_chunked offsets;    /* uint64[count + 1] */
+    bw_chunked adj;        /* uint32[edges]: indices on the other side */
+    bw_chunked attrs;      /* uint32[count] */
+    uint32_t count;
+    uint32_t max_degree;
+    double max_log_degree; /* log(max_degree), natural log; 0 when empty */
+} bw_side;
+
+typedef struct bw_view {
+    bw_side pins;
+    bw_side boards;
+    uint64_t edges;
+    int has_attributes;
+} bw_view;
+
+static inline uint64_t bw_degree(const bw_side *s, bw_node n) {
+    return bw_u64_at(&s->offsets, (uint64_t)n + 1) - bw_u64_at(&s->offsets, n);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The walk kernel (walk.c)                                                   */
+
+/** Language/topic wildcard in a walk: match any value. */
+#define BW_WALK_ANY 0xFFFFFFFFu
+
+/** Everything that shapes one query's walk. */
+typedef struct bw_walk_config {
+    uint64_t steps;          /* total step budget N (pin -> board -> pin = 1 step) */
+    double restart;          /* restart probability alpha per step, in (0, 1] */
+    int early_stop;          /* nonzero: stop a source when > np pins have >= nv visits */
+    uint32_t np, nv;
+    int boost;               /* nonzero: multi-hit booster (sum of sqrt)^2 */
+    double bias;             /* beta in [0, 1]: probability a hop is drawn from matching neighbours */
+    uint32_t language;       /* user's language code or BW_WALK_ANY */
+    uint32_t topic;          /* user's topic code or BW_WALK_ANY */
+    uint64_t seed;
+    uint64_t time_budget_ns; /* 0: none. Past it the walk stops and is marked partial */
+    uint32_t top;            /* K results */
+    int include_boards;      /* nonzero: boards may be results too */
+} bw_walk_config;
+
+/** A query node at internal index, with its weight (> 0, finite). */
+typedef struct bw_walk_source {
+    bw_node node;
+    uint8_t is_board;
+    double weight;
+} bw_walk_source;
+
+/** One result. Ties in score are broken by is_board (pins first), then node
+ * ascending, which is external id ascending. */
+typedef struct bw_walk_hit {
+    bw_node node;
+    uint8_t is_board;
+    double score;
+    uint64_t visits;
+} bw_walk_hit;
+
+/** Per-thread scratch memory, reused across queries. Not thread-safe: one
+ * context serves one query at a time. */
+typedef struct bw_walk_ctx bw_walk_ctx;
+
+BW_HIDDEN bw_walk_ctx *bw_walk_ctx_new(void);
+BW_HIDDEN void bw_walk_ctx_free(bw_walk_ctx *ctx);
+
+/** Steps given to each source: N_q = N * w_q * s_q / sum_r w_r * s_r with
+ * s_q = deg(q) * (C - log deg(q)), C the max log-degree of q's side over the
+ * whole graph. Writes nsources counts into out_steps. Returns 0. */
+BW_HIDDEN int bw_walk_allocate(const bw_view *g, const bw_walk_config *cfg,
+                               const bw_walk_source *sources, size_t nsources,
+                               uint64_t *out_steps);
+
+/** Runs the walk for one query. `exclude` is a sorted array of pin indices
+ * never returned (the sources themselves are never returned either).
+ * Results stay in ctx until the next call: see bw_walk_results.
+ * Returns 0, or a BW_E* code (bw_errors in boardwalk.h) such as BW_ENOMEM. */
+BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx,
+                          const bw_walk_config *cfg,
+                          const bw_walk_source *sources, size_t nsources,
+                          const bw_node *exclude, size_t nexclude);
+
+/** The top results of the last run, best first; *out_count <= cfg->top. */
+BW_HIDDEN const bw_walk_hit *bw_walk_results(const bw_walk_ctx *ctx, size_t *out_count);
+/** Steps taken by the last run, and whether it stopped on the time budget. */
+BW_HIDDEN uint64_t bw_walk_steps_taken(const bw_walk_ctx *ctx);
+BW_HIDDEN int bw_walk_partial(const bw_walk_ctx *ctx);
+/** Score and visits of a pin (or board) in the last run; 0, 0 if never visited. */
+BW_HIDDEN void bw_walk_lookup(const bw_walk_ctx *ctx, bw_node node, int is_board,
+                              double *out_score, uint64_t *out_visits);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BW_INTERNAL_H */

@@ -1,0 +1,385 @@
+/* query.c - queries and results of the C ABI: validating what a caller
+ * asks, mapping external ids to dense indices at the edges of a query, and
+ * running the walk kernel with a pooled per-thread context. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "boardwalk.h"
+#include "bw_graph.h"
+
+typedef struct bw_query_node {
+    uint64_t id;
+    double weight;
+    uint8_t kind;
+} bw_query_node;
+
+struct bw_query {
+    bw_query_node *nodes;
+    size_t nnodes, capnodes;
+    uint64_t *exclude;
+    size_t nexclude, capexclude;
+    uint64_t *candidates;
+    size_t ncandidates, capcandidates;
+    bw_walk_config cfg;
+    int lenient;
+};
+
+typedef struct bw_result_entry {
+    uint64_t id;
+    double score;
+    uint64_t visits;
+    uint8_t kind;
+} bw_result_entry;
+
+typedef struct bw_unknown_id {
+    uint64_t id;
+    int kind;
+} bw_unknown_id;
+
+struct bw_results {
+    bw_result_entry *entries;
+    size_t count;
+    bw_unknown_id *unknown;
+    size_t nunknown;
+    uint64_t steps;
+    uint64_t elapsed_us;
+    int partial;
+};
+
+/* Grows *items (of `size` bytes each) to hold one more; 0 or BW_ENOMEM. */
+static int reserve_one(void **items, size_t *cap, size_t n, size_t size, size_t limit) {
+    if (n >= limit) return BW_ELIMIT;
+    if (n < *cap) return 0;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    if (ncap > limit) ncap = limit;
+    void *p = realloc(*items, ncap * size);
+    if (!p) return BW_ENOMEM;
+    *items = p;
+    *cap = ncap;
+    return 0;
+}
+
+int bw_query_new(bw_query **out_query) {
+    if (!out_query) return BW_EINVAL;
+    bw_query *q = calloc(1, sizeof *q);
+    *out_query = q;
+    if (!q) return BW_ENOMEM;
+    q->cfg.steps = BW_DEFAULT_STEPS;
+    q->cfg.restart = BW_DEFAULT_RESTART;
+    q->cfg.top = BW_DEFAULT_TOP;
+    q->cfg.early_stop = 1;
+    q->cfg.np = BW_DEFAULT_EARLY_STOP_NP;
+    q->cfg.nv = BW_DEFAULT_EARLY_STOP_NV;
+    q->cfg.boost = 1;
+    q->cfg.bias = 0.0;
+    q->cfg.language = BW_WALK_ANY;
+    q->cfg.topic = BW_WALK_ANY;
+    return 0;
+}
+
+void bw_query_free(bw_query *q) {
+    if (!q) return;
+    free(q->nodes);
+    free(q->exclude);
+    free(q->candidates);
+    free(q);
+}
+
+int bw_query_clear(bw_query *q) {
+    if (!q) return BW_EINVAL;
+    q->nnodes = q->nexclude = q->ncandidates = 0;
+    return 0;
+}
+
+static int add_node(bw_query *q, uint64_t id, double weight, uint8_t kind) {
+    if (!q || !isfinite(weight) || weight < 0.0) return BW_EINVAL;
+    int rc = reserve_one((void **)&q->nodes, &q->capnodes, q->nnodes, sizeof *q->nodes, BW_MAX_QUERY_NODES);
+    if (rc) return rc;
+    q->nodes[q->nnodes++] = (bw_query_node){id, weight, kind};
+    return 0;
+}
+
+int bw_query_add_pin(bw_query *q, uint64_t pin, double weight) { return add_node(q, pin, weight, BW_PIN); }
+int bw_query_add_board(bw_query *q, uint64_t board, double weight) { return add_node(q, board, weight, BW_BOARD); }
+
+int bw_query_set_steps(bw_query *q, uint64_t steps) {
+    if (!q || steps == 0 || steps > BW_MAX_STEPS) return BW_EINVAL;
+    q->cfg.steps = steps;
+    return 0;
+}
+
+int bw_query_set_restart(bw_query *q, double alpha) {
+    if (!q || !(alpha > 0.0 && alpha <= 1.0)) return BW_EINVAL;
+    q->cfg.restart = alpha;
+    return 0;
+}
+
+int bw_query_set_top(bw_query *q, uint32_t top) {
+    if (!q || top == 0 || top > BW_MAX_TOP) return BW_EINVAL;
+    q->cfg.top = top;
+    return 0;
+}
+
+int bw_query_set_early_stop(bw_query *q, int enabled, uint32_t np, uint32_t nv) {
+    if (!q || (enabled && (np == 0 || nv == 0))) return BW_EINVAL;
+    q->cfg.early_stop = enabled != 0;
+    if (enabled) {
+        q->cfg.np = np;
+        q->cfg.nv = nv;
+    }
+    return 0;
+}
+
+int bw_query_set_boost(bw_query *q, int enabled) {
+    if (!q) return BW_EINVAL;
+    q->cfg.boost = enabled != 0;
+    return 0;
+}
+
+int bw_query_set_bias(bw_query *q, double beta, uint32_t language, uint32_t topic) {
+    if (!q || !(beta >= 0.0 && beta <= 1.0)) return BW_EINVAL;
+    if ((language != BW_ATTR_ANY && language >= BW_ATTR_NONE) || (topic != BW_ATTR_ANY && topic >= BW_ATTR_NONE))
+        return BW_EINVAL;
+    q->cfg.bias = beta;
+    q->cfg.language = language == BW_ATTR_ANY ? BW_WALK_ANY : language;
+    q->cfg.topic = topic == BW_ATTR_ANY ? BW_WALK_ANY : topic;
+    return 0;
+}
+
+int bw_query_set_seed(bw_query *q, uint64_t seed) {
+    if (!q) return BW_EINVAL;
+    q->cfg.seed = seed;
+    return 0;
+}
+
+int bw_query_set_time_budget(bw_query *q, uint64_t microseconds) {
+    if (!q || microseconds > UINT64_MAX / 1000) return BW_EINVAL;
+    q->cfg.time_budget_ns = microseconds * 1000;
+    return 0;
+}
+
+int bw_query_set_include_boards(bw_query *q, int enabled) {
+    if (!q) return BW_EINVAL;
+    q->cfg.include_boards = enabled != 0;
+    return 0;
+}
+
+int bw_query_set_lenient(bw_query *q, int enabled) {
+    if (!q) return BW_EINVAL;
+    q->lenient = enabled != 0;
+    return 0;
+}
+
+int bw_query_exclude_pin(bw_query *q, uint64_t pin) {
+    if (!q) return BW_EINVAL;
+    int rc = reserve_one((void **)&q->exclude, &q->capexclude, q->nexclude, sizeof *q->exclude, BW_MAX_QUERY_LIST);
+    if (rc) return rc;
+    q->exclude[q->nexclude++] = pin;
+    return 0;
+}
+
+int bw_query_add_candidate(bw_query *q, uint64_t pin) {
+    if (!q) return BW_EINVAL;
+    int rc = reserve_one((void **)&q->candidates, &q->capcandidates, q->ncandidates, sizeof *q->candidates,
+                         BW_MAX_QUERY_LIST);
+    if (rc) return rc;
+    q->candidates[q->ncandidates++] = pin;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Running                                                                    */
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_source(const void *a, const void *b) {
+    const bw_walk_source *x = a, *y = b;
+    if (x->is_board != y->is_board) return x->is_board < y->is_board ? -1 : 1;
+    return (x->node > y->node) - (x->node < y->node);
+}
+
+static int cmp_node(const void *a, const void *b) {
+    bw_node x = *(const bw_node *)a, y = *(const bw_node *)b;
+    return (x > y) - (x < y);
+}
+
+/* Maps the query to sources and exclusions, runs the walk, and leaves the
+ * context holding the results. Sets *out to a results object carrying
+ * unknown ids and counters (entries filled by the caller). */
+static int run_query(const bw_graph *g, const bw_query *q, bw_walk_ctx **out_ctx, bw_results **out) {
+    uint64_t t0 = now_ns();
+    bw_results *r = calloc(1, sizeof *r);
+    if (!r) return BW_ENOMEM;
+    bw_walk_source *src = malloc((q->nnodes ? q->nnodes : 1) * sizeof *src);
+    bw_node *ex = malloc((q->nexclude ? q->nexclude : 1) * sizeof *ex);
+    int rc = 0;
+    if (!src || !ex) {
+        rc = BW_ENOMEM;
+        goto done;
+    }
+    size_t nsrc = 0, nex = 0;
+    for (size_t i = 0; i < q->nnodes; i++) {
+        const bw_query_node *n = &q->nodes[i];
+        uint32_t idx;
+        if (bw_side_find(bw_graph_side(g, n->kind), n->id, &idx) != 0) {
+            if (!q->lenient) {
+                rc = BW_ENOTFOUND;
+                goto done;
+            }
+            bw_unknown_id *u = realloc(r->unknown, (r->nunknown + 1) * sizeof *u);
+            if (!u) {
+                rc = BW_ENOMEM;
+                goto done;
+            }
+            r->unknown = u;
+            u[r->nunknown++] = (bw_unknown_id){n->id, n->kind};
+            continue;
+        }
+        if (n->weight > 0.0) src[nsrc++] = (bw_walk_source){idx, n->kind, n->weight};
+    }
+    /* The same node twice: one source with the summed weight. */
+    qsort(src, nsrc, sizeof *src, cmp_source);
+    size_t m = 0;
+    for (size_t i = 0; i < nsrc; i++) {
+        if (m && src[m - 1].is_board == src[i].is_board && src[m - 1].node == src[i].node)
+            src[m - 1].weight += src[i].weight;
+        else
+            src[m++] = src[i];
+    }
+    nsrc = m;
+    if (nsrc == 0) {
+        rc = BW_EEMPTY;
+        goto done;
+    }
+    for (size_t i = 0; i < q->nexclude; i++) {
+        uint32_t idx;
+        if (bw_side_find(&g->view.pins, q->exclude[i], &idx) == 0) ex[nex++] = idx;
+    }
+    qsort(ex, nex, sizeof *ex, cmp_node);
+
+    bw_walk_ctx *ctx = bw_graph_take_ctx(g);
+    if (!ctx) {
+        rc = BW_ENOMEM;
+        goto done;
+    }
+    bw_walk_config cfg = q->cfg;
+    if (!g->view.has_attributes) cfg.bias = 0.0;
+    rc = bw_walk_run(&g->view, ctx, &cfg, src, nsrc, ex, nex);
+    if (rc) {
+        bw_graph_return_ctx(g, ctx);
+        goto done;
+    }
+    r->steps = bw_walk_steps_taken(ctx);
+    r->partial = bw_walk_partial(ctx);
+    r->elapsed_us = (now_ns() - t0) / 1000;
+    *out_ctx = ctx;
+done:
+    free(src);
+    free(ex);
+    if (rc) {
+        bw_results_free(r);
+        r = NULL;
+    }
+    *out = r;
+    return rc;
+}
+
+int bw_recommend(const bw_graph *g, const bw_query *q, bw_results **out_results) {
+    if (out_results) *out_results = NULL;
+    if (!g || !q || !out_results) return BW_EINVAL;
+    bw_walk_ctx *ctx = NULL;
+    bw_results *r = NULL;
+    int rc = run_query(g, q, &ctx, &r);
+    if (rc) return rc;
+    size_t n = 0;
+    const bw_walk_hit *hits = bw_walk_results(ctx, &n);
+    r->entries = malloc((n ? n : 1) * sizeof *r->entries);
+    if (!r->entries) {
+        bw_graph_return_ctx(g, ctx);
+        bw_results_free(r);
+        return BW_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const bw_side *s = hits[i].is_board ? &g->view.boards : &g->view.pins;
+        r->entries[i] = (bw_result_entry){bw_u64_at(&s->ids, hits[i].node), hits[i].score, hits[i].visits,
+                                          hits[i].is_board ? BW_BOARD : BW_PIN};
+    }
+    r->count = n;
+    bw_graph_return_ctx(g, ctx);
+    *out_results = r;
+    return 0;
+}
+
+int bw_score(const bw_graph *g, const bw_query *q, bw_results **out_results) {
+    if (out_results) *out_results = NULL;
+    if (!g || !q || !out_results) return BW_EINVAL;
+    bw_walk_ctx *ctx = NULL;
+    bw_results *r = NULL;
+    int rc = run_query(g, q, &ctx, &r);
+    if (rc) return rc;
+    size_t n = q->ncandidates;
+    r->entries = malloc((n ? n : 1) * sizeof *r->entries);
+    if (!r->entries) {
+        bw_graph_return_ctx(g, ctx);
+        bw_results_free(r);
+        return BW_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t idx;
+        double score = 0.0;
+        uint64_t visits = 0;
+        if (bw_side_find(&g->view.pins, q->candidates[i], &idx) == 0) bw_walk_lookup(ctx, idx, 0, &score, &visits);
+        r->entries[i] = (bw_result_entry){q->candidates[i], score, visits, BW_PIN};
+    }
+    r->count = n;
+    bw_graph_return_ctx(g, ctx);
+    *out_results = r;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Results                                                                    */
+
+size_t bw_results_count(const bw_results *r) { return r ? r->count : 0; }
+
+int bw_results_get(const bw_results *r, size_t index, uint64_t *out_id, double *out_score, uint64_t *out_visits) {
+    if (!r) return BW_EINVAL;
+    if (index >= r->count) return BW_ERANGE;
+    if (out_id) *out_id = r->entries[index].id;
+    if (out_score) *out_score = r->entries[index].score;
+    if (out_visits) *out_visits = r->entries[index].visits;
+    return 0;
+}
+
+int bw_results_kind(const bw_results *r, size_t index, int *out_kind) {
+    if (!r || !out_kind) return BW_EINVAL;
+    if (index >= r->count) return BW_ERANGE;
+    *out_kind = r->entries[index].kind;
+    return 0;
+}
+
+int bw_results_partial(const bw_results *r) { return r ? r->partial : 0; }
+uint64_t bw_results_steps(const bw_results *r) { return r ? r->steps : 0; }
+uint64_t bw_results_elapsed_us(const bw_results *r) { return r ? r->elapsed_us : 0; }
+size_t bw_results_unknown_count(const bw_results *r) { return r ? r->nunknown : 0; }
+
+int bw_results_unknown(const bw_results *r, size_t index, int *out_kind, uint64_t *out_id) {
+    if (!r || !out_kind || !out_id) return BW_EINVAL;
+    if (index >= r->nunknown) return BW_ERANGE;
+    *out_kind = r->unknown[index].kind;
+    *out_id = r->unknown[index].id;
+    return 0;
+}
+
+void bw_results_free(bw_results *r) {
+    if (!r) return;
+    free(r->entries);
+    free(r->unknown);
+    free(r);
+}

@@ -1,0 +1,2 @@
+/* zlib, for reading gzip-compressed edge lists. */
+#include <zlib.h>
