@@ -97,9 +97,14 @@ final class EdgeSegments {
 
 /// Maps 64-bit external ids to provisional dense 32-bit numbers in order of
 /// first appearance (open addressing, linear probing, load at most 1/2).
+/// Key and value share one 16-byte slot, so a probe costs one cache miss.
 final class IDInterner {
-    private var keys: UnsafeMutablePointer<UInt64>
-    private var values: UnsafeMutablePointer<UInt32>
+    private struct Slot {
+        var key: UInt64
+        var value: UInt32  // IDInterner.empty when free
+        var pad: UInt32
+    }
+    private var slots: UnsafeMutablePointer<Slot>
     private var mask: Int
     private var shift: UInt64
     private(set) var count = 0
@@ -107,17 +112,13 @@ final class IDInterner {
 
     init() {
         let cap = 1 << 16
-        keys = .allocate(capacity: cap)
-        values = .allocate(capacity: cap)
-        values.initialize(repeating: IDInterner.empty, count: cap)
+        slots = .allocate(capacity: cap)
+        slots.initialize(repeating: Slot(key: 0, value: IDInterner.empty, pad: 0), count: cap)
         mask = cap - 1
         shift = 64 - 16
     }
 
-    deinit {
-        keys.deallocate()
-        values.deallocate()
-    }
+    deinit { slots.deallocate() }
 
     @inline(__always)
     private func slot(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift) }
@@ -128,14 +129,13 @@ final class IDInterner {
     func intern(_ key: UInt64) -> UInt32? {
         var i = slot(key)
         while true {
-            let v = values[i]
+            let v = slots[i].value
             if v == IDInterner.empty { break }
-            if keys[i] == key { return v }
+            if slots[i].key == key { return v }
             i = (i + 1) & mask
         }
         if UInt64(count) >= UInt64(BW_MAX_NODES_VALUE) { return nil }
-        keys[i] = key
-        values[i] = UInt32(count)
+        slots[i] = Slot(key: key, value: UInt32(count), pad: 0)
         count += 1
         if count * 2 > mask + 1 { rehash() }
         return UInt32(count - 1)
@@ -146,36 +146,33 @@ final class IDInterner {
     func find(_ key: UInt64) -> UInt32? {
         var i = slot(key)
         while true {
-            let v = values[i]
+            let v = slots[i].value
             if v == IDInterner.empty { return nil }
-            if keys[i] == key { return v }
+            if slots[i].key == key { return v }
             i = (i + 1) & mask
         }
     }
 
     private func rehash() {
-        let oldKeys = keys, oldValues = values, oldCap = mask + 1
+        let old = slots, oldCap = mask + 1
         let cap = oldCap * 2
-        keys = .allocate(capacity: cap)
-        values = .allocate(capacity: cap)
-        values.initialize(repeating: IDInterner.empty, count: cap)
+        slots = .allocate(capacity: cap)
+        slots.initialize(repeating: Slot(key: 0, value: IDInterner.empty, pad: 0), count: cap)
         mask = cap - 1
         shift -= 1
-        for j in 0..<oldCap where oldValues[j] != IDInterner.empty {
-            var i = slot(oldKeys[j])
-            while values[i] != IDInterner.empty { i = (i + 1) & mask }
-            keys[i] = oldKeys[j]
-            values[i] = oldValues[j]
+        for j in 0..<oldCap where old[j].value != IDInterner.empty {
+            var i = slot(old[j].key)
+            while slots[i].value != IDInterner.empty { i = (i + 1) & mask }
+            slots[i] = old[j]
         }
-        oldKeys.deallocate()
-        oldValues.deallocate()
+        old.deallocate()
     }
 
     /// The ids in ascending order, and for each provisional number its rank
     /// in that order (the final dense index).
     func sortedIDs() -> (ids: FlatBuffer<UInt64>, rankOf: FlatBuffer<UInt32>) {
         let ids = FlatBuffer<UInt64>(capacity: count)
-        for j in 0...mask where values[j] != IDInterner.empty { ids.append(keys[j]) }
+        for j in 0...mask where slots[j].value != IDInterner.empty { ids.append(slots[j].key) }
         let tmp = UnsafeMutablePointer<UInt64>.allocate(capacity: max(count, 1))
         defer { tmp.deallocate() }
         let sorted = radixSort(ids.base, scratch: tmp, count: count, bits: 64)

@@ -140,57 +140,46 @@ public final class GraphBuilder {
         for input in try InputFile.expand(argument) { try readEdges(input) }
     }
 
+    /// Reads one edge list on two cores: a parser thread turns lines into
+    /// blocks of raw id pairs while this thread interns them.
     private func readEdges(_ input: InputFile) throws {
         inputs.append(input.name)
         let reader = try LineReader(input, maxLineBytes: options.maxLineBytes)
-        let pinField = options.pinColumn - 1, boardField = options.boardColumn - 1
-        let needed = max(pinField, boardField) + 1
-        var seenData = false
-        try reader.forEachLine { line, number in
-            lines += 1
-            if lines & 0xFFFF == 0 { report("reading", bytes: bytesBefore + reader.bytesRead) }
-            if isSkippable(line) { return }
-            let base = line.baseAddress!
-            // Find the two fields in one pass over the line.
-            var field = 0, start = 0
-            var ps = 0, pe = 0, bs = 0, be = 0
-            var i = 0
-            let n = line.count
-            while i <= n {
-                if i == n || base[i] == 0x09 || base[i] == 0x2C {
-                    if field == pinField { ps = start; pe = i } else if field == boardField { bs = start; be = i }
-                    field += 1
-                    if field >= needed { break }
-                    start = i + 1
-                }
-                i += 1
-            }
-            if field < needed {
-                if !seenData && looksLikeHeader(line) {
-                    seenData = true
-                    return
-                }
-                try invalidLine(input, number, "expected at least \(needed) columns (pin_id<TAB>board_id), found \(field)")
-                return
-            }
-            let pin = parseUInt64(base, ps, pe), board = parseUInt64(base, bs, be)
-            guard case .value(let p) = pin, case .value(let b) = board else {
-                if !seenData && looksLikeHeader(line) {
-                    seenData = true
-                    return
-                }
-                try invalidLine(
-                    input, number,
-                    idProblem(pin, "pin", base, ps, pe) ?? idProblem(board, "board", base, bs, be) ?? "bad line")
-                return
-            }
-            seenData = true
-            try addEdge(pin: PinID(p), board: BoardID(b))
+        let channel = EdgeBlockChannel()
+        let parser = EdgeParser(pinField: options.pinColumn - 1, boardField: options.boardColumn - 1,
+                                maxInvalid: options.maxInvalidLines, invalidSoFar: invalid)
+        let thread = Thread { [reader, channel, parser] in
+            parser.run(reader, into: channel)
         }
+        thread.stackSize = 1 << 20
+        thread.start()
+        var failure: Error?
+        while true {
+            let block = channel.receive()
+            defer { block.pairs.deallocate() }
+            if failure == nil {
+                do {
+                    var i = 0
+                    while i < block.count {
+                        try addEdge(pin: PinID(block.pairs[i]), board: BoardID(block.pairs[i + 1]))
+                        i += 2
+                    }
+                } catch {
+                    failure = error  // keep draining so the parser can finish
+                }
+                report("reading", lines: lines + block.lines, bytes: bytesBefore + block.bytes)
+            }
+            if block.last { break }
+        }
+        lines += parser.lines
+        invalid = parser.invalid
+        invalidSamples.append(contentsOf: parser.samples.prefix(max(0, 10 - invalidSamples.count)))
         bytesBefore += reader.bytesRead
+        if let failure { throw failure }
+        if let error = parser.error { throw error }
     }
 
-    private func idProblem(_ parsed: ParsedID, _ what: String, _ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int)
+    fileprivate static func idProblem(_ parsed: ParsedID, _ what: String, _ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int)
         -> String?
     {
         switch parsed {
@@ -209,12 +198,12 @@ public final class GraphBuilder {
         if invalidSamples.count < 10 { invalidSamples.append("\(input.name):\(line): \(reason)") }
     }
 
-    private func report(_ phase: String, bytes: Int = 0) {
+    private func report(_ phase: String, lines: Int? = nil, bytes: Int = 0) {
         guard let progress else { return }
         let now = DispatchTime.now()
         if now.uptimeNanoseconds - lastReport.uptimeNanoseconds < 1_000_000_000 && phase == "reading" { return }
         lastReport = now
-        progress(BuildProgress(phase: phase, lines: lines, bytes: bytes, seconds: elapsed()))
+        progress(BuildProgress(phase: phase, lines: lines ?? self.lines, bytes: bytes, seconds: elapsed()))
     }
 
     private func elapsed() -> Double {
@@ -596,5 +585,122 @@ final class CompiledGraph {
         self.pinIDs = pinIDs
         self.boardIDs = boardIDs
         self.inputEdges = inputEdges
+    }
+}
+
+/// One block of parsed edges: `count` UInt64 values, pin and board ids
+/// alternating, and where the parser was when it sent it.
+struct EdgeBlock: @unchecked Sendable {
+    // Unchecked: the buffer is handed over whole; only one thread owns it at a time.
+    var pairs: UnsafeMutablePointer<UInt64>
+    var count: Int
+    var lines: Int
+    var bytes: Int
+    var last: Bool
+}
+
+/// A bounded queue of blocks between the parser thread and the builder.
+final class EdgeBlockChannel: @unchecked Sendable {
+    // Unchecked: `items` is only touched under `lock`; the semaphores bound it.
+    private let lock = NSLock()
+    private var items: [EdgeBlock] = []
+    private let filled = DispatchSemaphore(value: 0)
+    private let free = DispatchSemaphore(value: 4)
+
+    func send(_ block: EdgeBlock) {
+        free.wait()
+        lock.lock()
+        items.append(block)
+        lock.unlock()
+        filled.signal()
+    }
+
+    func receive() -> EdgeBlock {
+        filled.wait()
+        lock.lock()
+        let b = items.removeFirst()
+        lock.unlock()
+        free.signal()
+        return b
+    }
+}
+
+/// Parses edge-list lines into id pairs on its own thread, applying the
+/// invalid-line budget, and sends them on in blocks.
+final class EdgeParser: @unchecked Sendable {
+    // Unchecked: written only by the parser thread; read by the builder after
+    // the last block, which the channel's semaphores order after every write.
+    static let blockValues = 1 << 17
+    let pinField: Int, boardField: Int, maxInvalid: Int
+    private(set) var lines = 0
+    private(set) var invalid: Int
+    private(set) var samples: [String] = []
+    private(set) var error: Error?
+
+    init(pinField: Int, boardField: Int, maxInvalid: Int, invalidSoFar: Int) {
+        self.pinField = pinField
+        self.boardField = boardField
+        self.maxInvalid = maxInvalid
+        self.invalid = invalidSoFar
+    }
+
+    private func invalidLine(_ input: InputFile, _ line: Int, _ reason: String) throws {
+        invalid += 1
+        if invalid > maxInvalid { throw BoardwalkError.malformedInput(file: input.name, line: line, reason: reason) }
+        if samples.count < 10 { samples.append("\(input.name):\(line): \(reason)") }
+    }
+
+    func run(_ reader: LineReader, into channel: EdgeBlockChannel) {
+        var block = UnsafeMutablePointer<UInt64>.allocate(capacity: EdgeParser.blockValues)
+        var n = 0
+        let needed = max(pinField, boardField) + 1
+        var seenData = false
+        do {
+            try reader.forEachLine { line, number in
+                lines += 1
+                if isSkippable(line) { return }
+                let base = line.baseAddress!
+                // Find the two fields in one pass over the line.
+                var field = 0, start = 0
+                var ps = 0, pe = 0, bs = 0, be = 0
+                var i = 0
+                let count = line.count
+                while i <= count {
+                    if i == count || base[i] == 0x09 || base[i] == 0x2C {
+                        if field == pinField { ps = start; pe = i } else if field == boardField { bs = start; be = i }
+                        field += 1
+                        if field >= needed { break }
+                        start = i + 1
+                    }
+                    i += 1
+                }
+                if field < needed {
+                    if !seenData && looksLikeHeader(line) { seenData = true; return }
+                    try invalidLine(reader.input, number, "expected at least \(needed) columns (pin_id<TAB>board_id), found \(field)")
+                    return
+                }
+                let pin = parseUInt64(base, ps, pe), board = parseUInt64(base, bs, be)
+                guard case .value(let p) = pin, case .value(let b) = board else {
+                    if !seenData && looksLikeHeader(line) { seenData = true; return }
+                    try invalidLine(
+                        reader.input, number,
+                        GraphBuilder.idProblem(pin, "pin", base, ps, pe) ?? GraphBuilder.idProblem(board, "board", base, bs, be)
+                            ?? "bad line")
+                    return
+                }
+                seenData = true
+                block[n] = p
+                block[n + 1] = b
+                n += 2
+                if n == EdgeParser.blockValues {
+                    channel.send(EdgeBlock(pairs: block, count: n, lines: lines, bytes: reader.bytesRead, last: false))
+                    block = .allocate(capacity: EdgeParser.blockValues)
+                    n = 0
+                }
+            }
+        } catch {
+            self.error = error
+        }
+        channel.send(EdgeBlock(pairs: block, count: error == nil ? n : 0, lines: lines, bytes: reader.bytesRead, last: true))
     }
 }

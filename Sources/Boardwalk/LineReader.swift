@@ -50,7 +50,10 @@ struct InputFile {
 /// Reads an input in large blocks and hands out complete lines without
 /// copying them. Lines longer than `maxLineBytes` are an error, so that a
 /// hostile input cannot take unbounded memory.
-final class LineReader {
+///
+/// `@unchecked Sendable`: a reader is handed whole to the parser thread and
+/// used by one thread at a time; `bytesRead` is read after that thread is done.
+final class LineReader: @unchecked Sendable {
     static let defaultMaxLineBytes = 1 << 20
 
     let input: InputFile

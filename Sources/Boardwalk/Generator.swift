@@ -1,0 +1,146 @@
+// A seeded generator of realistic synthetic pin-board graphs: heavy-tailed
+// degrees on both sides and planted communities, so that tests and
+// benchmarks know what a good recommendation is.
+import CBoardwalk
+
+/// A small, fast, seedable generator (xoshiro256**), so that generated graphs
+/// are the same on every machine for the same seed.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var s0, s1, s2, s3: UInt64
+
+    /// A generator whose whole stream is determined by `seed`.
+    public init(seed: UInt64) {
+        var x = seed
+        func next() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            return bw_mix64(x)
+        }
+        s0 = next(); s1 = next(); s2 = next(); s3 = next()
+    }
+
+    @inline(__always)
+    public mutating func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = s3 << 45 | s3 >> 19
+        return result
+    }
+
+    /// Uniform in [0, 1).
+    @inline(__always)
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+}
+
+/// Draws from a fixed discrete distribution in O(1) (Walker's alias method).
+struct AliasTable {
+    private var probability: [Double]
+    private var alias: [UInt32]
+
+    init(weights: [Double]) {
+        let n = weights.count
+        let total = weights.reduce(0, +)
+        var scaled = weights.map { $0 * Double(n) / total }
+        probability = [Double](repeating: 1, count: n)
+        alias = [UInt32](repeating: 0, count: n)
+        var small: [Int] = [], large: [Int] = []
+        for i in 0..<n { if scaled[i] < 1 { small.append(i) } else { large.append(i) } }
+        while let s = small.popLast(), let l = large.last {
+            probability[s] = scaled[s]
+            alias[s] = UInt32(l)
+            scaled[l] -= 1 - scaled[s]
+            if scaled[l] < 1 {
+                large.removeLast()
+                small.append(l)
+            }
+        }
+    }
+
+    @inline(__always)
+    func draw(_ rng: inout SeededGenerator) -> Int {
+        let u = rng.unit() * Double(probability.count)
+        let i = min(Int(u), probability.count - 1)
+        return (u - Double(i)) < probability[i] ? i : Int(alias[i])
+    }
+}
+
+/// Parameters of a synthetic graph.
+public struct GeneratorParameters: Sendable {
+    /// Pin and board populations (not every one need get an edge).
+    public var pins: Int = 100_000
+    public var boards: Int = 10_000
+    /// Edge lines to produce; a few may repeat (the builder collapses them).
+    public var edges: Int = 1_000_000
+    /// Planted communities: board b belongs to community b % communities;
+    /// pins are split into equal contiguous blocks by index.
+    public var communities: Int = 50
+    /// Fraction of edges whose pin is drawn from a random community.
+    public var noise: Double = 0.05
+    /// Zipf exponents of board size and of pin popularity within a community.
+    public var boardSkew: Double = 0.6
+    public var pinSkew: Double = 0.7
+    /// The seed: same parameters and seed, same edges.
+    public var seed: UInt64 = 1
+    /// Creates the defaults.
+    public init() {}
+}
+
+/// Generates a synthetic pin-board graph.
+public struct EdgeGenerator {
+    /// The parameters in use.
+    public let parameters: GeneratorParameters
+    private let boardTable: AliasTable
+    private let pinRankTable: AliasTable
+    private let blockSize: Int
+    private let pinSalt: UInt64
+    private let boardSalt: UInt64
+
+    /// Prepares the distributions (O(pins / communities + boards) memory).
+    public init(_ p: GeneratorParameters) throws {
+        guard p.pins >= 1, p.boards >= 1, p.edges >= 0, p.communities >= 1, p.communities <= p.pins,
+            p.communities <= p.boards, p.noise >= 0, p.noise <= 1, p.boardSkew >= 0, p.pinSkew >= 0
+        else {
+            throw BoardwalkError.invalidArgument(
+                "generator: need pins, boards >= communities >= 1, edges >= 0, noise in [0, 1], skews >= 0")
+        }
+        parameters = p
+        boardTable = AliasTable(weights: (0..<p.boards).map { 1 / pow(Double($0 + 1), p.boardSkew) })
+        blockSize = (p.pins + p.communities - 1) / p.communities
+        pinRankTable = AliasTable(weights: (0..<blockSize).map { 1 / pow(Double($0 + 1), p.pinSkew) })
+        pinSalt = bw_mix64(p.seed ^ 0x7069_6e73)
+        boardSalt = bw_mix64(p.seed ^ 0x626f_6172_6473)
+    }
+
+    /// The external id of pin index i: a bijective scramble, so ids are
+    /// unique, spread over the whole 64-bit range, and reproducible.
+    public func pinID(_ i: Int) -> PinID { PinID(bw_mix64(UInt64(i) ^ pinSalt)) }
+    /// The external id of board index i.
+    public func boardID(_ i: Int) -> BoardID { BoardID(bw_mix64(UInt64(i) ^ boardSalt)) }
+    /// The planted community of pin index i.
+    public func community(ofPin i: Int) -> Int { i / blockSize }
+    /// The planted community of board index i.
+    public func community(ofBoard i: Int) -> Int { i % parameters.communities }
+
+    /// Calls `body` with each edge as (pin index, board index).
+    public func forEachEdge(_ body: (Int, Int) throws -> Void) rethrows {
+        var rng = SeededGenerator(seed: parameters.seed)
+        let k = parameters.communities, np = parameters.pins
+        for _ in 0..<parameters.edges {
+            let b = boardTable.draw(&rng)
+            var c = b % k
+            if parameters.noise > 0 && rng.unit() < parameters.noise { c = Int(rng.next() % UInt64(k)) }
+            var pin: Int
+            repeat {
+                pin = c * blockSize + pinRankTable.draw(&rng)
+            } while pin >= np
+            try body(pin, b)
+        }
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif

@@ -1,0 +1,236 @@
+// The Pixie random walk from Swift: parameters, results, and `recommend` /
+// `score` on a Graph. Everything runs in the C library (`bw_recommend`,
+// `bw_score`), so results equal those of every other binding.
+import CBoardwalk
+import Dispatch
+
+/// The parameters of one walk. The defaults are Boardwalk's recommended
+/// settings (see the README for the measurements behind them).
+public struct WalkParameters: Sendable, Equatable {
+    /// Total step budget N (a step is pin → board → pin), split across the
+    /// query nodes as in Pixie. 1 … 10^12.
+    public var steps: UInt64 = UInt64(BW_DEFAULT_STEPS)
+    /// Restart probability α per step (mean walk length 1/α), in (0, 1].
+    public var restart: Double = BW_DEFAULT_RESTART
+    /// Number of results K, 1 … 1,000,000.
+    public var top: Int = Int(BW_DEFAULT_TOP)
+    /// Early stopping: a query node stops walking once more than `np` pins
+    /// have at least `nv` visits. nil walks the full budget.
+    public var earlyStop: EarlyStop? = EarlyStop(np: BW_DEFAULT_EARLY_STOP_NP, nv: BW_DEFAULT_EARLY_STOP_NV)
+    /// Multi-hit booster: score = (Σ_q √V_q)², favouring pins reached from several query nodes.
+    public var boost: Bool = true
+    /// Bias strength β in [0, 1]: the probability that a hop is drawn from
+    /// neighbours matching `language` and `topic`.
+    public var bias: Double = 0
+    /// The user's language and topic, spelled as in the graph's attributes file.
+    public var language: String? = nil
+    public var topic: String? = nil
+    /// The seed: same graph, query, parameters and seed give the same results.
+    public var seed: UInt64 = 0
+    /// Stop after this long and return what was found, marked partial.
+    public var timeBudget: Duration? = nil
+    /// Whether boards may be results too.
+    public var includeBoards: Bool = false
+    /// Skip query ids that are not in the graph (listed in the result)
+    /// instead of failing with ``BoardwalkError/unknownPin(_:)``.
+    public var lenient: Bool = false
+
+    /// Early-stopping thresholds.
+    public struct EarlyStop: Sendable, Equatable {
+        /// Stop once more than `np` pins …
+        public var np: UInt32
+        /// … have at least `nv` visits.
+        public var nv: UInt32
+        /// Thresholds (both at least 1).
+        public init(np: UInt32, nv: UInt32) {
+            self.np = np
+            self.nv = nv
+        }
+    }
+
+    /// The defaults.
+    public init() {}
+}
+
+/// A recommended node: a pin, or a board when boards were asked for.
+public enum RecommendedNode: Sendable, Hashable {
+    case pin(PinID)
+    case board(BoardID)
+}
+
+/// One result of a walk.
+public struct Recommendation: Sendable, Equatable {
+    /// The pin or board.
+    public var node: RecommendedNode
+    /// Its score: boosted visit count (or plain visits without boosting).
+    public var score: Double
+    /// Visits from all query nodes together.
+    public var visits: UInt64
+    /// The pin, if this is one.
+    public var pin: PinID? { if case .pin(let p) = node { return p } else { return nil } }
+}
+
+/// Everything a walk produced.
+public struct WalkResult: Sendable {
+    /// The best nodes first; ties by kind (pins first), then ascending id.
+    public var recommendations: [Recommendation]
+    /// Steps walked.
+    public var steps: UInt64
+    /// Wall time of the walk in microseconds.
+    public var elapsedMicroseconds: UInt64
+    /// True when the time budget cut the walk short.
+    public var partial: Bool
+    /// Query ids skipped as unknown (lenient mode).
+    public var unknownPins: [PinID]
+    public var unknownBoards: [BoardID]
+}
+
+/// A `bw_query`, owned.
+final class QueryHandle {
+    let handle: OpaquePointer
+
+    init() throws {
+        var q: OpaquePointer?
+        try check(bw_query_new(&q))
+        handle = q!
+    }
+
+    deinit { bw_query_free(handle) }
+}
+
+extension Graph {
+    private func makeQuery(pins: [PinID: Double], boards: [BoardID: Double], parameters p: WalkParameters,
+                           exclude: [PinID], candidates: [PinID]) throws -> QueryHandle {
+        let q = try QueryHandle()
+        let h = q.handle
+        // Sorted, so the query is the same whatever the dictionary order.
+        for (pin, w) in pins.sorted(by: { $0.key < $1.key }) {
+            let rc = bw_query_add_pin(h, pin.rawValue, w)
+            if rc == BW_EINVAL { throw BoardwalkError.invalidArgument("weight of pin \(pin) must be finite and >= 0, not \(w)") }
+            try check(rc)
+        }
+        for (board, w) in boards.sorted(by: { $0.key < $1.key }) {
+            let rc = bw_query_add_board(h, board.rawValue, w)
+            if rc == BW_EINVAL { throw BoardwalkError.invalidArgument("weight of board \(board) must be finite and >= 0, not \(w)") }
+            try check(rc)
+        }
+        func set(_ rc: Int32, _ what: @autoclosure () -> String) throws {
+            if rc == BW_EINVAL { throw BoardwalkError.invalidArgument(what()) }
+            try check(rc)
+        }
+        try set(bw_query_set_steps(h, p.steps), "steps must be 1 … \(BW_MAX_STEPS), not \(p.steps)")
+        try set(bw_query_set_restart(h, p.restart), "restart must be in (0, 1], not \(p.restart)")
+        guard p.top >= 1, p.top <= Int(BW_MAX_TOP) else { throw BoardwalkError.invalidArgument("top must be 1 … \(BW_MAX_TOP), not \(p.top)") }
+        try set(bw_query_set_top(h, UInt32(p.top)), "top")
+        if let e = p.earlyStop {
+            try set(bw_query_set_early_stop(h, 1, e.np, e.nv), "early stopping thresholds must be at least 1")
+        } else {
+            try set(bw_query_set_early_stop(h, 0, 0, 0), "early stop")
+        }
+        try set(bw_query_set_boost(h, p.boost ? 1 : 0), "boost")
+        if p.bias > 0 || p.language != nil || p.topic != nil {
+            let l = try p.language.map { try attributeCode(BW_ATTR_LANGUAGE, $0) } ?? BW_ATTR_ANY
+            let t = try p.topic.map { try attributeCode(BW_ATTR_TOPIC, $0) } ?? BW_ATTR_ANY
+            try set(bw_query_set_bias(h, p.bias, l, t), "bias must be in [0, 1], not \(p.bias)")
+        }
+        try set(bw_query_set_seed(h, p.seed), "seed")
+        if let budget = p.timeBudget {
+            let (s, atto) = budget.components
+            guard s >= 0 else { throw BoardwalkError.invalidArgument("time budget cannot be negative") }
+            let us = UInt64(s) * 1_000_000 + UInt64(atto / 1_000_000_000_000)
+            try set(bw_query_set_time_budget(h, max(us, 1)), "time budget")
+        }
+        try set(bw_query_set_include_boards(h, p.includeBoards ? 1 : 0), "include boards")
+        try set(bw_query_set_lenient(h, p.lenient ? 1 : 0), "lenient")
+        for pin in exclude { try check(bw_query_exclude_pin(h, pin.rawValue)) }
+        for pin in candidates { try check(bw_query_add_candidate(h, pin.rawValue)) }
+        return q
+    }
+
+    /// In strict mode, names the first unknown query id.
+    private func unknownError(pins: [PinID: Double], boards: [BoardID: Double]) -> BoardwalkError {
+        if let p = pins.keys.sorted().first(where: { !contains($0) }) { return .unknownPin(p) }
+        if let b = boards.keys.sorted().first(where: { !contains($0) }) { return .unknownBoard(b) }
+        return .notFound("unknown query id")
+    }
+
+    private func collect(_ r: OpaquePointer) -> WalkResult {
+        var recs: [Recommendation] = []
+        let n = bw_results_count(r)
+        recs.reserveCapacity(n)
+        for i in 0..<n {
+            var id: UInt64 = 0, score = 0.0, visits: UInt64 = 0
+            var kind: Int32 = 0
+            _ = bw_results_get(r, i, &id, &score, &visits)
+            _ = bw_results_kind(r, i, &kind)
+            recs.append(Recommendation(node: kind == BW_BOARD ? .board(BoardID(id)) : .pin(PinID(id)), score: score, visits: visits))
+        }
+        var unknownPins: [PinID] = [], unknownBoards: [BoardID] = []
+        for i in 0..<bw_results_unknown_count(r) {
+            var kind: Int32 = 0, id: UInt64 = 0
+            _ = bw_results_unknown(r, i, &kind, &id)
+            if kind == BW_BOARD { unknownBoards.append(BoardID(id)) } else { unknownPins.append(PinID(id)) }
+        }
+        return WalkResult(recommendations: recs, steps: bw_results_steps(r), elapsedMicroseconds: bw_results_elapsed_us(r),
+                          partial: bw_results_partial(r) != 0, unknownPins: unknownPins, unknownBoards: unknownBoards)
+    }
+
+    /// Runs Pixie's random walk from weighted query pins (and boards) and
+    /// returns the best pins with the walk's counters.
+    ///
+    /// Blocks the calling thread for the walk (about a millisecond for the
+    /// default 100,000 steps); from async code use ``recommend(pins:boards:parameters:exclude:)-async``.
+    /// - Throws: ``BoardwalkError/unknownPin(_:)`` (strict mode),
+    ///   ``BoardwalkError/emptyQuery``, ``BoardwalkError/invalidArgument(_:)``.
+    /// The corresponding C function is `bw_recommend`.
+    public func walk(pins: [PinID: Double], boards: [BoardID: Double] = [:], parameters: WalkParameters = WalkParameters(),
+                     exclude: [PinID] = []) throws -> WalkResult {
+        let q = try makeQuery(pins: pins, boards: boards, parameters: parameters, exclude: exclude, candidates: [])
+        var r: OpaquePointer?
+        let rc = bw_recommend(handle, q.handle, &r)
+        if rc == BW_ENOTFOUND { throw unknownError(pins: pins, boards: boards) }
+        try check(rc)
+        defer { bw_results_free(r) }
+        return collect(r!)
+    }
+
+    /// The best pins for weighted query pins (and boards): ``walk(pins:boards:parameters:exclude:)``'s recommendations.
+    public func recommend(pins: [PinID: Double], boards: [BoardID: Double] = [:], parameters: WalkParameters = WalkParameters(),
+                          exclude: [PinID] = []) throws -> [Recommendation] {
+        try walk(pins: pins, boards: boards, parameters: parameters, exclude: exclude).recommendations
+    }
+
+    /// The score of each candidate pin for this query, in the candidates'
+    /// order (0 for a pin the walk never reached or an unknown pin): for
+    /// re-rankers and offline evaluation. The corresponding C function is `bw_score`.
+    public func score(candidates: [PinID], pins: [PinID: Double], boards: [BoardID: Double] = [:],
+                      parameters: WalkParameters = WalkParameters()) throws -> [Double] {
+        let q = try makeQuery(pins: pins, boards: boards, parameters: parameters, exclude: [], candidates: candidates)
+        var r: OpaquePointer?
+        let rc = bw_score(handle, q.handle, &r)
+        if rc == BW_ENOTFOUND { throw unknownError(pins: pins, boards: boards) }
+        try check(rc)
+        defer { bw_results_free(r) }
+        return (0..<bw_results_count(r)).map { i in
+            var s = 0.0
+            _ = bw_results_get(r, i, nil, &s, nil)
+            return s
+        }
+    }
+
+    /// The same as the synchronous `recommend`, for async code: the walk runs
+    /// on a Dispatch queue, not on the cooperative thread pool, so long walks
+    /// never starve other tasks.
+    public func recommend(pins: [PinID: Double], boards: [BoardID: Double] = [:], parameters: WalkParameters = WalkParameters(),
+                          exclude: [PinID] = []) async throws -> [Recommendation] {
+        try await withCheckedThrowingContinuation { cont in
+            Graph.walkQueue.async {
+                cont.resume(with: Result { try self.recommend(pins: pins, boards: boards, parameters: parameters, exclude: exclude) })
+            }
+        }
+    }
+
+    /// Where async walks run: a concurrent queue whose threads are not the
+    /// cooperative pool's.
+    static let walkQueue = DispatchQueue(label: "boardwalk.walk", qos: .userInitiated, attributes: .concurrent)
+}

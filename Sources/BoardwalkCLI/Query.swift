@@ -1,0 +1,253 @@
+// `boardwalk query`: recommendations for pins (and boards), for people or,
+// with --batch, JSON Lines for machines.
+import ArgumentParser
+import Boardwalk
+import Foundation
+
+/// Walk parameters shared by `query`, `bench` and `eval`.
+struct WalkOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Total step budget N (a step is pin → board → pin).", valueName: "n"))
+    var steps: String = String(WalkParameters().steps)
+    @Option(help: ArgumentHelp("Restart probability per step, in (0, 1].", valueName: "alpha"))
+    var restart: Double = WalkParameters().restart
+    @Option(help: ArgumentHelp("Number of results.", valueName: "k"))
+    var top: Int = WalkParameters().top
+    @Option(help: ArgumentHelp("Early stopping: stop a query node once more than NP pins have NV visits.", valueName: "np,nv"))
+    var earlyStop: String?
+    @Flag(help: "Walk the full step budget.")
+    var noEarlyStop = false
+    @Flag(help: "Turn off the multi-hit booster.")
+    var noBoost = false
+    @Option(help: ArgumentHelp("User language for biased walks (as spelled in the attributes file).", valueName: "l"))
+    var language: String?
+    @Option(help: ArgumentHelp("User topic for biased walks.", valueName: "t"))
+    var topic: String?
+    @Option(help: ArgumentHelp("Bias strength in [0, 1] (default 1 when --language or --topic is given).", valueName: "b"))
+    var bias: Double?
+    @Option(help: ArgumentHelp("Random seed.", valueName: "s"))
+    var seed: UInt64 = 0
+    @Option(help: ArgumentHelp("Time budget per query in milliseconds; past it the result is partial.", valueName: "ms"))
+    var timeBudget: Double?
+    @Flag(help: "Boards may be results too.")
+    var includeBoards = false
+    @Flag(help: "Skip unknown query ids instead of failing.")
+    var lenient = false
+
+    func parameters() throws -> WalkParameters {
+        var p = WalkParameters()
+        guard let n = parseCount(steps), n >= 1 else { throw ValidationError("--steps must be a positive count, not \(steps)") }
+        p.steps = UInt64(n)
+        p.restart = restart
+        p.top = top
+        if noEarlyStop {
+            p.earlyStop = nil
+        } else if let earlyStop {
+            let parts = earlyStop.split(separator: ",").compactMap { UInt32($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, parts[0] >= 1, parts[1] >= 1 else {
+                throw ValidationError("--early-stop takes NP,NV, two positive integers, not \(earlyStop)")
+            }
+            p.earlyStop = .init(np: parts[0], nv: parts[1])
+        }
+        p.boost = !noBoost
+        p.language = language
+        p.topic = topic
+        p.bias = bias ?? ((language != nil || topic != nil) ? 1 : 0)
+        p.seed = seed
+        if let timeBudget {
+            guard timeBudget > 0, timeBudget.isFinite else { throw ValidationError("--time-budget must be positive") }
+            p.timeBudget = .microseconds(Int64(timeBudget * 1000))
+        }
+        p.includeBoards = includeBoards
+        p.lenient = lenient
+        return p
+    }
+
+    func validate() throws {
+        let p = try parameters()
+        guard p.restart > 0, p.restart <= 1 else { throw ValidationError("--restart must be in (0, 1]") }
+        guard p.top >= 1, p.top <= 1_000_000 else { throw ValidationError("--top must be 1 … 1000000") }
+        guard (0...1).contains(p.bias) else { throw ValidationError("--bias must be in [0, 1]") }
+        guard !(noEarlyStop && earlyStop != nil) else { throw ValidationError("--early-stop and --no-early-stop conflict") }
+    }
+}
+
+/// Parses "ID" or "ID:WEIGHT".
+func parseWeighted(_ text: String, what: String) throws -> (UInt64, Double) {
+    let parts = text.split(separator: ":", maxSplits: 1)
+    guard let id = parts.first.flatMap({ UInt64($0) }) else {
+        throw ValidationError("\(what) \"\(text)\" is not ID or ID:WEIGHT with an unsigned integer ID")
+    }
+    var w = 1.0
+    if parts.count == 2 {
+        guard let v = Double(parts[1]), v.isFinite, v >= 0 else {
+            throw ValidationError("\(what) \(id): weight \"\(parts[1])\" must be a finite number >= 0")
+        }
+        w = v
+    }
+    return (id, w)
+}
+
+struct Query: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recommend pins for query pins (and boards) by Pixie random walks.",
+        discussion: """
+            With --batch, reads JSON Lines ({"pins": {"ID": WEIGHT, …}, "boards": …, "candidates": […], \
+            "exclude": […], "seed": …, "language": …, "topic": …, "bias": …, "steps": …, "restart": …, \
+            "top": …, "early_stop": [NP, NV] or false, "boost": …}) and writes one JSON object per line, \
+            in order: {"results": [{"id", "score", "visits"}…], "steps", "elapsed_us", "partial"}, or \
+            "scores" in candidate order when "candidates" is given, or {"error": "…"}.
+            """)
+
+    @Argument(help: ArgumentHelp("The graph file.", valueName: "graph"))
+    var graph: String
+    @Option(name: .customLong("pin"), help: ArgumentHelp("A query pin, optionally weighted.", valueName: "id[:weight]"))
+    var pins: [String] = []
+    @Option(name: .customLong("board"), help: ArgumentHelp("A query board, optionally weighted.", valueName: "id[:weight]"))
+    var boards: [String] = []
+    @Option(help: ArgumentHelp("Pins never to recommend, one id per line.", valueName: "file"))
+    var exclude: String?
+    @Option(help: ArgumentHelp("JSON Lines queries, - for stdin.", valueName: "file"))
+    var batch: String?
+    @Flag(help: "Print one JSON object.")
+    var json = false
+    @OptionGroup var walk: WalkOptions
+
+    func validate() throws {
+        if batch == nil && pins.isEmpty && boards.isEmpty { throw ValidationError("give --pin or --board (or --batch)") }
+        for p in pins { _ = try parseWeighted(p, what: "--pin") }
+        for b in boards { _ = try parseWeighted(b, what: "--board") }
+    }
+
+    func run() throws {
+        do {
+            let g = try Graph(path: graph)
+            let params = try walk.parameters()
+            if let batch {
+                try runBatch(g, params, batch)
+                return
+            }
+            var qp: [PinID: Double] = [:], qb: [BoardID: Double] = [:]
+            for p in pins { let (id, w) = try parseWeighted(p, what: "--pin"); qp[PinID(id), default: 0] += w }
+            for b in boards { let (id, w) = try parseWeighted(b, what: "--board"); qb[BoardID(id), default: 0] += w }
+            let excluded = try exclude.map(readIDs) ?? []
+            let r = try g.walk(pins: qp, boards: qb, parameters: params, exclude: excluded.map { PinID($0) })
+            if json {
+                print(resultJSON(r, g: g, titles: true))
+                return
+            }
+            for (p, w) in qp.sorted(by: { $0.key < $1.key }) {
+                print("query pin \(p) (weight \(w))\(g.title(of: p).map { ": " + $0 } ?? "")")
+            }
+            for (b, w) in qb.sorted(by: { $0.key < $1.key }) {
+                print("query board \(b) (weight \(w))\(g.title(of: b).map { ": " + $0 } ?? "")")
+            }
+            for u in r.unknownPins { print("skipped unknown pin \(u)") }
+            for u in r.unknownBoards { print("skipped unknown board \(u)") }
+            print(String(format: "%llu steps in %.2f ms%@", r.steps, Double(r.elapsedMicroseconds) / 1000, r.partial ? " (partial: time budget)" : ""))
+            print("rank  id                     score      visits  title")
+            for (i, rec) in r.recommendations.enumerated() {
+                let (id, title): (String, String?) = switch rec.node {
+                case .pin(let p): (String(p.rawValue), g.title(of: p))
+                case .board(let b): ("board " + String(b.rawValue), g.title(of: b))
+                }
+                print(String(format: "%4d  %-20@ %9.1f  %8llu  %@", i + 1, id, rec.score, rec.visits, title ?? ""))
+            }
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    private func readIDs(_ path: String) throws -> [UInt64] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var ids: [UInt64] = []
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            if t.isEmpty || t.hasPrefix("#") { continue }
+            guard let id = UInt64(t) else { throw BoardwalkError.malformedInput(file: path, line: n + 1, reason: "not a pin id") }
+            ids.append(id)
+        }
+        return ids
+    }
+
+    private func runBatch(_ g: Graph, _ base: WalkParameters, _ path: String) throws {
+        let handle: FileHandle
+        if path == "-" { handle = .standardInput } else {
+            guard let h = FileHandle(forReadingAtPath: path) else { throw BoardwalkError.io(path: path, reason: "cannot open") }
+            handle = h
+        }
+        let out = try FastWriter(path: "-")
+        var pending = Data()
+        var skipping = false  // inside a line that was too long
+        func emit(_ text: String) throws {
+            out.write(text)
+            out.write(byte: 10)
+            try out.flushIfFull()
+        }
+        func blank(_ d: Data) -> Bool { d.allSatisfy { $0 == 32 || $0 == 9 || $0 == 13 } }
+        while true {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            pending.append(chunk)
+            while let nl = pending.firstIndex(of: 10) {
+                let line = Data(pending[pending.startIndex..<nl])
+                pending = Data(pending[(nl + 1)...])
+                if skipping { skipping = false; continue }
+                if blank(line) { continue }
+                try emit(BatchRunner.answer(line, graph: g, base: base))
+            }
+            if pending.count > BatchRunner.maxLineBytes && !skipping {
+                // A line this long is refused whole; its answer keeps the order.
+                try emit("{\"error\":\"line longer than \(BatchRunner.maxLineBytes) bytes\"}")
+                skipping = true
+            }
+            if skipping { pending.removeAll() }
+        }
+        if !skipping && !blank(pending) { try emit(BatchRunner.answer(pending, graph: g, base: base)) }
+        try out.close()
+    }
+}
+
+/// JSON text for a walk result (ids as JSON numbers).
+func resultJSON(_ r: WalkResult, g: Graph?, titles: Bool) -> String {
+    var s = "{\"results\":["
+    for (i, rec) in r.recommendations.enumerated() {
+        if i > 0 { s += "," }
+        switch rec.node {
+        case .pin(let p):
+            s += "{\"id\":\(p.rawValue),\"score\":\(jsonNumber(rec.score)),\"visits\":\(rec.visits)"
+            if titles, let t = g?.title(of: p) { s += ",\"title\":\(jsonString(t))" }
+        case .board(let b):
+            s += "{\"id\":\(b.rawValue),\"kind\":\"board\",\"score\":\(jsonNumber(rec.score)),\"visits\":\(rec.visits)"
+            if titles, let t = g?.title(of: b) { s += ",\"title\":\(jsonString(t))" }
+        }
+        s += "}"
+    }
+    s += "],\"steps\":\(r.steps),\"elapsed_us\":\(r.elapsedMicroseconds),\"partial\":\(r.partial)"
+    if !r.unknownPins.isEmpty { s += ",\"unknown_pins\":[" + r.unknownPins.map { String($0.rawValue) }.joined(separator: ",") + "]" }
+    if !r.unknownBoards.isEmpty { s += ",\"unknown_boards\":[" + r.unknownBoards.map { String($0.rawValue) }.joined(separator: ",") + "]" }
+    return s + "}"
+}
+
+func jsonNumber(_ x: Double) -> String {
+    guard x.isFinite else { return "null" }
+    if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
+    return String(x)
+}
+
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+        }
+    }
+    return out + "\""
+}
