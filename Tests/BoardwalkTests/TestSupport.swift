@@ -49,26 +49,23 @@ func runBoardwalk(_ args: [String], stdin: String? = nil, cwd: String? = nil) th
     p.executableURL = URL(fileURLWithPath: try boardwalkExecutable())
     p.arguments = args
     if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-    let out = Pipe(), err = Pipe(), inp = Pipe()
+    // stderr goes to a file so that neither stream can fill and block the child.
+    let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("bw-stderr-\(UUID().uuidString)").path
+    FileManager.default.createFile(atPath: errPath, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: errPath) }
+    let out = Pipe(), inp = Pipe()
+    let err = FileHandle(forWritingAtPath: errPath)!
     p.standardOutput = out
     p.standardError = err
     p.standardInput = inp
     try p.run()
+    try err.close()
     if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
     try inp.fileHandleForWriting.close()
-    // Read both pipes concurrently so neither can fill and block the child.
-    var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
     p.waitUntilExit()
     return CommandResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self),
+                         stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
                          signaled: p.terminationReason == .uncaughtSignal)
 }
 
