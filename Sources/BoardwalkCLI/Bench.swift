@@ -1,0 +1,151 @@
+// `boardwalk bench`: walk throughput per thread count, and query latency for
+// Pixie-sized queries, on a given graph.
+import ArgumentParser
+import Boardwalk
+import Foundation
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure steps per second (1 … n threads) and query latency on a graph.",
+        discussion: "Query pins are drawn at random from the graph with --seed. Results go into BENCHMARKS.md.")
+
+    @Argument(help: ArgumentHelp("The graph file.", valueName: "graph"))
+    var graph: String
+    @Option(help: ArgumentHelp("Largest thread count for the throughput runs.", valueName: "n"))
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: ArgumentHelp("Seconds per throughput run.", valueName: "s"))
+    var seconds: Double = 3
+    @Option(help: ArgumentHelp("Queries per latency run.", valueName: "n"))
+    var queries: Int = 2000
+    @Option(help: ArgumentHelp("Steps per latency query.", valueName: "n"))
+    var steps: String = "100K"
+    @Option(help: ArgumentHelp("Query pins per latency query.", valueName: "n"))
+    var queryPins: Int = 1
+    @Option(help: ArgumentHelp("Seed for drawing query pins.", valueName: "s"))
+    var seed: UInt64 = 1
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard threads >= 1, seconds > 0, queries >= 1, queryPins >= 1, parseCount(steps).map({ $0 >= 1 }) == true else {
+            throw ValidationError("threads, seconds, queries, query pins and steps must be positive")
+        }
+    }
+
+    func run() throws {
+        do {
+            // Opening is O(chunks): time it on its own before anything is cached by this process.
+            // The first open also pays for process warm-up: report the median of 7.
+            var opens: [Double] = []
+            for _ in 0..<7 {
+                let openStart = DispatchTime.now().uptimeNanoseconds
+                _ = try Graph(path: graph)
+                opens.append(Double(DispatchTime.now().uptimeNanoseconds - openStart) / 1e3)
+            }
+            let openMicros = opens.sorted()[3]
+            let g = try Graph(path: graph, options: .prefault)
+            let s = g.stats
+            guard s.pins > 0 else { throw BoardwalkError.emptyQuery }
+            var rng = SeededGenerator(seed: seed)
+            func randomPins(_ n: Int) throws -> [PinID: Double] {
+                var q: [PinID: Double] = [:]
+                while q.count < min(n, Int(s.pins)) { q[try g.pin(at: UInt32(rng.next() % s.pins))] = 1 }
+                return q
+            }
+            var report: [String: Any] = ["graph": graph, "pins": s.pins, "boards": s.boards, "edges": s.edges,
+                                         "open_us": openMicros]
+            if !json {
+                print("graph \(graph): \(s.pins) pins, \(s.boards) boards, \(s.edges) edges")
+                print(String(format: "open: %.0f µs median of 7 (%llu chunks, %@B file)", openMicros, s.chunks, human(Double(s.fileBytes))))
+                print("throughput: one-pin queries of 1M steps, no early stopping, \(seconds)s per run")
+            }
+            // Warm the page cache and the walk contexts.
+            var warm = WalkParameters()
+            warm.earlyStop = nil
+            warm.steps = 1_000_000
+            for _ in 0..<3 { _ = try g.walk(pins: try randomPins(1), parameters: warm) }
+
+            var throughput: [[String: Any]] = []
+            var oneThread = 0.0
+            for t in 1...threads {
+                let pools = try (0..<t).map { _ in try (0..<64).map { _ in try randomPins(1) } }
+                let counters = StepCounters(t)
+                let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
+                let start = DispatchTime.now().uptimeNanoseconds
+                let base = warm
+                DispatchQueue.concurrentPerform(iterations: t) { i in
+                    var p = base
+                    var k = 0
+                    while DispatchTime.now().uptimeNanoseconds < deadline {
+                        p.seed = UInt64(k)
+                        if let r = try? g.walk(pins: pools[i][k % 64], parameters: p) { counters.add(i, r.steps) }
+                        k += 1
+                    }
+                }
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                let rate = Double(counters.total) / elapsed
+                if t == 1 { oneThread = rate }
+                throughput.append(["threads": t, "steps_per_second": rate, "speedup": rate / oneThread])
+                if !json {
+                    print(String(format: "  %d thread%@: %@ steps/s (%@ per thread), %.2fx one thread", t, t == 1 ? "" : "s",
+                                 human(rate), human(rate / Double(t)), rate / oneThread))
+                }
+            }
+            report["throughput"] = throughput
+
+            let n = UInt64(parseCount(steps)!)
+            var latency: [[String: Any]] = []
+            if !json { print("latency: \(queries) queries of \(n) steps from \(queryPins) random pin(s), one thread") }
+            for early in [false, true] {
+                var p = WalkParameters()
+                p.steps = n
+                if !early { p.earlyStop = nil }
+                let qs = try (0..<queries).map { _ in try randomPins(queryPins) }
+                var times: [Double] = []
+                var walked: UInt64 = 0
+                let start = DispatchTime.now().uptimeNanoseconds
+                for (i, q) in qs.enumerated() {
+                    p.seed = UInt64(i)
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    let r = try g.walk(pins: q, parameters: p)
+                    times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                    walked += r.steps
+                }
+                let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                times.sort()
+                func pct(_ x: Double) -> Double { times[min(times.count - 1, Int((x * Double(times.count)).rounded(.up)) - 1)] }
+                let row: [String: Any] = [
+                    "early_stop": early, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "p999_ms": pct(0.999),
+                    "qps": Double(queries) / total, "mean_steps": Double(walked) / Double(queries),
+                ]
+                latency.append(row)
+                if !json {
+                    print(String(format: "  early stopping %@: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, %.0f queries/s, %.0f steps/query",
+                                 early ? "on " : "off", pct(0.5), pct(0.99), pct(0.999), Double(queries) / total,
+                                 Double(walked) / Double(queries)))
+                }
+            }
+            report["latency"] = latency
+            if json { try printJSON(report) }
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            throw failure(error)
+        }
+    }
+}
+
+/// Per-thread step counters, padded so threads do not share cache lines.
+final class StepCounters: @unchecked Sendable {
+    // Unchecked: thread i writes only slot i * 8; the total is read after all threads joined.
+    private let slots: UnsafeMutablePointer<UInt64>
+    private let n: Int
+    init(_ n: Int) {
+        self.n = n
+        slots = .allocate(capacity: n * 8)
+        slots.initialize(repeating: 0, count: n * 8)
+    }
+    deinit { slots.deallocate() }
+    func add(_ i: Int, _ v: UInt64) { slots[i * 8] += v }
+    var total: UInt64 { (0..<n).reduce(0) { $0 + slots[$1 * 8] } }
+}
