@@ -1,0 +1,338 @@
+// `boardwalk eval`: offline quality of the walk's candidates on the user's
+// own data: leave-one-out split, HR@K and NDCG@K under full ranking and the
+// sampled (99 negatives) protocol, coverage, popularity, latency, sweeps.
+import ArgumentParser
+import Boardwalk
+import Foundation
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure recommendation quality offline (HR@K, NDCG@K, coverage, popularity, latency).",
+        discussion: """
+            Input: interactions user<TAB>item[<TAB>weight][<TAB>time] (users play boards, items play \
+            pins), split leave-one-out per user (the last by time, or a random one with --seed when \
+            there are no times); the graph is built from the rest. Or --graph with --held-out \
+            (user<TAB>item): each user is a board of the graph and queries with its pins. Ranks are \
+            pessimistic: an item tied with the held-out one ranks above it. The popularity baseline \
+            ranks items by their number of training interactions.
+            """)
+
+    @Argument(help: ArgumentHelp("Interactions file (user<TAB>item[<TAB>weight][<TAB>time]).", valueName: "interactions"))
+    var interactions: String?
+    @Option(help: ArgumentHelp("Evaluate on an existing graph (users are boards) …", valueName: "graph"))
+    var graph: String?
+    @Option(help: ArgumentHelp("… with this held-out file (user<TAB>item).", valueName: "file"))
+    var heldOut: String?
+    @Option(help: ArgumentHelp("Cut-offs K, comma-separated.", valueName: "k,…"))
+    var k: String = "10"
+    @Option(help: ArgumentHelp("Users with fewer interactions are skipped.", valueName: "n"))
+    var minInteractions: Int = 2
+    @Option(help: ArgumentHelp("Query weights: uniform, weight (the input's), or recency.", valueName: "scheme"))
+    var queryWeights: String = "uniform"
+    @Option(help: ArgumentHelp("Sampled negatives per user for the sampled protocol.", valueName: "n"))
+    var negatives: Int = 99
+    @Option(help: ArgumentHelp("Evaluate at most this many users (a seeded sample).", valueName: "n"))
+    var maxUsers: Int?
+    @Option(help: ArgumentHelp("Write the split (train.tsv, test.tsv) to this directory.", valueName: "dir"))
+    var writeSplit: String?
+    @Flag(help: "Try a grid of steps, restart and early stopping and print a table.")
+    var sweep = false
+    @Flag(help: "Print JSON.")
+    var json = false
+    @OptionGroup var walk: WalkOptions
+
+    func validate() throws {
+        guard (interactions != nil) != (graph != nil) else { throw ValidationError("give an interactions file or --graph") }
+        guard (graph == nil) == (heldOut == nil) else { throw ValidationError("--graph and --held-out go together") }
+        guard !cutoffs.isEmpty, cutoffs.allSatisfy({ $0 >= 1 && $0 <= 10000 }) else { throw ValidationError("--k takes cut-offs 1 … 10000") }
+        guard ["uniform", "weight", "recency"].contains(queryWeights) else { throw ValidationError("--query-weights: uniform, weight or recency") }
+        guard negatives >= 1, minInteractions >= 2 else { throw ValidationError("--negatives >= 1, --min-interactions >= 2") }
+    }
+
+    var cutoffs: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+    func run() throws {
+        do {
+            let setup = try prepare()
+            if sweep {
+                try runSweep(setup)
+            } else {
+                let r = try evaluate(setup, try walk.parameters())
+                if json { try printJSON(r.json(setup)) } else { r.print(setup, cutoffs) }
+            }
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    /// Everything the evaluation needs, built once.
+    struct Setup {
+        var graph: Graph
+        var users: [(user: UInt64, held: UInt64, history: [(item: UInt64, weight: Double, time: Int64?)])]
+        var interacted: [UInt64: Set<UInt64>]
+        var items: [UInt64]          // the catalogue: items in the graph, ascending
+        var degree: [UInt64: Int]    // training interactions per item
+        var skipped: Int
+        var graphSeconds: Double
+    }
+
+    func prepare() throws -> Setup {
+        let start = Date()
+        var histories: [UInt64: [(UInt64, Double, Int64?)]] = [:]
+        var held: [UInt64: UInt64] = [:]
+        var skipped = 0
+        let g: Graph
+        if let interactions {
+            let data = try readInteractions(interactions)
+            let split = LeaveOneOutSplit(data, minInteractions: minInteractions, seed: walk.seed)
+            skipped = split.skippedUsers
+            held = split.heldOut
+            let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("boardwalk-eval-\(getpid()).bwg").path
+            defer { unlink(tmp) }
+            let b = try GraphBuilder()
+            for i in split.train {
+                try b.addEdge(pin: PinID(i.item), board: BoardID(i.user))
+                histories[i.user, default: []].append((i.item, i.weight, i.time))
+            }
+            _ = try b.build(to: tmp)
+            g = try Graph(path: tmp)  // stays mapped after the unlink
+            if let dir = writeSplit {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                try split.train.map { "\($0.user)\t\($0.item)\t\($0.weight)\t\($0.time.map(String.init) ?? "")" }
+                    .joined(separator: "\n").appending("\n").write(toFile: dir + "/train.tsv", atomically: true, encoding: .utf8)
+                try held.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value)" }.joined(separator: "\n").appending("\n")
+                    .write(toFile: dir + "/test.tsv", atomically: true, encoding: .utf8)
+            }
+        } else {
+            g = try Graph(path: graph!)
+            for line in try String(contentsOfFile: heldOut!, encoding: .utf8).split(separator: "\n") {
+                let f = line.split(separator: "\t")
+                guard f.count >= 2, let u = UInt64(f[0]), let i = UInt64(f[1]) else { continue }
+                held[u] = i
+            }
+            for u in held.keys {
+                guard let pins = try? g.pins(of: BoardID(u)) else { continue }
+                histories[u] = pins.map { ($0.rawValue, 1.0, nil) }
+            }
+        }
+        let s = g.stats
+        var items: [UInt64] = []
+        var degree: [UInt64: Int] = [:]
+        for i in 0..<UInt32(s.pins) {
+            let p = try g.pin(at: i)
+            items.append(p.rawValue)
+        }
+        var interacted: [UInt64: Set<UInt64>] = [:]
+        for (u, h) in histories {
+            interacted[u] = Set(h.map(\.0))
+            for (item, _, _) in h { degree[item, default: 0] += 1 }
+        }
+        if graph != nil {
+            // Degrees from the graph itself.
+            for p in items { degree[p] = try g.boards(of: PinID(p)).count }
+        }
+        var users = held.keys.sorted().compactMap { u -> (UInt64, UInt64, [(item: UInt64, weight: Double, time: Int64?)])? in
+            guard let h = histories[u], !h.isEmpty else { return nil }
+            interacted[u, default: []].insert(held[u]!)
+            return (u, held[u]!, h.map { (item: $0.0, weight: $0.1, time: $0.2) })
+        }
+        if let maxUsers, users.count > maxUsers {
+            var rng = SeededGenerator(seed: walk.seed ^ 0x7573_6572)
+            users.shuffle(using: &rng)
+            users = Array(users.prefix(maxUsers)).sorted { $0.0 < $1.0 }
+        }
+        return Setup(graph: g, users: users.map { (user: $0.0, held: $0.1, history: $0.2) }, interacted: interacted,
+                     items: items, degree: degree, skipped: skipped, graphSeconds: Date().timeIntervalSince(start))
+    }
+
+    func readInteractions(_ path: String) throws -> [Interaction] {
+        var out: [Interaction] = []
+        let text = try String(contentsOfFile: path, encoding: .isoLatin1)
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            if t.isEmpty || t.hasPrefix("#") { continue }
+            let f = t.split(whereSeparator: { $0 == "\t" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard f.count >= 2, let u = UInt64(f[0]), let i = UInt64(f[1]) else {
+                if n == 0 { continue }  // a header line
+                throw BoardwalkError.malformedInput(file: path, line: n + 1, reason: "expected user<TAB>item[<TAB>weight][<TAB>time]")
+            }
+            var w = 1.0
+            if f.count >= 3 {
+                guard let v = Double(f[2]), v.isFinite, v >= 0 else {
+                    throw BoardwalkError.malformedInput(file: path, line: n + 1, reason: "weight must be a finite number >= 0")
+                }
+                w = v
+            }
+            var time: Int64?
+            if f.count >= 4 {
+                guard let v = Int64(f[3]) else { throw BoardwalkError.malformedInput(file: path, line: n + 1, reason: "time must be an integer") }
+                time = v
+            }
+            out.append(Interaction(user: u, item: i, weight: w, time: time))
+        }
+        return out
+    }
+
+    /// Metrics of one method.
+    struct Scores {
+        var hr: [Int: Double] = [:], ndcg: [Int: Double] = [:]
+        var sampledHR: [Int: Double] = [:], sampledNDCG: [Int: Double] = [:]
+        mutating func add(full: Int, sampled: Int, _ ks: [Int]) {
+            for k in ks {
+                hr[k, default: 0] += RankingMetrics.hitRate(rank: full, k: k)
+                ndcg[k, default: 0] += RankingMetrics.ndcg(rank: full, k: k)
+                sampledHR[k, default: 0] += RankingMetrics.hitRate(rank: sampled, k: k)
+                sampledNDCG[k, default: 0] += RankingMetrics.ndcg(rank: sampled, k: k)
+            }
+        }
+        func mean(_ d: [Int: Double], _ k: Int, _ n: Int) -> Double { n > 0 ? (d[k] ?? 0) / Double(n) : 0 }
+    }
+
+    struct Result {
+        var walk = Scores(), popularity = Scores()
+        var users = 0
+        var latencies: [Double] = []
+        var recommended: Set<UInt64> = []
+        var popularitySum = 0.0, popularityCount = 0
+        var seconds = 0.0
+
+        func p(_ q: Double) -> Double {
+            let s = latencies.sorted()
+            return s.isEmpty ? 0 : s[min(s.count - 1, Int((q * Double(s.count)).rounded(.up)) - 1)]
+        }
+
+        func json(_ setup: Setup) -> [String: Any] {
+            func block(_ s: Scores) -> [String: Any] {
+                var o: [String: Any] = [:]
+                for k in s.hr.keys.sorted() {
+                    o["hr@\(k)"] = s.mean(s.hr, k, users)
+                    o["ndcg@\(k)"] = s.mean(s.ndcg, k, users)
+                    o["sampled_hr@\(k)"] = s.mean(s.sampledHR, k, users)
+                    o["sampled_ndcg@\(k)"] = s.mean(s.sampledNDCG, k, users)
+                }
+                return o
+            }
+            let meanDegree = Double(setup.degree.values.reduce(0, +)) / Double(max(setup.degree.count, 1))
+            return [
+                "users": users, "skipped_users": setup.skipped, "items": setup.items.count,
+                "walk": block(walk), "popularity": block(popularity),
+                "coverage": Double(recommended.count) / Double(max(setup.items.count, 1)),
+                "mean_recommended_degree": popularitySum / Double(max(popularityCount, 1)),
+                "mean_item_degree": meanDegree,
+                "latency_p50_ms": p(0.5), "latency_p99_ms": p(0.99), "seconds": seconds,
+            ]
+        }
+
+        func print(_ setup: Setup, _ ks: [Int]) {
+            Swift.print("users evaluated \(users), skipped \(setup.skipped); \(setup.items.count) items; graph built in \(String(format: "%.2f", setup.graphSeconds))s")
+            Swift.print("method        K   HR@K    NDCG@K  sampled HR@K  sampled NDCG@K")
+            for (name, s) in [("popularity", popularity), ("boardwalk", walk)] {
+                for k in ks {
+                    Swift.print(String(format: "%-12@ %3d  %.4f  %.4f  %.4f        %.4f", name, k, s.mean(s.hr, k, users),
+                                       s.mean(s.ndcg, k, users), s.mean(s.sampledHR, k, users), s.mean(s.sampledNDCG, k, users)))
+                }
+            }
+            let j = json(setup)
+            Swift.print(String(format: "coverage@%d %.3f; mean degree of recommended items %.1f (all items %.1f)", ks[0],
+                               j["coverage"] as! Double, j["mean_recommended_degree"] as! Double, j["mean_item_degree"] as! Double))
+            Swift.print(String(format: "walk latency p50 %.2f ms, p99 %.2f ms; %.2fs in all", p(0.5), p(0.99), seconds))
+        }
+    }
+
+    func evaluate(_ s: Setup, _ params: WalkParameters) throws -> Result {
+        var r = Result()
+        let ks = cutoffs
+        let maxK = ks.max()!
+        var p = params
+        p.top = maxK + 1
+        p.lenient = true
+        let start = Date()
+        for (n, u) in s.users.enumerated() {
+            var rng = SeededGenerator(seed: params.seed &+ u.user &* 0x9E37_79B9_7F4A_7C15)
+            let seen = s.interacted[u.user] ?? []
+            var negatives: [UInt64] = []
+            if s.items.count - seen.count >= self.negatives {
+                var chosen = Set<UInt64>()
+                while chosen.count < self.negatives {
+                    let c = s.items[Int(rng.next() % UInt64(s.items.count))]
+                    if !seen.contains(c) { chosen.insert(c) }
+                }
+                negatives = chosen.sorted()
+            }
+            // Query weights.
+            var q: [PinID: Double] = [:]
+            let ordered = u.history.sorted { ($0.time ?? 0, $0.item) > ($1.time ?? 0, $1.item) }
+            for (rank, h) in ordered.enumerated() {
+                let w: Double = switch queryWeights {
+                case "weight": h.weight
+                case "recency": 1 / Double(rank + 1)
+                default: 1
+                }
+                q[PinID(h.item), default: 0] += w
+            }
+            p.seed = params.seed &+ UInt64(n)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let result = try s.graph.walk(pins: q, parameters: p)
+            r.latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            let candidates = [u.held] + negatives
+            let scores = try s.graph.score(candidates: candidates.map { PinID($0) }, pins: q, parameters: p)
+            // Full ranking: among the returned top maxK+1 (query pins are never returned).
+            let target = scores[0]
+            var full = Int.max
+            if target > 0 {
+                let above = result.recommendations.filter { $0.pin != PinID(u.held) && !seen.contains($0.pin!.rawValue) && $0.score >= target }.count
+                full = above >= maxK ? Int.max : above + 1
+            }
+            let sampled = RankingMetrics.pessimisticRank(target: target, others: Array(scores.dropFirst()))
+            r.walk.add(full: full, sampled: negatives.isEmpty ? Int.max : sampled, ks)
+            for rec in result.recommendations.prefix(ks[0]) {
+                r.recommended.insert(rec.pin!.rawValue)
+                r.popularitySum += Double(s.degree[rec.pin!.rawValue] ?? 0)
+                r.popularityCount += 1
+            }
+            // Popularity baseline, same protocol.
+            let hd = Double(s.degree[u.held] ?? 0)
+            var popAbove = 0
+            for item in s.items where item != u.held && !seen.contains(item) && Double(s.degree[item] ?? 0) >= hd { popAbove += 1 }
+            let popSampled = RankingMetrics.pessimisticRank(target: hd, others: negatives.map { Double(s.degree[$0] ?? 0) })
+            r.popularity.add(full: popAbove + 1, sampled: negatives.isEmpty ? Int.max : popSampled, ks)
+            r.users += 1
+        }
+        r.seconds = Date().timeIntervalSince(start)
+        return r
+    }
+
+    func runSweep(_ s: Setup) throws {
+        var rows: [[String: Any]] = []
+        let base = try walk.parameters()
+        let k0 = cutoffs[0]
+        if !json { print("steps    restart  early-stop   HR@\(k0)    NDCG@\(k0)  sHR@\(k0)   sNDCG@\(k0)  p50 ms") }
+        for steps in [10_000, 50_000, 100_000, 200_000] {
+            for restart in [0.3, 0.5, 0.7, 0.9] {
+                for early in [true, false] {
+                    var p = base
+                    p.steps = UInt64(steps)
+                    p.restart = restart
+                    p.earlyStop = early ? (base.earlyStop ?? .init(np: 2000, nv: 4)) : nil
+                    let r = try evaluate(s, p)
+                    let w = r.walk
+                    let row: [String: Any] = [
+                        "steps": steps, "restart": restart, "early_stop": early,
+                        "hr": w.mean(w.hr, k0, r.users), "ndcg": w.mean(w.ndcg, k0, r.users),
+                        "sampled_hr": w.mean(w.sampledHR, k0, r.users), "sampled_ndcg": w.mean(w.sampledNDCG, k0, r.users),
+                        "p50_ms": r.p(0.5),
+                    ]
+                    rows.append(row)
+                    if !json {
+                        print(String(format: "%-8d %.1f      %@        %.4f  %.4f  %.4f  %.4f   %.2f", steps, restart, early ? "on " : "off",
+                                     row["hr"] as! Double, row["ndcg"] as! Double, row["sampled_hr"] as! Double,
+                                     row["sampled_ndcg"] as! Double, r.p(0.5)))
+                    }
+                }
+            }
+        }
+        if json { try printJSON(["k": k0, "sweep": rows]) }
+    }
+}

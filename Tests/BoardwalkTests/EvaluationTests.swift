@@ -1,0 +1,82 @@
+// Offline evaluation: metrics on hand-made cases, the split, and an
+// end-to-end `boardwalk eval` run on a graph whose right answers are known.
+import Boardwalk
+import Foundation
+import XCTest
+
+final class EvaluationTests: XCTestCase {
+    func testPessimisticRankAndMetricsByHand() {
+        XCTAssertEqual(RankingMetrics.pessimisticRank(target: 5, others: [1, 2, 3]), 1)
+        XCTAssertEqual(RankingMetrics.pessimisticRank(target: 2, others: [1, 2, 3]), 3, "a tie ranks above the held-out item")
+        XCTAssertEqual(RankingMetrics.pessimisticRank(target: 0, others: [0, 0, 0, 0]), 5, "all tied: last")
+        XCTAssertEqual(RankingMetrics.pessimisticRank(target: 1, others: []), 1)
+        XCTAssertEqual(RankingMetrics.hitRate(rank: 10, k: 10), 1)
+        XCTAssertEqual(RankingMetrics.hitRate(rank: 11, k: 10), 0)
+        XCTAssertEqual(RankingMetrics.ndcg(rank: 1, k: 10), 1)
+        XCTAssertEqual(RankingMetrics.ndcg(rank: 3, k: 10), 0.5, accuracy: 1e-12)  // 1 / log2(4)
+        XCTAssertEqual(RankingMetrics.ndcg(rank: 7, k: 10), 1.0 / 3.0, accuracy: 1e-12)  // 1 / log2(8)
+        XCTAssertEqual(RankingMetrics.ndcg(rank: 11, k: 10), 0)
+    }
+
+    func testSplitHoldsOutTheLastByTimeWithDeterministicTies() {
+        let data = [
+            Interaction(user: 1, item: 10, time: 5), Interaction(user: 1, item: 11, time: 9),
+            Interaction(user: 1, item: 12, time: 9), Interaction(user: 1, item: 13, time: 1),
+            Interaction(user: 2, item: 10, time: 1),  // one interaction: skipped
+            Interaction(user: 3, item: 20, time: 2), Interaction(user: 3, item: 21, time: 3),
+            Interaction(user: 3, item: 21, time: 4),  // a repeat of the held-out item
+        ]
+        let s = LeaveOneOutSplit(data)
+        XCTAssertEqual(s.heldOut, [1: 12, 3: 21], "ties in time go to the larger item")
+        XCTAssertEqual(s.skippedUsers, 1)
+        XCTAssertFalse(s.train.contains { $0.user == 3 && $0.item == 21 }, "every copy of the held-out item leaves training")
+        XCTAssertEqual(s.train.count, 5)
+        XCTAssertEqual(LeaveOneOutSplit(data.reversed()).heldOut, s.heldOut, "input order does not matter")
+    }
+
+    func testSplitWithoutTimesIsSeeded() {
+        let data = (1...50).flatMap { u in (0..<6).map { Interaction(user: UInt64(u), item: UInt64(u * 10 + $0)) } }
+        let a = LeaveOneOutSplit(data, seed: 7), b = LeaveOneOutSplit(data, seed: 7), c = LeaveOneOutSplit(data, seed: 8)
+        XCTAssertEqual(a.heldOut, b.heldOut)
+        XCTAssertNotEqual(a.heldOut, c.heldOut)
+        XCTAssertEqual(a.heldOut.count, 50)
+    }
+
+    func testEvalOnPlantedCommunitiesBeatsPopularity() throws {
+        // Users (boards) each draw items from their own community: a held-out
+        // item is predictable from the rest, and popularity alone cannot find it.
+        let dir = TempDir()
+        var p = GeneratorParameters()
+        p.pins = 3000; p.boards = 400; p.edges = 12000; p.communities = 20; p.noise = 0.02; p.seed = 5
+        let gen = try EdgeGenerator(p)
+        var lines = ""
+        var t = 0
+        gen.forEachEdge { pin, board in
+            t += 1
+            lines += "\(gen.boardID(board).rawValue)\t\(gen.pinID(pin).rawValue)\t1\t\(t)\n"
+        }
+        let file = dir.write("interactions.tsv", lines)
+        let r = try runBoardwalk(["eval", file, "--json", "--k", "10", "--seed", "3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let walk = o["walk"] as! [String: Double], pop = o["popularity"] as! [String: Double]
+        XCTAssertGreaterThan(o["users"] as! Int, 300)
+        XCTAssertGreaterThan(walk["sampled_hr@10"]!, pop["sampled_hr@10"]! + 0.2, "\(walk) vs \(pop)")
+        XCTAssertGreaterThan(walk["hr@10"]!, pop["hr@10"]! * 1.5, "\(walk) vs \(pop)")
+        // Deterministic for a seed.
+        let again = try runBoardwalk(["eval", file, "--json", "--k", "10", "--seed", "3"])
+        let o2 = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(o2["walk"] as! [String: Double], walk)
+    }
+
+    func testEvalOnMovieLensWhenPresent() throws {
+        let data = repositoryRoot + "/../shared/data/ml-100k/u.data"
+        guard FileManager.default.fileExists(atPath: data) else { throw XCTSkip("MovieLens 100K is not in ../shared/data") }
+        let r = try runBoardwalk(["eval", data, "--json", "--max-users", "300"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let walk = o["walk"] as! [String: Double], pop = o["popularity"] as! [String: Double]
+        XCTAssertEqual(o["users"] as? Int, 300)
+        XCTAssertGreaterThan(walk["sampled_hr@10"]!, pop["sampled_hr@10"]!)
+    }
+}
