@@ -25,6 +25,8 @@ public struct WalkParameters: Sendable, Equatable {
     /// The user's language and topic, spelled as in the graph's attributes file.
     public var language: String? = nil
     public var topic: String? = nil
+    /// Popularity penalty β in [0, 2] (RP3β): rank by score / degree^β. 0 is off.
+    public var popularityPenalty: Double = BW_DEFAULT_POPULARITY_PENALTY
     /// The seed: same graph, query, parameters and seed give the same results.
     public var seed: UInt64 = 0
     /// Stop after this long and return what was found, marked partial.
@@ -62,7 +64,8 @@ public enum RecommendedNode: Sendable, Hashable {
 public struct Recommendation: Sendable, Equatable {
     /// The pin or board.
     public var node: RecommendedNode
-    /// Its score: boosted visit count (or plain visits without boosting).
+    /// Its score: boosted visit count (or plain visits without boosting),
+    /// divided by degree^β when a popularity penalty β is set (the default).
     public var score: Double
     /// Visits from all query nodes together.
     public var visits: UInt64
@@ -133,6 +136,7 @@ extension Graph {
             let t = try p.topic.map { try attributeCode(BW_ATTR_TOPIC, $0) } ?? BW_ATTR_ANY
             try set(bw_query_set_bias(h, p.bias, l, t), "bias must be in [0, 1], not \(p.bias)")
         }
+        try set(bw_query_set_popularity_penalty(h, p.popularityPenalty), "popularity penalty must be in [0, 2], not \(p.popularityPenalty)")
         try set(bw_query_set_seed(h, p.seed), "seed")
         if let budget = p.timeBudget {
             let (s, atto) = budget.components

@@ -50,6 +50,7 @@ struct BatchLine: Decodable {
     var include_boards: Bool?
     var lenient: Bool?
     var time_budget_ms: Double?
+    var popularity_penalty: Double?
 }
 
 enum BatchRunner {
@@ -93,6 +94,7 @@ enum BatchRunner {
             if let b = q.bias { p.bias = b } else if q.language != nil || q.topic != nil { p.bias = 1 }
             if let b = q.include_boards { p.includeBoards = b }
             if let l = q.lenient { p.lenient = l }
+            if let b = q.popularity_penalty { p.popularityPenalty = b }
             if let ms = q.time_budget_ms {
                 guard ms > 0, ms.isFinite else { return error("time_budget_ms must be positive") }
                 p.timeBudget = .microseconds(Int64(ms * 1000))

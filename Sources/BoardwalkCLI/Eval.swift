@@ -35,7 +35,7 @@ struct Eval: ParsableCommand {
     var maxUsers: Int?
     @Option(help: ArgumentHelp("Write the split (train.tsv, test.tsv) to this directory.", valueName: "dir"))
     var writeSplit: String?
-    @Flag(help: "Try a grid of steps, restart and early stopping and print a table.")
+    @Flag(help: "Try a grid of steps, restart and popularity penalty and print a table.")
     var sweep = false
     @Flag(help: "Print JSON.")
     var json = false
@@ -308,27 +308,28 @@ struct Eval: ParsableCommand {
         var rows: [[String: Any]] = []
         let base = try walk.parameters()
         let k0 = cutoffs[0]
-        if !json { print("steps    restart  early-stop   HR@\(k0)    NDCG@\(k0)  sHR@\(k0)   sNDCG@\(k0)  p50 ms") }
+        if !json { print("steps    restart  penalty  HR@\(k0)    NDCG@\(k0)  sHR@\(k0)   sNDCG@\(k0)  coverage  p50 ms") }
         for steps in [10_000, 50_000, 100_000, 200_000] {
             for restart in [0.3, 0.5, 0.7, 0.9] {
-                for early in [true, false] {
+                for penalty in [0.0, 0.7] {
                     var p = base
                     p.steps = UInt64(steps)
                     p.restart = restart
-                    p.earlyStop = early ? (base.earlyStop ?? .init(np: 2000, nv: 4)) : nil
+                    p.popularityPenalty = penalty
                     let r = try evaluate(s, p)
                     let w = r.walk
+                    let cov = r.json(s)["coverage"] as! Double
                     let row: [String: Any] = [
-                        "steps": steps, "restart": restart, "early_stop": early,
+                        "steps": steps, "restart": restart, "popularity_penalty": penalty,
                         "hr": w.mean(w.hr, k0, r.users), "ndcg": w.mean(w.ndcg, k0, r.users),
                         "sampled_hr": w.mean(w.sampledHR, k0, r.users), "sampled_ndcg": w.mean(w.sampledNDCG, k0, r.users),
-                        "p50_ms": r.p(0.5),
+                        "coverage": cov, "p50_ms": r.p(0.5),
                     ]
                     rows.append(row)
                     if !json {
-                        print(String(format: "%-8d %.1f      %@        %.4f  %.4f  %.4f  %.4f   %.2f", steps, restart, early ? "on " : "off",
+                        print(String(format: "%-8d %.1f      %.1f      %.4f  %.4f  %.4f  %.4f   %.3f     %.2f", steps, restart, penalty,
                                      row["hr"] as! Double, row["ndcg"] as! Double, row["sampled_hr"] as! Double,
-                                     row["sampled_ndcg"] as! Double, r.p(0.5)))
+                                     row["sampled_ndcg"] as! Double, cov, r.p(0.5)))
                     }
                 }
             }

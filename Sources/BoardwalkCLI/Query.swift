@@ -24,6 +24,8 @@ struct WalkOptions: ParsableArguments {
     var topic: String?
     @Option(help: ArgumentHelp("Bias strength in [0, 1] (default 1 when --language or --topic is given).", valueName: "b"))
     var bias: Double?
+    @Option(help: ArgumentHelp("Popularity penalty beta in [0, 2]: rank by score / degree^beta (RP3beta).", valueName: "beta"))
+    var popularityPenalty: Double = WalkParameters().popularityPenalty
     @Option(help: ArgumentHelp("Random seed.", valueName: "s"))
     var seed: UInt64 = 0
     @Option(help: ArgumentHelp("Time budget per query in milliseconds; past it the result is partial.", valueName: "ms"))
@@ -53,6 +55,7 @@ struct WalkOptions: ParsableArguments {
         p.topic = topic
         p.bias = bias ?? ((language != nil || topic != nil) ? 1 : 0)
         p.seed = seed
+        p.popularityPenalty = popularityPenalty
         if let timeBudget {
             guard timeBudget > 0, timeBudget.isFinite else { throw ValidationError("--time-budget must be positive") }
             p.timeBudget = .microseconds(Int64(timeBudget * 1000))
@@ -67,6 +70,7 @@ struct WalkOptions: ParsableArguments {
         guard p.restart > 0, p.restart <= 1 else { throw ValidationError("--restart must be in (0, 1]") }
         guard p.top >= 1, p.top <= 1_000_000 else { throw ValidationError("--top must be 1 … 1000000") }
         guard (0...1).contains(p.bias) else { throw ValidationError("--bias must be in [0, 1]") }
+        guard (0...2).contains(p.popularityPenalty) else { throw ValidationError("--popularity-penalty must be in [0, 2]") }
         guard !(noEarlyStop && earlyStop != nil) else { throw ValidationError("--early-stop and --no-early-stop conflict") }
     }
 }

@@ -74,6 +74,7 @@ int bw_query_new(bw_query **out_query) {
     q->cfg.nv = BW_DEFAULT_EARLY_STOP_NV;
     q->cfg.boost = 1;
     q->cfg.bias = 0.0;
+    q->cfg.popularity_penalty = BW_DEFAULT_POPULARITY_PENALTY;
     q->cfg.language = BW_WALK_ANY;
     q->cfg.topic = BW_WALK_ANY;
     return 0;
@@ -145,6 +146,12 @@ int bw_query_set_bias(bw_query *q, double beta, uint32_t language, uint32_t topi
     q->cfg.bias = beta;
     q->cfg.language = language == BW_ATTR_ANY ? BW_WALK_ANY : language;
     q->cfg.topic = topic == BW_ATTR_ANY ? BW_WALK_ANY : topic;
+    return 0;
+}
+
+int bw_query_set_popularity_penalty(bw_query *q, double beta) {
+    if (!q || !(beta >= 0.0 && beta <= 2.0)) return BW_EINVAL;
+    q->cfg.popularity_penalty = beta;
     return 0;
 }
 

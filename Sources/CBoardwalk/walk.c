@@ -170,7 +170,17 @@ struct bw_walk_ctx {
     uint64_t deadline;     /* 0: none */
     int64_t tick;          /* steps until the next clock check */
     int oom;
+
+    /* Popularity penalty (RP3beta): score / degree^beta at selection. */
+    const bw_view *view;
+    double penalty;
+    double *pen_table;     /* degree^-beta for degrees below PEN_TABLE */
+    double pen_beta;       /* the beta pen_table was computed for */
 };
+
+/* Degrees below this get their penalty from a table computed once per beta
+ * (per context), so selection costs no pow() for all but the rare hubs. */
+#define PEN_TABLE 4096
 
 static int vt_alloc(vtable *t, unsigned bits) {
     uint64_t cap = 1ull << bits;
@@ -408,6 +418,7 @@ BW_HIDDEN bw_walk_ctx *bw_walk_ctx_new(void) {
 }
 
 BW_HIDDEN void bw_walk_ctx_free(bw_walk_ctx *ctx) {
+    if (ctx) free(ctx->pen_table);
     if (!ctx) return;
     vt_free(&ctx->pins);
     vt_free(&ctx->boards);
@@ -821,6 +832,28 @@ static BW_NOINLINE int walk_topic_b(bw_walk_ctx *c, const bw_view *g, const walk
 /* ------------------------------------------------------------------------ */
 /* Results                                                                    */
 
+/* A score divided by the node's degree^beta when a penalty is set. */
+static inline double penalized(const bw_walk_ctx *ctx, bw_node node, int is_board, double score) {
+    if (ctx->penalty <= 0.0 || !ctx->view) return score;
+    uint64_t d = bw_degree(is_board ? &ctx->view->boards : &ctx->view->pins, node);
+    if (d < 1) d = 1;
+    return score * (d < PEN_TABLE ? ctx->pen_table[d] : pow((double)d, -ctx->penalty));
+}
+
+static int prepare_penalty(bw_walk_ctx *ctx, const bw_view *g, double beta) {
+    ctx->view = g;
+    ctx->penalty = beta > 0.0 ? beta : 0.0;
+    if (ctx->penalty == 0.0 || (ctx->pen_table && ctx->pen_beta == beta)) return 0;
+    if (!ctx->pen_table) {
+        ctx->pen_table = malloc(PEN_TABLE * sizeof *ctx->pen_table);
+        if (!ctx->pen_table) return BW_ENOMEM;
+    }
+    ctx->pen_table[0] = 1.0;
+    for (int d = 1; d < PEN_TABLE; d++) ctx->pen_table[d] = pow((double)d, -beta);
+    ctx->pen_beta = beta;
+    return 0;
+}
+
 /* a ranks before b: score desc, pins before boards, node asc. */
 static inline int hit_better(const bw_walk_hit *a, const bw_walk_hit *b) {
     if (a->score != b->score) return a->score > b->score;
@@ -922,7 +955,7 @@ static int select_top(bw_walk_ctx *ctx, uint32_t top, const bw_node *exclude, si
                 const vslot *v = &t->slot[t->used[i]];
                 uint64_t n = v->count;
                 if (BW_UNLIKELY(has_ovf)) n += ovf_extra(ctx, v->key, (uint32_t)side);
-                select_offer(&s, v->key, (uint8_t)side, (double)n, n);
+                select_offer(&s, v->key, (uint8_t)side, penalized(ctx, v->key, side, (double)n), n);
             }
         }
     } else {
@@ -933,7 +966,7 @@ static int select_top(bw_walk_ctx *ctx, uint32_t top, const bw_node *exclude, si
             for (uint64_t i = 0; i < t->nused; i++) {
                 const aslot *a = &t->slot[t->used[i]];
                 double score = ctx->boost ? a->ssum * a->ssum : (double)a->visits;
-                select_offer(&s, a->key, (uint8_t)side, score, a->visits);
+                select_offer(&s, a->key, (uint8_t)side, penalized(ctx, a->key, side, score), a->visits);
             }
         }
     }
@@ -1124,6 +1157,8 @@ BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_conf
         ctx->nhits = 0;
         return rc;
     }
+    rc = prepare_penalty(ctx, g, cfg->popularity_penalty);
+    if (rc) return rc;
     rc = select_top(ctx, cfg->top, exclude, nexclude);
     if (rc != 0) {
         ctx->mode = MODE_NONE;
@@ -1162,6 +1197,7 @@ BW_HIDDEN void bw_walk_lookup(const bw_walk_ctx *ctx, bw_node node, int is_board
             score = ctx->boost ? a->ssum * a->ssum : (double)a->visits;
         }
     }
+    if (ctx && visits) score = penalized(ctx, node, is_board, score);
     if (out_score) *out_score = score;
     if (out_visits) *out_visits = visits;
 }

@@ -165,6 +165,31 @@ final class WalkTests: XCTestCase {
         XCTAssertEqual(scores.last, 0)
     }
 
+    func testPopularityPenaltyDividesByDegreeToTheBeta() throws {
+        var p = WalkParameters()
+        p.seed = 12
+        p.top = 200
+        p.popularityPenalty = 0
+        let q: [PinID: Double] = [pin(inCommunity: 3): 1, pin(inCommunity: 3, rank: 2): 1]
+        let plain = try g.recommend(pins: q, parameters: p)
+        p.popularityPenalty = 0.7
+        let candidates = plain.compactMap(\.pin)
+        let penalized = try g.score(candidates: candidates, pins: q, parameters: p)
+        for (rec, score) in zip(plain, penalized) {
+            let degree = Double(try g.boards(of: rec.pin!).count)
+            XCTAssertEqual(score, rec.score / pow(degree, 0.7), accuracy: 1e-9 * rec.score)
+        }
+        // The ranking follows the penalized scores, and favours less popular pins.
+        let ranked = try g.recommend(pins: q, parameters: p)
+        XCTAssertEqual(ranked.map(\.score), ranked.map(\.score).sorted(by: >))
+        func meanDegree(_ r: [Recommendation]) throws -> Double {
+            try Double(r.prefix(20).map { try g.boards(of: $0.pin!).count }.reduce(0, +)) / 20
+        }
+        XCTAssertLessThan(try meanDegree(ranked), try meanDegree(plain))
+        p.popularityPenalty = 2.5
+        XCTAssertThrowsError(try g.recommend(pins: q, parameters: p))
+    }
+
     func testBiasTowardsALanguage() throws {
         // Two query pins from communities with different languages (c1: fr, c2: de).
         let q: [PinID: Double] = [pin(inCommunity: 1): 1, pin(inCommunity: 2): 1]

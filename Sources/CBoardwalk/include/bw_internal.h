@@ -149,6 +149,7 @@ typedef struct bw_walk_config {
     uint64_t time_budget_ns; /* 0: none. Past it the walk stops and is marked partial */
     uint32_t top;            /* K results */
     int include_boards;      /* nonzero: boards may be results too */
+    double popularity_penalty; /* RP3beta: rank by score / degree^penalty; 0 = off */
 } bw_walk_config;
 
 /** A query node at internal index, with its weight (> 0, finite). */
@@ -195,7 +196,8 @@ BW_HIDDEN const bw_walk_hit *bw_walk_results(const bw_walk_ctx *ctx, size_t *out
 /** Steps taken by the last run, and whether it stopped on the time budget. */
 BW_HIDDEN uint64_t bw_walk_steps_taken(const bw_walk_ctx *ctx);
 BW_HIDDEN int bw_walk_partial(const bw_walk_ctx *ctx);
-/** Score and visits of a pin (or board) in the last run; 0, 0 if never visited. */
+/** Score and visits of a pin (or board) in the last run; 0, 0 if never visited.
+ * The score includes the popularity penalty, as in the results. */
 BW_HIDDEN void bw_walk_lookup(const bw_walk_ctx *ctx, bw_node node, int is_board,
                               double *out_score, uint64_t *out_visits);
 
