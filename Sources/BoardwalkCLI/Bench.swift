@@ -21,12 +21,15 @@ struct Bench: ParsableCommand {
     var steps: String = "100K"
     @Option(help: ArgumentHelp("Query pins per latency query.", valueName: "n"))
     var queryPins: Int = 1
+    @Option(help: ArgumentHelp("Restart probability of the walks (default: the library's).", valueName: "alpha"))
+    var restart: Double?
     @Option(help: ArgumentHelp("Seed for drawing query pins.", valueName: "s"))
     var seed: UInt64 = 1
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func validate() throws {
+        if let restart { guard restart > 0, restart <= 1 else { throw ValidationError("--restart must be in (0, 1]") } }
         guard threads >= 1, seconds > 0, queries >= 1, queryPins >= 1, parseCount(steps).map({ $0 >= 1 }) == true else {
             throw ValidationError("threads, seconds, queries, query pins and steps must be positive")
         }
@@ -61,14 +64,18 @@ struct Bench: ParsableCommand {
             }
             // Warm the page cache and the walk contexts.
             var warm = WalkParameters()
+            if let restart { warm.restart = restart }
             warm.earlyStop = nil
             warm.steps = 1_000_000
             for _ in 0..<3 { _ = try g.walk(pins: try randomPins(1), parameters: warm) }
 
             var throughput: [[String: Any]] = []
             var oneThread = 0.0
+            // One pool of query pins for every thread count, so runs differ only in threads:
+            // the cost of a step depends on where in the graph the walk is.
+            let pool = try (0..<256).map { _ in try randomPins(1) }
             for t in 1...threads {
-                let pools = try (0..<t).map { _ in try (0..<64).map { _ in try randomPins(1) } }
+                let pools = (0..<t).map { i in (0..<256).map { pool[($0 + i * 256 / t) % 256] } }
                 let counters = StepCounters(t)
                 let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
                 let start = DispatchTime.now().uptimeNanoseconds
@@ -78,7 +85,7 @@ struct Bench: ParsableCommand {
                     var k = 0
                     while DispatchTime.now().uptimeNanoseconds < deadline {
                         p.seed = UInt64(k)
-                        if let r = try? g.walk(pins: pools[i][k % 64], parameters: p) { counters.add(i, r.steps) }
+                        if let r = try? g.walk(pins: pools[i][k % 256], parameters: p) { counters.add(i, r.steps) }
                         k += 1
                     }
                 }
@@ -98,6 +105,7 @@ struct Bench: ParsableCommand {
             if !json { print("latency: \(queries) queries of \(n) steps from \(queryPins) random pin(s), one thread") }
             for early in [false, true] {
                 var p = WalkParameters()
+                if let restart { p.restart = restart }
                 p.steps = n
                 if !early { p.earlyStop = nil }
                 let qs = try (0..<queries).map { _ in try randomPins(queryPins) }

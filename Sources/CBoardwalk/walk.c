@@ -955,6 +955,9 @@ static int select_top(bw_walk_ctx *ctx, uint32_t top, const bw_node *exclude, si
                 const vslot *v = &t->slot[t->used[i]];
                 uint64_t n = v->count;
                 if (BW_UNLIKELY(has_ovf)) n += ovf_extra(ctx, v->key, (uint32_t)side);
+                /* A penalty only lowers a score: a raw score already below the
+                 * worst kept hit cannot enter, so skip its degree lookup. */
+                if (s.n == s.k && (double)n < s.h[0].score) continue;
                 select_offer(&s, v->key, (uint8_t)side, penalized(ctx, v->key, side, (double)n), n);
             }
         }
@@ -966,6 +969,7 @@ static int select_top(bw_walk_ctx *ctx, uint32_t top, const bw_node *exclude, si
             for (uint64_t i = 0; i < t->nused; i++) {
                 const aslot *a = &t->slot[t->used[i]];
                 double score = ctx->boost ? a->ssum * a->ssum : (double)a->visits;
+                if (s.n == s.k && score < s.h[0].score) continue; /* as above */
                 select_offer(&s, a->key, (uint8_t)side, penalized(ctx, a->key, side, score), a->visits);
             }
         }
