@@ -155,6 +155,17 @@ static int map_base_of(const bw_graph *g, const void *ptr, const uint8_t **out_b
     return 0;
 }
 
+/* Whether a value LMDB handed out lies wholly in the file (same page-header
+ * cross-check as for array chunks). Every mdb_get result passes here before
+ * a byte of it is read. */
+static int value_in_file(const bw_graph *g, const MDB_val *v) {
+    const uint8_t *p = v->mv_data, *base = NULL;
+    const uint8_t *hi = g->map_addr + g->file_bytes;
+    if (v->mv_size == 0) return 1;
+    if (map_base_of(g, p, &base) || base != g->map_addr) return 0;
+    return p >= g->map_addr && p <= hi && (uint64_t)(hi - p) >= v->mv_size;
+}
+
 /* Locates every chunk of every array; copies chunks LMDB left misaligned. */
 static int load_arrays(bw_graph *g, char *msg, size_t cap) {
     const struct bw_format_meta *m = &g->meta;
@@ -227,6 +238,10 @@ static int load_attr_names(bw_graph *g, int attribute, const char *key, char *ms
     int rc = mdb_get(g->txn, g->dbi, &k, &v);
     if (rc == MDB_NOTFOUND) return 0;
     if (rc) return map_lmdb_open_error(rc);
+    if (!value_in_file(g, &v) || v.mv_size > UINT32_MAX) {
+        bw_set_message(msg, cap, "attribute names record %s lies outside the file", key);
+        return BW_ECORRUPT;
+    }
     dict->text = v.mv_data;
     dict->len = v.mv_size;
     uint32_t n = 0;
@@ -238,7 +253,6 @@ static int load_attr_names(bw_graph *g, int attribute, const char *key, char *ms
     }
     dict->starts = malloc(((size_t)n + 1) * sizeof(uint32_t));
     if (!dict->starts) return BW_ENOMEM;
-    if (v.mv_size > UINT32_MAX) return BW_ECORRUPT;
     uint32_t line = 0;
     dict->starts[0] = 0;
     for (size_t i = 0; i < v.mv_size; i++)
@@ -365,7 +379,7 @@ int bw_graph_open_ex(const char *path, uint32_t flags, bw_graph **out_graph, cha
         rc = BW_ECORRUPT;
         goto fail;
     }
-    if (map_base_of(g, v.mv_data, &g->map_addr)) {
+    if (map_base_of(g, v.mv_data, &g->map_addr) || !value_in_file(g, &v)) {
         bw_set_message(msg, cap, "%s: damaged page header", path);
         rc = BW_ECORRUPT;
         goto fail;
@@ -384,6 +398,11 @@ int bw_graph_open_ex(const char *path, uint32_t flags, bw_graph **out_graph, cha
 
     k = (MDB_val){strlen(BW_KEY_BUILD), BW_KEY_BUILD};
     if (mdb_get(g->txn, g->dbi, &k, &v) == 0) {
+        if (!value_in_file(g, &v)) {
+            bw_set_message(msg, cap, "%s: build record lies outside the file", path);
+            rc = BW_ECORRUPT;
+            goto fail;
+        }
         g->build_json = v.mv_data;
         g->build_len = v.mv_size;
     }

@@ -283,6 +283,32 @@ final class GraphFileTests: XCTestCase {
         }
     }
 
+    func testDamagedRecordSizesAreRejectedNotFollowed() throws {
+        // An LMDB leaf node is: data size (lo u16, hi u16), flags u16, key size
+        // u16, then the key. Raise a record's size far past the end of the
+        // file: opening must fail with an error, not fault reading it.
+        let dir = TempDir()
+        let edges = dir.write("e.tsv", "1\t10\n2\t10\n")
+        let attrs = dir.write("a.tsv", "1\ten\tx\n2\tfr\ty\n")
+        let b = try GraphBuilder()
+        try b.addEdges(from: edges)
+        try b.addPinAttributes(from: attrs)
+        _ = try b.build(to: dir.file("g.bwg"))
+        let original = try Data(contentsOf: URL(fileURLWithPath: dir.file("g.bwg")))
+        for key in ["build", "attr.language", "attr.topic"] {
+            let pattern = Data([UInt8(key.utf8.count), 0]) + Data(key.utf8)
+            let at = try XCTUnwrap(original.range(of: pattern), key).lowerBound + 2
+            var data = original
+            data[at - 6] = 0x7F  // hi half of the data size: ~8 GB
+            let bad = dir.file("bad-\(key).bwg")
+            try data.write(to: URL(fileURLWithPath: bad))
+            let r = try runBoardwalk(["info", bad])
+            XCTAssertFalse(r.signaled, "opening with a damaged \(key) size must not fault")
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains("outside the file"), r.stderr)
+        }
+    }
+
     func testFormatVersionMismatchIsAClearError() throws {
         let dir = TempDir()
         _ = try build(dir, "1\t10\n2\t10\n")

@@ -64,6 +64,13 @@
  *     checks every checksum and the whole structure before any walk runs.
  *     Walking an unverified file whose arrays were altered is memory-safe
  *     only with respect to the bounds checked at open.
+ *   - Known limit: records are located with LMDB (Debian's 0.9.24), which
+ *     does not validate its B-tree pages. A file whose LMDB pages (not its
+ *     arrays) were deliberately damaged can make mdb_get fault inside
+ *     bw_graph_open, before any Boardwalk check runs. Files Boardwalk wrote
+ *     and that were truncated or bit-flipped in their arrays are rejected
+ *     cleanly; accept graph files only from a trusted builder or over a
+ *     channel with its own integrity check (the file's sha256, say).
  */
 #ifndef BOARDWALK_H
 #define BOARDWALK_H

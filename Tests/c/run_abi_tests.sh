@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# run_abi_tests.sh - the C ABI from the outside: installs Boardwalk into a
+# temporary prefix with Tools/install, compiles Tests/c/test_abi.c against the
+# installed header through pkg-config and runs it; runs it again built with
+# AddressSanitizer and UndefinedBehaviorSanitizer (library sources compiled
+# into the test); checks that libboardwalk exports only bw_ symbols and needs
+# no Swift runtime; runs the Python binding's tests on the installed library;
+# and checks that C, Python and Swift (the CLI) return identical results for
+# the same queries and seeds.
+#
+#   Tests/c/run_abi_tests.sh        (KEEP=1 keeps the temporary directory)
+#
+# Prints one line per step and ends with `abi-suite: N passed, M failed`;
+# exits 1 when any step failed.
+set -uo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$repo"
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/boardwalk-abi.XXXXXX")"
+cleanup() { if [ "${KEEP:-0}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi; }
+trap cleanup EXIT
+
+passed=0
+failed=0
+log="$tmp/step.log"
+ok() { passed=$((passed + 1)); echo "ok    $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL  $1"; }
+# step NAME COMMAND...: runs the command, shows its output only when it fails.
+step() {
+  local name="$1"
+  shift
+  if "$@" >"$log" 2>&1; then ok "$name"; else bad "$name"; sed 's/^/      /' "$log" | tail -n 40; fi
+}
+finish() {
+  echo "abi-suite: $passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+  exit $?
+}
+
+prefix="$tmp/prefix"
+if Tools/install --prefix "$prefix" >"$log" 2>&1; then
+  ok "Tools/install --prefix $prefix"
+else
+  bad "Tools/install --prefix $prefix"
+  sed 's/^/      /' "$log"
+  finish
+fi
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+cli="$prefix/bin/boardwalk"
+lib="$prefix/lib/libboardwalk.so"
+version="$(sed -n 's/^#define BW_VERSION_STRING "\(.*\)"/\1/p' Sources/CBoardwalk/include/boardwalk.h)"
+
+# Graphs: the sample with titles and attributes, the same edges without, no edges.
+s=Graphs/sample
+graph="$tmp/sample.bwg"
+step "build the sample graph with the installed CLI" \
+  "$cli" build --quiet --output "$graph" --pin-titles $s/pin-titles.tsv --board-titles $s/board-titles.tsv \
+  --pin-attributes $s/pin-attributes.tsv $s/edges.tsv
+step "build it without titles or attributes" "$cli" build --quiet --output "$tmp/plain.bwg" $s/edges.tsv
+printf 'pin_id\tboard_id\n' >"$tmp/no-edges.tsv"
+step "build a graph with no edges" "$cli" build --quiet --output "$tmp/empty.bwg" "$tmp/no-edges.tsv"
+test_args=("$graph" "$repo/$s" "$tmp/plain.bwg" "$tmp/empty.bwg")
+
+# The installed files, as a user of pkg-config sees them.
+step "pkg-config --modversion boardwalk is $version" test "$(pkg-config --modversion boardwalk)" = "$version"
+step "pkg-config --static adds lmdb" sh -c 'pkg-config --static --libs boardwalk | grep -q -- -llmdb'
+step "headers installed" test -f "$prefix/include/boardwalk.h" -a -f "$prefix/include/boardwalk_format.h"
+
+warn=(-std=c11 -Wall -Wextra -Wpedantic -Wshadow -Werror)
+step "compile test_abi.c with \$(pkg-config --cflags --libs boardwalk)" \
+  cc "${warn[@]}" -O2 -o "$tmp/test_abi" Tests/c/test_abi.c $(pkg-config --cflags --libs boardwalk) -pthread -lm
+if [ -x "$tmp/test_abi" ]; then
+  if LD_LIBRARY_PATH="$prefix/lib" "$tmp/test_abi" "${test_args[@]}" >"$log" 2>&1; then
+    ok "$(tail -n 1 "$log") (shared library)"
+  else
+    bad "test_abi (shared library)"
+    sed 's/^/      /' "$log" | tail -n 60
+  fi
+fi
+
+# The static library, linked the way pkg-config --static says.
+static_libs="$(pkg-config --static --libs-only-l boardwalk | sed 's/-lboardwalk//')"
+step "link test_abi against libboardwalk.a" \
+  cc "${warn[@]}" -O2 -o "$tmp/test_abi_static" Tests/c/test_abi.c $(pkg-config --cflags boardwalk) \
+  "$prefix/lib/libboardwalk.a" $static_libs -pthread
+if [ -x "$tmp/test_abi_static" ]; then
+  if "$tmp/test_abi_static" "${test_args[@]}" >"$log" 2>&1; then
+    ok "$(tail -n 1 "$log") (static library)"
+  else
+    bad "test_abi (static library)"
+    sed 's/^/      /' "$log" | tail -n 60
+  fi
+fi
+
+# The same test with the library's sources compiled in, under ASan and UBSan.
+san=(-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all)
+step "compile test_abi.c + Sources/CBoardwalk/*.c with -fsanitize=address,undefined" \
+  cc "${warn[@]}" "${san[@]}" -D_GNU_SOURCE -I Sources/CBoardwalk/include -o "$tmp/test_abi_san" \
+  Tests/c/test_abi.c Sources/CBoardwalk/*.c -llmdb -lm -pthread
+if [ -x "$tmp/test_abi_san" ]; then
+  if ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    "$tmp/test_abi_san" "${test_args[@]}" >"$log" 2>&1; then
+    ok "$(tail -n 1 "$log") (ASan + UBSan)"
+  else
+    bad "test_abi (ASan + UBSan)"
+    sed 's/^/      /' "$log" | tail -n 60
+  fi
+fi
+
+# Exports: only bw_ symbols (and the linker's own markers).
+real_lib="$(readlink -f "$lib")"
+nm -D --defined-only "$real_lib" >"$tmp/nm.txt" 2>&1
+others="$(awk '{print $NF}' "$tmp/nm.txt" | grep -Ev '^(bw_.*|_edata|_end|__bss_start|_init|_fini)$' || true)"
+exported="$(grep -c ' bw_' "$tmp/nm.txt")"
+if [ -z "$others" ] && [ "$exported" -gt 0 ]; then ok "nm -D: only bw_ symbols ($exported)"; else bad "nm -D: other symbols exported:"; echo "$others" | sed 's/^/      /'; fi
+missing=""
+for f in $(grep -Eo 'BW_API[^;]*' Sources/CBoardwalk/include/boardwalk.h | grep -Eo 'bw_[a-z0-9_]+\(' | tr -d '(' | sort -u); do
+  grep -q " $f\$" "$tmp/nm.txt" || missing="$missing $f"
+done
+if [ -z "$missing" ]; then ok "every BW_API function of boardwalk.h is exported"; else bad "declared but not exported:$missing"; fi
+
+# Dependencies: libc, libm, pthread and LMDB; no Swift runtime.
+ldd "$real_lib" >"$tmp/ldd.txt" 2>&1
+if grep -qi swift "$tmp/ldd.txt"; then bad "ldd: Swift runtime linked"; sed 's/^/      /' "$tmp/ldd.txt"; else ok "ldd: no libswift*"; fi
+needed="$(readelf -d "$real_lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')"
+unexpected="$(for n in $needed; do case "$n" in liblmdb.so.*|libm.so.*|libc.so.*|libpthread.so.*) ;; *) echo "$n" ;; esac; done)"
+if [ -z "$unexpected" ]; then ok "NEEDED: $needed"; else bad "NEEDED has more than libc, libm, pthread, lmdb: $unexpected"; fi
+soname="$(readelf -d "$real_lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')"
+step "SONAME is libboardwalk.so.${version%%.*}" test "$soname" = "libboardwalk.so.${version%%.*}"
+
+# Python: install the binding with pip (from a copy, so that setuptools'
+# build files stay out of the tree), then its tests on the installed library.
+export BOARDWALK_LIBRARY="$lib" BOARDWALK_CLI="$cli"
+cp -r python "$tmp/python-src"
+rm -rf "$tmp/python-src/build" "$tmp/python-src"/*.egg-info
+if python3 -m pip install -q --disable-pip-version-check --no-deps --target "$tmp/site" "$tmp/python-src" >"$log" 2>&1 ||
+  python3 -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation --target "$tmp/site" "$tmp/python-src" >"$log" 2>&1; then
+  ok "pip install ./python"
+  pyenv=(env PYTHONPATH="$tmp/site" BOARDWALK_TEST_INSTALLED=1)
+else
+  echo "skip  pip install ./python (no network for setuptools and no wheel package); testing python/ in place"
+  pyenv=(env)
+fi
+if "${pyenv[@]}" python3 -m pytest -q -p no:cacheprovider Tests/python >"$log" 2>&1; then
+  ok "python: $(grep -E 'passed|failed' "$log" | tail -n 1)"
+else
+  bad "python tests"
+  sed 's/^/      /' "$log" | tail -n 60
+fi
+
+# C, Python and Swift: the same queries and seeds, the same ids, scores and visits.
+cat >"$tmp/py_query.py" <<'EOF'
+# Runs one walk through the Python binding and prints it as JSON. Flags as
+# test_abi --query and boardwalk query.
+import json, sys
+import boardwalk
+args = sys.argv[2:]
+pins, boards, kw = {}, {}, {}
+def weighted(s):
+    i, _, w = s.partition(":")
+    return int(i), float(w) if w else 1.0
+i = 0
+while i < len(args):
+    a = args[i]
+    if a == "--no-boost": kw["boost"] = False
+    elif a == "--no-early-stop": kw["early_stop"] = None
+    elif a == "--include-boards": kw["include_boards"] = True
+    else:
+        v = args[i + 1]; i += 1
+        if a == "--pin": k, w = weighted(v); pins[k] = pins.get(k, 0) + w
+        elif a == "--board": k, w = weighted(v); boards[k] = boards.get(k, 0) + w
+        elif a in ("--seed", "--top", "--steps"): kw[a[2:]] = int(v)
+        elif a in ("--restart", "--bias"): kw[a[2:]] = float(v)
+        elif a == "--popularity-penalty": kw["popularity_penalty"] = float(v)
+        elif a in ("--language", "--topic"): kw[a[2:]] = v
+        else: sys.exit(f"py_query: unknown flag {a}")
+    i += 1
+with boardwalk.Graph(sys.argv[1]) as g:
+    r = g.recommend(pins, boards, **kw)
+out = [dict(id=x.id, score=x.score, visits=x.visits, **({"kind": "board"} if x.kind == "board" else {})) for x in r]
+print(json.dumps({"results": out, "steps": r.steps, "partial": r.partial}))
+EOF
+cat >"$tmp/compare.py" <<'EOF'
+# compare.py A.json B.json C.json: identical results (ids, scores as doubles, visits, kinds), steps, partial.
+import json, sys
+docs = [json.load(open(p)) for p in sys.argv[1:]]
+def norm(d):
+    return ([(r["id"], float(r["score"]), r["visits"], r.get("kind", "pin")) for r in d["results"]], d["steps"], d["partial"])
+first = norm(docs[0])
+if not first[0]:
+    sys.exit("no results to compare")
+for p, d in zip(sys.argv[2:], docs[1:]):
+    if norm(d) != first:
+        a, b = first[0], norm(d)[0]
+        diff = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), min(len(a), len(b)))
+        sys.exit(f"{p} differs from {sys.argv[1]} at result {diff}: {b[diff:diff+1]} vs {a[diff:diff+1]} (steps {norm(d)[1]} vs {first[1]})")
+print(f"{len(first[0])} results agree")
+EOF
+demo=7136620868348139334
+queries=(
+  "--pin $demo --seed 1 --top 20"
+  "--pin $demo --pin 7291942844818578009:0.5 --seed 7 --top 50"
+  "--pin $demo --seed 3 --top 10 --language fr"
+  "--pin $demo --seed 11 --top 10 --topic recipes --bias 0.5"
+  "--pin $demo:2 --seed 4 --top 15 --no-boost --popularity-penalty 0 --steps 5000 --restart 0.3 --no-early-stop"
+  "--pin $demo --seed 5 --top 10 --include-boards --popularity-penalty 1.5"
+  "--board 571480179736215237 --pin $demo:0.25 --seed 6 --top 25"
+)
+n=0
+for q in "${queries[@]}"; do
+  n=$((n + 1))
+  # shellcheck disable=SC2086 # the query is a list of flags
+  if "$cli" query "$graph" $q --json >"$tmp/swift$n.json" 2>"$log" &&
+    LD_LIBRARY_PATH="$prefix/lib" "$tmp/test_abi" --query "$graph" $q >"$tmp/c$n.json" 2>>"$log" &&
+    "${pyenv[@]}" python3 "$tmp/py_query.py" "$graph" $q >"$tmp/py$n.json" 2>>"$log" &&
+    python3 "$tmp/compare.py" "$tmp/swift$n.json" "$tmp/c$n.json" "$tmp/py$n.json" >>"$log" 2>&1; then
+    ok "C = Python = Swift: $q ($(tail -n 1 "$log"))"
+  else
+    bad "C = Python = Swift: $q"
+    sed 's/^/      /' "$log" | tail -n 20
+  fi
+done
+
+finish

@@ -1,0 +1,607 @@
+"""Graph: an open Boardwalk graph file, and the walks run on it.
+
+All checking of values happens in the C library, which returns a code for
+anything it refuses; this module turns codes into exceptions. The one check
+made here is that an integer fits the C parameter it is passed to, because
+ctypes would otherwise wrap -1 into 2**64 - 1 silently.
+"""
+import ctypes
+import json
+import math
+import operator
+import os
+import threading
+from collections import namedtuple
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from . import errors
+from ._library import GraphP, QueryP, ResultsP, lib
+from .errors import (
+    BW_EINVAL,
+    BW_ENODATA,
+    BW_ENOTFOUND,
+    GraphClosedError,
+    InvalidArgumentError,
+    UnknownAttributeError,
+    UnknownNodeError,
+)
+
+PIN = "pin"
+BOARD = "board"
+_KINDS = {PIN: 0, BOARD: 1}
+_KIND_NAMES = {0: PIN, 1: BOARD}
+
+# boardwalk.h
+BW_OPEN_VERIFY = 0x1
+BW_OPEN_NORDAHEAD = 0x2
+BW_OPEN_PREFAULT = 0x4
+BW_ATTR_LANGUAGE = 0
+BW_ATTR_TOPIC = 1
+BW_ATTR_ANY = 0xFFFFFFFF
+
+
+class _LibraryDefault:
+    """The value bw_query_new() starts with (boardwalk.h's BW_DEFAULT_*): the
+    binding passes nothing, so it never disagrees with the library."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self):
+        return "DEFAULT"
+
+    def __reduce__(self):
+        return (_LibraryDefault, ())
+
+
+DEFAULT = _LibraryDefault()
+
+_U32_MAX = (1 << 32) - 1
+_U64_MAX = (1 << 64) - 1
+_MESSAGE_BYTES = 1024
+
+_STATS = (
+    ("format_version", 1),
+    ("pins", 2),
+    ("boards", 3),
+    ("edges", 4),
+    ("file_bytes", 5),
+    ("max_pin_degree", 6),
+    ("max_board_degree", 7),
+    ("chunk_bytes", 8),
+    ("created_unix", 9),
+    ("fingerprint", 10),
+    ("duplicate_edges", 11),
+    ("invalid_lines", 12),
+    ("has_pin_titles", 13),
+    ("has_board_titles", 14),
+    ("has_attributes", 15),
+    ("chunks", 16),
+    ("copied_bytes", 17),
+)
+_FLAGS = {"has_pin_titles", "has_board_titles", "has_attributes"}
+
+
+@dataclass(frozen=True)
+class GraphStats:
+    """What bw_graph_stat reports about a graph file."""
+
+    format_version: int
+    pins: int
+    boards: int
+    edges: int  # distinct edges
+    file_bytes: int
+    max_pin_degree: int
+    max_board_degree: int
+    chunk_bytes: int
+    created_unix: int
+    fingerprint: int  # order-independent hash of the edge set
+    duplicate_edges: int  # input edges the builder collapsed
+    invalid_lines: int  # input lines the builder skipped
+    has_pin_titles: bool
+    has_board_titles: bool
+    has_attributes: bool
+    chunks: int
+    copied_bytes: int  # bytes copied at open (misaligned chunks)
+
+
+class Recommendation(namedtuple("Recommendation", "id score visits")):
+    """A recommended pin: (id, score, visits). ``kind`` is "pin"."""
+
+    __slots__ = ()
+    kind = PIN
+
+
+class BoardRecommendation(Recommendation):
+    """A recommended board (only with include_boards=True). ``kind`` is "board"."""
+
+    __slots__ = ()
+    kind = BOARD
+
+
+class Recommendations(list):
+    """The list of Recommendation tuples from Graph.recommend, best first, with
+    the walk's counters: ``steps``, ``elapsed_us``, ``partial`` (the time
+    budget cut the walk short) and ``unknown`` ((kind, id) pairs skipped in
+    lenient mode)."""
+
+    steps = 0
+    elapsed_us = 0
+    partial = False
+    unknown = ()
+
+
+def _text(p):
+    return p.decode("utf-8", "replace") if p else ""
+
+
+def strerror(code):
+    """bw_strerror(code): the library's text for any code it returns."""
+    return _text(lib.bw_strerror(code))
+
+
+def version():
+    """The loaded library's version, "X.Y.Z" (bw_libversion)."""
+    return _text(lib.bw_libversion())
+
+
+def format_version():
+    """The graph format version the loaded library reads."""
+    return int(lib.bw_format_version())
+
+
+def _error(code, detail=None, cls=None, **extra):
+    cls = cls or errors.error_class(code)
+    return cls(code, strerror(code), detail, **extra)
+
+
+def _check(code, detail=None, invalid=None):
+    """Raises for a nonzero code; `invalid` is the detail for BW_EINVAL only
+    (what the caller passed that C refused)."""
+    if code != 0:
+        raise _error(code, invalid if code == BW_EINVAL and invalid else detail)
+
+
+def _invalid(detail):
+    return _error(BW_EINVAL, detail)
+
+
+def _uint(value, maximum, what):
+    """An int for a C unsigned parameter: TypeError for a non-integer,
+    InvalidArgumentError when it does not fit (ctypes would wrap it)."""
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be an integer, not bool")
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an integer, not {type(value).__name__}") from None
+    if not 0 <= v <= maximum:
+        raise _invalid(f"{what} {v} is out of range (0 ... {maximum})")
+    return v
+
+
+def _id(value, what="id"):
+    return _uint(value, _U64_MAX, what)
+
+
+def _real(value, what):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} must be a number, not {type(value).__name__}") from None
+
+
+def _kind(kind):
+    try:
+        return _KINDS[kind]
+    except (KeyError, TypeError):
+        raise _invalid(f"kind must be {PIN!r} or {BOARD!r}, not {kind!r}") from None
+
+
+def _weighted(nodes, what):
+    """{id: weight} from a mapping, an iterable of ids (weight 1) or one id."""
+    if nodes is None:
+        return []
+    if isinstance(nodes, Mapping):
+        items = nodes.items()
+    elif isinstance(nodes, (int,)) and not isinstance(nodes, bool):
+        items = [(nodes, 1.0)]
+    else:
+        items = [(n, 1.0) for n in nodes]
+    return [(_id(k, what), _real(w, f"weight of {what} {k}")) for k, w in items]
+
+
+class Graph:
+    """An open graph file (bw_graph_open).
+
+    ``Graph(path, verify=True)`` checks every checksum and the whole structure
+    before returning: do that for files from untrusted sources. One Graph may
+    be used from any number of threads at once (the C calls release the GIL);
+    close() waits for calls in progress, then unmaps the file. Use it as a
+    context manager or call close(); it is also closed when collected.
+    """
+
+    def __init__(self, path, verify=False, *, readahead=True, prefault=False):
+        self.path = os.fspath(path)
+        self._handle = None
+        self._lock = threading.Condition()
+        self._users = 0
+        self._stats = None
+        flags = (BW_OPEN_VERIFY if verify else 0) | (0 if readahead else BW_OPEN_NORDAHEAD)
+        flags |= BW_OPEN_PREFAULT if prefault else 0
+        handle = GraphP()
+        message = ctypes.create_string_buffer(_MESSAGE_BYTES)
+        rc = lib.bw_graph_open_ex(os.fsencode(self.path), flags, ctypes.byref(handle), message, _MESSAGE_BYTES)
+        if rc != 0:
+            detail = _text(message.value) or self.path
+            if rc > 0:
+                raise _error(rc, detail, filename=self.path)
+            raise _error(rc, detail)
+        self._handle = handle
+
+    # -- lifetime ----------------------------------------------------------
+
+    def close(self):
+        """Closes the graph (bw_graph_close) once no other thread is in a call
+        on it. Calling it again does nothing."""
+        with self._lock:
+            handle, self._handle = self._handle, None
+            while self._users:
+                self._lock.wait()
+        if handle:
+            lib.bw_graph_close(handle)
+
+    @property
+    def closed(self):
+        return self._handle is None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        handle = getattr(self, "_handle", None)
+        if handle and lib is not None:
+            self._handle = None
+            lib.bw_graph_close(handle)
+
+    def __repr__(self):
+        state = "closed" if self.closed else "open"
+        return f"<boardwalk.Graph {self.path!r} {state}>"
+
+    def _acquire(self):
+        with self._lock:
+            if self._handle is None:
+                raise _error(BW_EINVAL, f"graph {self.path} is closed", cls=GraphClosedError)
+            self._users += 1
+            return self._handle
+
+    def _release(self):
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                self._lock.notify_all()
+
+    def _call(self, fn, *args):
+        """fn(handle, *args) with the graph kept open during the call."""
+        handle = self._acquire()
+        try:
+            return fn(handle, *args)
+        finally:
+            self._release()
+
+    # -- facts about the graph --------------------------------------------
+
+    @property
+    def stats(self):
+        """GraphStats: counts, sizes, flags (bw_graph_stat)."""
+        if self._stats is None:
+            values = {}
+            out = ctypes.c_uint64()
+            for name, what in _STATS:
+                _check(self._call(lib.bw_graph_stat, what, ctypes.byref(out)), name)
+                values[name] = bool(out.value) if name in _FLAGS else int(out.value)
+            self._stats = GraphStats(**values)
+        return self._stats
+
+    @property
+    def build_info(self):
+        """The builder's record of parameters, inputs and counts, as a dict."""
+        handle = self._acquire()
+        try:
+            text, n = ctypes.c_void_p(), ctypes.c_size_t()
+            _check(lib.bw_graph_build_info(handle, ctypes.byref(text), ctypes.byref(n)))
+            raw = ctypes.string_at(text.value, n.value) if n.value else b"{}"
+        finally:
+            self._release()
+        return json.loads(raw.decode("utf-8", "replace"))
+
+    def verify(self):
+        """Full verification (bw_graph_verify): returns None when the file is
+        sound, raises CorruptGraphError naming the first problem otherwise."""
+        message = ctypes.create_string_buffer(_MESSAGE_BYTES)
+        _check(self._call(lib.bw_graph_verify, message, _MESSAGE_BYTES), _text(message.value))
+
+    def __contains__(self, pin):
+        """Whether a pin id is in the graph."""
+        return self.index(pin) is not None
+
+    def index(self, id, kind=PIN):
+        """The dense index of a pin or board (ascending id order), or None."""
+        out = ctypes.c_uint32()
+        rc = self._call(lib.bw_graph_node_index, _kind(kind), _id(id), ctypes.byref(out))
+        if rc == BW_ENOTFOUND:
+            return None
+        _check(rc)
+        return int(out.value)
+
+    def id_at(self, index, kind=PIN):
+        """The id at a dense index; IndexOutOfRangeError past the end."""
+        out = ctypes.c_uint64()
+        _check(self._call(lib.bw_graph_node_id, _kind(kind), _uint(index, _U32_MAX, "index"), ctypes.byref(out)),
+               f"{kind} index {index}")
+        return int(out.value)
+
+    def _unknown(self, kind, id):
+        return _error(BW_ENOTFOUND, f"unknown {kind} {id}", cls=UnknownNodeError, kind=kind, id=id)
+
+    def degree(self, id, kind=PIN):
+        """Number of boards of a pin (or pins of a board)."""
+        out = ctypes.c_uint64()
+        rc = self._call(lib.bw_graph_node_degree, _kind(kind), _id(id), ctypes.byref(out))
+        if rc == BW_ENOTFOUND:
+            raise self._unknown(kind, id)
+        _check(rc)
+        return int(out.value)
+
+    def neighbors(self, id, kind=PIN):
+        """Ids of the boards of a pin (or the pins of a board), in stored order."""
+        k, i = _kind(kind), _id(id)
+        handle = self._acquire()
+        try:
+            count = ctypes.c_size_t()
+            rc = lib.bw_graph_node_neighbors(handle, k, i, None, 0, ctypes.byref(count))
+            if rc == BW_ENOTFOUND:
+                raise self._unknown(kind, id)
+            _check(rc)
+            buf = (ctypes.c_uint64 * max(count.value, 1))()
+            _check(lib.bw_graph_node_neighbors(handle, k, i, buf, count.value, ctypes.byref(count)))
+        finally:
+            self._release()
+        return list(buf[: count.value])
+
+    def degree_quantiles(self, quantiles, kind=PIN):
+        """For each q in quantiles (0 <= q <= 1), the smallest degree d such that
+        a fraction q of the nodes have degree <= d."""
+        qs = [_real(q, "quantile") for q in quantiles]
+        arr = (ctypes.c_double * max(len(qs), 1))(*qs)
+        out = (ctypes.c_uint32 * max(len(qs), 1))()
+        _check(self._call(lib.bw_graph_degree_quantiles, _kind(kind), arr, len(qs), out),
+               f"{kind} degrees", invalid=f"quantiles must be in [0, 1], not {qs}")
+        return list(out[: len(qs)])
+
+    def _title(self, id, kind):
+        k, i = _kind(kind), _id(id)
+        handle = self._acquire()
+        try:
+            p, n = ctypes.c_void_p(), ctypes.c_size_t()
+            rc = lib.bw_graph_node_title(handle, k, i, ctypes.byref(p), ctypes.byref(n))
+            if rc == BW_ENOTFOUND:
+                raise self._unknown(kind, id)
+            if rc == BW_ENODATA:
+                return None
+            _check(rc, f"title of {kind} {id}")
+            # Copy while the graph is held open: the bytes live in the map.
+            raw = ctypes.string_at(p.value, n.value) if n.value else b""
+        finally:
+            self._release()
+        return raw.decode("utf-8", "replace") if raw else None
+
+    def title(self, pin):
+        """A pin's title, or None when it has none (UnknownNodeError if the pin
+        is not in the graph)."""
+        return self._title(pin, PIN)
+
+    def board_title(self, board):
+        """A board's title, or None when it has none."""
+        return self._title(board, BOARD)
+
+    def _attribute_name(self, handle, attribute, code):
+        if code == BW_ATTR_ANY:
+            return None
+        p, n = ctypes.c_void_p(), ctypes.c_size_t()
+        if lib.bw_graph_attribute_name(handle, attribute, code, ctypes.byref(p), ctypes.byref(n)) != 0:
+            return None
+        return ctypes.string_at(p.value, n.value).decode("utf-8", "replace")
+
+    def attributes(self, id, kind=PIN):
+        """(language, topic) names of a pin or board, None where unknown."""
+        k, i = _kind(kind), _id(id)
+        handle = self._acquire()
+        try:
+            lang, topic = ctypes.c_uint32(), ctypes.c_uint32()
+            rc = lib.bw_graph_node_attributes(handle, k, i, ctypes.byref(lang), ctypes.byref(topic))
+            if rc == BW_ENOTFOUND:
+                raise self._unknown(kind, id)
+            _check(rc)
+            return (self._attribute_name(handle, BW_ATTR_LANGUAGE, lang.value),
+                    self._attribute_name(handle, BW_ATTR_TOPIC, topic.value))
+        finally:
+            self._release()
+
+    def attribute_code(self, attribute, name):
+        """The code of a language or topic name ("en", "travel") as spelled in
+        the attributes file: attribute is "language" or "topic"."""
+        which = {"language": BW_ATTR_LANGUAGE, "topic": BW_ATTR_TOPIC}.get(attribute)
+        if which is None:
+            raise _invalid(f"attribute must be 'language' or 'topic', not {attribute!r}")
+        if not isinstance(name, str):
+            raise TypeError(f"{attribute} must be a str, not {type(name).__name__}")
+        encoded = name.encode("utf-8")
+        if b"\0" in encoded:
+            raise _error(BW_ENOTFOUND, f"unknown {attribute} {name!r}", cls=UnknownAttributeError)
+        out = ctypes.c_uint32()
+        rc = self._call(lib.bw_graph_attribute_code, which, encoded, ctypes.byref(out))
+        if rc == BW_ENOTFOUND:
+            raise _error(rc, f"unknown {attribute} {name!r}", cls=UnknownAttributeError)
+        if rc == BW_ENODATA:
+            raise _error(rc, "the graph has no attributes")
+        _check(rc, attribute)
+        return int(out.value)
+
+    # -- walks --------------------------------------------------------------
+
+    def _query(self, pins, boards, steps, restart, top, early_stop, popularity_penalty, boost, bias, language, topic,
+               seed, time_budget_ms, exclude, include_boards, lenient, candidates):
+        """A bw_query holding everything asked; the caller frees it."""
+        pin_list = sorted(_weighted(pins, "pin"))
+        board_list = sorted(_weighted(boards, "board"))
+        q = QueryP()
+        _check(lib.bw_query_new(ctypes.byref(q)))
+        try:
+            for pin, w in pin_list:
+                _check(lib.bw_query_add_pin(q, pin, w), invalid=f"weight of pin {pin} must be finite and >= 0, not {w}")
+            for board, w in board_list:
+                _check(lib.bw_query_add_board(q, board, w), invalid=f"weight of board {board} must be finite and >= 0, not {w}")
+            if steps is not DEFAULT:
+                _check(lib.bw_query_set_steps(q, _uint(steps, _U64_MAX, "steps")),
+                       invalid=f"steps must be 1 ... 10**12, not {steps}")
+            if restart is not DEFAULT:
+                _check(lib.bw_query_set_restart(q, _real(restart, "restart")), invalid=f"restart must be in (0, 1], not {restart}")
+            if top is not DEFAULT:
+                _check(lib.bw_query_set_top(q, _uint(top, _U32_MAX, "top")), invalid=f"top must be 1 ... 1000000, not {top}")
+            if popularity_penalty is not DEFAULT:
+                _check(lib.bw_query_set_popularity_penalty(q, _real(popularity_penalty, "popularity_penalty")),
+                       invalid=f"popularity_penalty must be in [0, 2], not {popularity_penalty}")
+            if early_stop is DEFAULT:
+                pass
+            elif early_stop is None or early_stop is False:
+                _check(lib.bw_query_set_early_stop(q, 0, 0, 0))
+            else:
+                try:
+                    np_, nv = early_stop
+                except (TypeError, ValueError):
+                    raise _invalid(f"early_stop must be (np, nv) or None, not {early_stop!r}") from None
+                _check(lib.bw_query_set_early_stop(q, 1, _uint(np_, _U32_MAX, "early_stop np"), _uint(nv, _U32_MAX, "early_stop nv")),
+                       invalid=f"early_stop thresholds must be at least 1, not {early_stop!r}")
+            _check(lib.bw_query_set_boost(q, 1 if boost else 0))
+            if bias is None:
+                bias = 1.0 if (language is not None or topic is not None) else 0.0
+            bias = _real(bias, "bias")
+            if bias != 0.0 or language is not None or topic is not None:
+                lang = BW_ATTR_ANY if language is None else self.attribute_code("language", language)
+                top_ = BW_ATTR_ANY if topic is None else self.attribute_code("topic", topic)
+                _check(lib.bw_query_set_bias(q, bias, lang, top_), invalid=f"bias must be in [0, 1], not {bias}")
+            _check(lib.bw_query_set_seed(q, _uint(seed, _U64_MAX, "seed")))
+            if time_budget_ms is not None:
+                ms = _real(time_budget_ms, "time_budget_ms")
+                if not (ms > 0 and math.isfinite(ms)):
+                    raise _invalid(f"time_budget_ms must be a positive number of milliseconds, not {time_budget_ms}")
+                us = max(1, math.ceil(ms * 1000))
+                _check(lib.bw_query_set_time_budget(q, min(us, _U64_MAX)), invalid=f"time_budget_ms {time_budget_ms} is too large")
+            _check(lib.bw_query_set_include_boards(q, 1 if include_boards else 0))
+            _check(lib.bw_query_set_lenient(q, 1 if lenient else 0))
+            for pin in exclude or ():
+                _check(lib.bw_query_exclude_pin(q, _id(pin, "excluded pin")))
+            for pin in candidates or ():
+                _check(lib.bw_query_add_candidate(q, _id(pin, "candidate pin")))
+        except BaseException:
+            lib.bw_query_free(q)
+            raise
+        return q, pin_list, board_list
+
+    def _run(self, fn, q, pin_list, board_list):
+        """Runs bw_recommend or bw_score; returns the results handle."""
+        handle = self._acquire()
+        try:
+            r = ResultsP()
+            rc = fn(handle, q, ctypes.byref(r))
+            if rc == BW_ENOTFOUND:
+                # Strict mode: name the first unknown id, as the Swift API does.
+                idx = ctypes.c_uint32()
+                for kind, nodes in ((PIN, pin_list), (BOARD, board_list)):
+                    for node, _ in nodes:
+                        if lib.bw_graph_node_index(handle, _KINDS[kind], node, ctypes.byref(idx)) == BW_ENOTFOUND:
+                            raise self._unknown(kind, node)
+            if rc != 0:
+                raise _error(rc, "the query has no known pin or board with a positive weight"
+                             if rc == errors.BW_EEMPTY else None)
+            return r
+        finally:
+            self._release()
+
+    def recommend(self, pins, boards=None, *, steps=DEFAULT, restart=DEFAULT, top=DEFAULT, early_stop=DEFAULT,
+                  popularity_penalty=DEFAULT, boost=True, bias=None, language=None, topic=None, seed=0,
+                  time_budget_ms=None, exclude=(), include_boards=False, lenient=False):
+        """Pixie's random walk from weighted query pins (and boards): the best
+        pins, best first, as a list of Recommendation(id, score, visits).
+
+        pins: {pin: weight} (or an iterable of pins, weight 1); boards likewise.
+        steps, restart, top, popularity_penalty: as in boardwalk.h; DEFAULT
+        leaves the library's default (bw_query_new).
+        early_stop: (np, nv), or None to walk the whole step budget.
+        bias: probability that a hop goes to neighbours matching language and
+        topic (names as in the attributes file); default 1 when either is
+        given, else 0. time_budget_ms: stop early and mark the result partial.
+        exclude: pins never returned. lenient: skip unknown ids (listed in
+        the result's ``unknown``) instead of raising UnknownNodeError.
+        Ties are broken by ascending id; the same graph, query and seed give
+        the same list on any thread and in any process (bw_recommend).
+        """
+        q, pin_list, board_list = self._query(pins, boards, steps, restart, top, early_stop, popularity_penalty, boost,
+                                              bias, language, topic, seed, time_budget_ms, exclude, include_boards,
+                                              lenient, ())
+        r = None
+        try:
+            r = self._run(lib.bw_recommend, q, pin_list, board_list)
+            out = Recommendations()
+            pid, score, visits, kind = ctypes.c_uint64(), ctypes.c_double(), ctypes.c_uint64(), ctypes.c_int()
+            for i in range(lib.bw_results_count(r)):
+                _check(lib.bw_results_get(r, i, ctypes.byref(pid), ctypes.byref(score), ctypes.byref(visits)))
+                _check(lib.bw_results_kind(r, i, ctypes.byref(kind)))
+                cls = BoardRecommendation if kind.value == 1 else Recommendation
+                out.append(cls(int(pid.value), float(score.value), int(visits.value)))
+            out.steps = int(lib.bw_results_steps(r))
+            out.elapsed_us = int(lib.bw_results_elapsed_us(r))
+            out.partial = bool(lib.bw_results_partial(r))
+            unknown = []
+            for i in range(lib.bw_results_unknown_count(r)):
+                _check(lib.bw_results_unknown(r, i, ctypes.byref(kind), ctypes.byref(pid)))
+                unknown.append((_KIND_NAMES.get(kind.value, PIN), int(pid.value)))
+            out.unknown = tuple(unknown)
+            return out
+        finally:
+            lib.bw_results_free(r)
+            lib.bw_query_free(q)
+
+    def score(self, candidates, pins, boards=None, *, steps=DEFAULT, restart=DEFAULT, early_stop=DEFAULT,
+              popularity_penalty=DEFAULT, boost=True, bias=None, language=None, topic=None, seed=0,
+              time_budget_ms=None, exclude=(), lenient=False):
+        """Runs the same walk as recommend() and returns the score of each
+        candidate pin, in order (0.0 for a pin never reached or not in the
+        graph), with the popularity penalty applied as in recommend()
+        (bw_score)."""
+        cands = [_id(c, "candidate pin") for c in candidates]
+        q, pin_list, board_list = self._query(pins, boards, steps, restart, DEFAULT, early_stop, popularity_penalty,
+                                              boost, bias, language, topic, seed, time_budget_ms, exclude, False,
+                                              lenient, cands)
+        r = None
+        try:
+            r = self._run(lib.bw_score, q, pin_list, board_list)
+            score = ctypes.c_double()
+            scores = []
+            for i in range(lib.bw_results_count(r)):
+                _check(lib.bw_results_get(r, i, None, ctypes.byref(score), None))
+                scores.append(float(score.value))
+            return scores
+        finally:
+            lib.bw_results_free(r)
+            lib.bw_query_free(q)
