@@ -182,60 +182,65 @@ struct bw_walk_ctx {
  * (per context), so selection costs no pow() for all but the rare hubs. */
 #define PEN_TABLE 4096
 
-static int vt_alloc(vtable *t, unsigned bits) {
-    uint64_t cap = 1ull << bits;
-    vslot *s = malloc((size_t)cap * sizeof *s);
-    uint32_t *u = malloc((size_t)(cap / 2 + VT_USED_SLACK) * sizeof *u);
-    if (!s || !u) {
-        free(s);
-        free(u);
-        return -1;
+/* The two open-addressing tables (per-source counts, accumulators) differ
+ * only in their slot type, whose first field is the uint32 key: one
+ * definition of their cold paths serves both. Slots are emptied with 0xFF
+ * bytes (key VT_EMPTY); an insert writes every field of its slot. */
+#define BW_DEFINE_TABLE(P, T, S)                                                 \
+    static int P##_alloc(T *t, unsigned bits) {                                  \
+        uint64_t cap = 1ull << bits;                                             \
+        S *s = malloc((size_t)cap * sizeof *s);                                  \
+        uint32_t *u = malloc((size_t)(cap / 2 + VT_USED_SLACK) * sizeof *u);     \
+        if (!s || !u) {                                                          \
+            free(s);                                                             \
+            free(u);                                                             \
+            return -1;                                                           \
+        }                                                                        \
+        memset(s, 0xFF, (size_t)cap * sizeof *s);                                \
+        t->slot = s;                                                             \
+        t->used = u;                                                             \
+        t->nused = 0;                                                            \
+        t->mask = cap - 1;                                                       \
+        t->grow_at = cap / 2;                                                    \
+        t->hshift = 64 - bits;                                                   \
+        return 0;                                                                \
+    }                                                                            \
+    static void P##_free(T *t) {                                                 \
+        free(t->slot);                                                           \
+        free(t->used);                                                           \
+        memset(t, 0, sizeof *t);                                                 \
+    }                                                                            \
+    static void P##_clear(T *t) {                                                \
+        if (!t->slot) return;                                                    \
+        if (t->nused * 8 < t->mask + 1) {                                        \
+            for (uint64_t i = 0; i < t->nused; i++) t->slot[t->used[i]].key = VT_EMPTY; \
+        } else {                                                                 \
+            memset(t->slot, 0xFF, (size_t)(t->mask + 1) * sizeof *t->slot);      \
+        }                                                                        \
+        t->nused = 0;                                                            \
+    }                                                                            \
+    /* Doubles the table, keeping the used list's order. -1 when out of memory \
+     * or past 2^32 slots; the old table then stays valid (load < 100%). */    \
+    static BW_NOINLINE int P##_grow(T *t) {                                      \
+        unsigned bits = 64u - (unsigned)t->hshift + 1u;                          \
+        if (bits > VT_MAX_BITS) return -1;                                       \
+        T n;                                                                     \
+        if (P##_alloc(&n, bits) != 0) return -1;                                 \
+        for (uint64_t i = 0; i < t->nused; i++) {                                \
+            S o = t->slot[t->used[i]];                                           \
+            uint64_t h = slot_hash(o.key, n.hshift);                             \
+            while (n.slot[h].key != VT_EMPTY) h = (h + 1) & n.mask;              \
+            n.slot[h] = o;                                                       \
+            n.used[i] = (uint32_t)h;                                             \
+        }                                                                        \
+        n.nused = t->nused;                                                      \
+        P##_free(t);                                                             \
+        *t = n;                                                                  \
+        return 0;                                                                \
     }
-    memset(s, 0xFF, (size_t)cap * sizeof *s);
-    t->slot = s;
-    t->used = u;
-    t->nused = 0;
-    t->mask = cap - 1;
-    t->grow_at = cap / 2;
-    t->hshift = 64 - bits;
-    return 0;
-}
 
-static void vt_free(vtable *t) {
-    free(t->slot);
-    free(t->used);
-    memset(t, 0, sizeof *t);
-}
-
-static void vt_clear(vtable *t) {
-    if (!t->slot) return;
-    if (t->nused * 8 < t->mask + 1) {
-        for (uint64_t i = 0; i < t->nused; i++) t->slot[t->used[i]].key = VT_EMPTY;
-    } else {
-        memset(t->slot, 0xFF, (size_t)(t->mask + 1) * sizeof *t->slot);
-    }
-    t->nused = 0;
-}
-
-/* Doubles the table, keeping the used list's order. -1 when out of memory or
- * past 2^32 slots; the old table then stays valid (its load is < 100%). */
-static BW_NOINLINE int vt_grow(vtable *t) {
-    unsigned bits = 64u - (unsigned)t->hshift + 1u;
-    if (bits > VT_MAX_BITS) return -1;
-    vtable n;
-    if (vt_alloc(&n, bits) != 0) return -1;
-    for (uint64_t i = 0; i < t->nused; i++) {
-        vslot o = t->slot[t->used[i]];
-        uint64_t h = slot_hash(o.key, n.hshift);
-        while (n.slot[h].key != VT_EMPTY) h = (h + 1) & n.mask;
-        n.slot[h] = o;
-        n.used[i] = (uint32_t)h;
-    }
-    n.nused = t->nused;
-    vt_free(t);
-    *t = n;
-    return 0;
-}
+BW_DEFINE_TABLE(vt, vtable, vslot)
+BW_DEFINE_TABLE(at, atable, aslot)
 
 static BW_NOINLINE void vt_grow_or_flag(bw_walk_ctx *ctx, vtable *t) {
     if (vt_grow(t) != 0) ctx->oom = 1;
@@ -312,59 +317,6 @@ static const vslot *vt_find(const vtable *t, uint32_t key) {
         if (s->key == VT_EMPTY) return NULL;
         h = (h + 1) & t->mask;
     }
-}
-
-static int at_alloc(atable *t, unsigned bits) {
-    uint64_t cap = 1ull << bits;
-    aslot *s = malloc((size_t)cap * sizeof *s);
-    uint32_t *u = malloc((size_t)(cap / 2 + 1) * sizeof *u);
-    if (!s || !u) {
-        free(s);
-        free(u);
-        return -1;
-    }
-    for (uint64_t i = 0; i < cap; i++) s[i].key = VT_EMPTY;
-    t->slot = s;
-    t->used = u;
-    t->nused = 0;
-    t->mask = cap - 1;
-    t->grow_at = cap / 2;
-    t->hshift = 64 - bits;
-    return 0;
-}
-
-static void at_free(atable *t) {
-    free(t->slot);
-    free(t->used);
-    memset(t, 0, sizeof *t);
-}
-
-static void at_clear(atable *t) {
-    if (!t->slot) return;
-    if (t->nused * 8 < t->mask + 1) {
-        for (uint64_t i = 0; i < t->nused; i++) t->slot[t->used[i]].key = VT_EMPTY;
-    } else {
-        for (uint64_t i = 0; i <= t->mask; i++) t->slot[i].key = VT_EMPTY;
-    }
-    t->nused = 0;
-}
-
-static int at_grow(atable *t) {
-    unsigned bits = 64u - (unsigned)t->hshift + 1u;
-    if (bits > VT_MAX_BITS) return -1;
-    atable n;
-    if (at_alloc(&n, bits) != 0) return -1;
-    for (uint64_t i = 0; i < t->nused; i++) {
-        aslot o = t->slot[t->used[i]];
-        uint64_t h = slot_hash(o.key, n.hshift);
-        while (n.slot[h].key != VT_EMPTY) h = (h + 1) & n.mask;
-        n.slot[h] = o;
-        n.used[i] = (uint32_t)h;
-    }
-    n.nused = t->nused;
-    at_free(t);
-    *t = n;
-    return 0;
 }
 
 /* Adds one source's count V to a node's totals. -1 when out of memory. */
