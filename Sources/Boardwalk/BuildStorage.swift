@@ -189,9 +189,12 @@ let BW_MAX_NODES_VALUE: UInt64 = 0xFFFF_FFFE
 /// Sorts `count` keys whose values fit in `bits` bits, least significant
 /// 11-bit digit first, using `scratch` of the same size. Returns whichever of
 /// the two buffers holds the result. Passes in which every key has the same
-/// digit are skipped.
+/// digit are skipped. With `payload`, a value per key moves with its key
+/// (stably) between `payload.values` and `payload.scratch`, and ends in the
+/// one that pairs with the returned key buffer.
 func radixSort(
-    _ keys: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>, count n: Int, bits: Int
+    _ keys: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>, count n: Int, bits: Int,
+    payload: (values: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>)? = nil
 ) -> UnsafeMutablePointer<UInt64> {
     let digitBits = 11
     let radix = 1 << digitBits
@@ -207,6 +210,7 @@ func radixSort(
         }
     }
     var src = keys, dst = scratch
+    var psrc = payload?.values, pdst = payload?.scratch
     for p in 0..<passes {
         let base = p * radix
         if hist[base..<base + radix].contains(n) { continue }
@@ -218,14 +222,25 @@ func radixSort(
         }
         let shiftBy = UInt64(p * digitBits)
         offsets.withUnsafeMutableBufferPointer { o in
-            for i in 0..<n {
-                let k = src[i]
-                let d = Int((k >> shiftBy) & UInt64(radix - 1))
-                dst[o[d]] = k
-                o[d] += 1
+            if let ps = psrc, let pd = pdst {
+                for i in 0..<n {
+                    let k = src[i]
+                    let d = Int((k >> shiftBy) & UInt64(radix - 1))
+                    dst[o[d]] = k
+                    pd[o[d]] = ps[i]
+                    o[d] += 1
+                }
+            } else {
+                for i in 0..<n {
+                    let k = src[i]
+                    let d = Int((k >> shiftBy) & UInt64(radix - 1))
+                    dst[o[d]] = k
+                    o[d] += 1
+                }
             }
         }
         swap(&src, &dst)
+        swap(&psrc, &pdst)
     }
     return src
 }

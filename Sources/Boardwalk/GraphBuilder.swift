@@ -24,8 +24,14 @@ public struct BuildOptions: Sendable {
     public var pinColumn: Int = 1
     /// 1-based column of the board id in edge lists.
     public var boardColumn: Int = 2
+    /// 1-based column of a per-edge score (a similarity, a recency …) in
+    /// edge lists, or nil for none. Pruning rules keep the best-scored edges;
+    /// repeated edges keep their highest score. Scores are not stored in the graph.
+    public var scoreColumn: Int?
     /// Longest accepted input line in bytes.
     public var maxLineBytes: Int = 1 << 20
+    /// Pruning rules applied after duplicates collapse (none by default).
+    public var pruning = PruningRules()
     /// Creates the default options.
     public init() {}
 }
@@ -69,6 +75,8 @@ public struct BuildSummary: Sendable, Codable {
     /// Pins with attributes, and attribute lines naming pins not in the graph.
     public var attributedPins: Int
     public var attributesForUnknownPins: Int
+    /// What each pruning rule removed, in the order the rules ran.
+    public var pruning: [PruningReport]
     /// Wall time of the whole build.
     public var seconds: Double
     /// Size of the graph file.
@@ -89,6 +97,8 @@ public final class GraphBuilder {
     private let pins = IDInterner()
     private let boards = IDInterner()
     private let edges = EdgeSegments()
+    /// Scores (bit patterns of Double) parallel to `edges`, once any edge has one.
+    private var scores: EdgeSegments?
     private var inputs: [String] = []
     private var lines = 0
     private var bytesBefore = 0
@@ -115,17 +125,33 @@ public final class GraphBuilder {
         guard options.maxInvalidLines >= 0, options.maxLineBytes >= 64 else {
             throw BoardwalkError.invalidArgument("invalid line limits")
         }
+        if let s = options.scoreColumn, s < 1 || s == options.pinColumn || s == options.boardColumn {
+            throw BoardwalkError.invalidArgument("the score column must be at least 1 and differ from the id columns")
+        }
+        try options.pruning.validate()
         self.options = options
     }
 
     // MARK: Edges
 
-    /// Adds one edge: `pin` is saved to `board`. Repeats are collapsed.
-    public func addEdge(pin: PinID, board: BoardID) throws {
+    /// Adds one edge: `pin` is saved to `board`, with a score that pruning
+    /// rules rank by (0 when omitted). Repeats are collapsed and keep their
+    /// highest score.
+    ///
+    /// - Throws: ``BoardwalkError/invalidArgument(_:)`` for a NaN or infinite
+    ///   score, ``BoardwalkError/limitExceeded(_:)`` past 2^32 - 1 pins or boards.
+    public func addEdge(pin: PinID, board: BoardID, score: Double = 0) throws {
+        guard score.isFinite else { throw BoardwalkError.invalidArgument("edge score \(score) is not finite") }
         guard let p = pins.intern(pin.rawValue), let b = boards.intern(board.rawValue) else {
             throw BoardwalkError.limitExceeded("a graph holds at most \(BW_MAX_NODES_VALUE) pins and as many boards")
         }
+        if scores == nil && score != 0 {
+            let s = EdgeSegments()
+            for _ in 0..<edges.count { s.append(0) }
+            scores = s
+        }
         edges.append(UInt64(p) << 32 | UInt64(b))
+        scores?.append(score.bitPattern)
     }
 
     /// Reads an edge list: a file (plain or gzip), `-` for standard input, or
@@ -147,6 +173,7 @@ public final class GraphBuilder {
         let reader = try LineReader(input, maxLineBytes: options.maxLineBytes)
         let channel = EdgeBlockChannel()
         let parser = EdgeParser(pinField: options.pinColumn - 1, boardField: options.boardColumn - 1,
+                                scoreField: options.scoreColumn.map { $0 - 1 },
                                 maxInvalid: options.maxInvalidLines, invalidSoFar: invalid)
         let thread = Thread { [reader, channel, parser] in
             parser.run(reader, into: channel)
@@ -160,9 +187,11 @@ public final class GraphBuilder {
             if failure == nil {
                 do {
                     var i = 0
+                    let stride = parser.scoreField == nil ? 2 : 3
                     while i < block.count {
-                        try addEdge(pin: PinID(block.pairs[i]), board: BoardID(block.pairs[i + 1]))
-                        i += 2
+                        let score = stride == 3 ? Double(bitPattern: block.pairs[i + 2]) : 0
+                        try addEdge(pin: PinID(block.pairs[i]), board: BoardID(block.pairs[i + 1]), score: score)
+                        i += stride
                     }
                 } catch {
                     failure = error  // keep draining so the parser can finish
@@ -301,14 +330,20 @@ public final class GraphBuilder {
             pinTitles: compiled.titleCounts[0], boardTitles: compiled.titleCounts[1],
             titlesForUnknownNodes: titlesForUnknown,
             attributedPins: compiled.attributedPins, attributesForUnknownPins: attributesForUnknown,
+            pruning: compiled.pruning,
             seconds: elapsed(), fileBytes: writer.fileBytes)
     }
 
     private func compile() throws -> CompiledGraph {
+        let rules = options.pruning
+        if rules.maxBoardEntropy != nil && pinAttributes.isEmpty {
+            throw BoardwalkError.invalidArgument("the board entropy rule needs pin topics (pin attributes)")
+        }
         report("sorting ids")
-        let (pinIDs, pinRank) = pins.sortedIDs()
-        let (boardIDs, boardRank) = boards.sortedIDs()
-        let np = pinIDs.count, nb = boardIDs.count
+        var (pinIDs, pinRank) = pins.sortedIDs()
+        var (boardIDs, boardRank) = boards.sortedIDs()
+        defer { _ = boardRank }
+        var np = pinIDs.count, nb = boardIDs.count
         let boardBits = bitsFor(nb), pinBits = bitsFor(np)
         let boardMask = (UInt64(1) << UInt64(boardBits)) - 1
         let inputEdges = edges.count
@@ -319,30 +354,76 @@ public final class GraphBuilder {
         let packed = edges.drain { e in
             UInt64(pinRank[Int(e >> 32)]) << UInt64(boardBits) | UInt64(boardRank[Int(e & 0xFFFF_FFFF)])
         }
+        // Scores matter only to pruning; they travel with their edges through the sort.
+        let scoreValues = rules.isEmpty ? nil : scores?.drain { $0 }
+        scores = nil
         let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: max(inputEdges, 1))
-        let sorted = radixSort(packed, scratch: scratch, count: inputEdges, bits: pinBits + boardBits)
+        let scoreScratch = scoreValues.map { _ in UnsafeMutablePointer<UInt64>.allocate(capacity: max(inputEdges, 1)) }
+        let sorted = radixSort(packed, scratch: scratch, count: inputEdges, bits: pinBits + boardBits,
+                               payload: scoreValues.map { ($0, scoreScratch!) })
         (sorted == packed ? scratch : packed).deallocate()
         defer { sorted.deallocate() }
+        let sortedScores = scoreValues.map { sorted == packed ? $0 : scoreScratch! }
+        if let scoreValues { (sortedScores == scoreValues ? scoreScratch! : scoreValues).deallocate() }
+        defer { sortedScores?.deallocate() }
 
         report("building adjacency")
-        let g = CompiledGraph(pinIDs: pinIDs, boardIDs: boardIDs, inputEdges: inputEdges)
-        let pinOffsets = FlatBuffer<UInt64>(repeating: 0, count: np + 1)
-        let pinAdj = FlatBuffer<UInt32>(capacity: inputEdges)
+        var pinOffsets = FlatBuffer<UInt64>(repeating: 0, count: np + 1)
+        var pinAdj = FlatBuffer<UInt32>(capacity: inputEdges)
+        let edgeScores = sortedScores.map { _ in FlatBuffer<Double>(capacity: inputEdges) }
         var fingerprint: UInt64 = 0
         var previous = UInt64.max
         for i in 0..<inputEdges {
             let k = sorted[i]
-            if k == previous { continue }
+            if k == previous {
+                if let edgeScores, let sortedScores {  // a repeat keeps the highest score
+                    let last = edgeScores.count - 1
+                    edgeScores[last] = max(edgeScores[last], Double(bitPattern: sortedScores[i]))
+                }
+                continue
+            }
             previous = k
             let p = Int(k >> UInt64(boardBits)), b = Int(k & boardMask)
             pinAdj.append(UInt32(b))
+            edgeScores?.append(Double(bitPattern: sortedScores![i]))
             pinOffsets[p + 1] += 1
             fingerprint &+= bw_edge_fingerprint(pinIDs[p], boardIDs[b])
         }
         for p in 0..<np { pinOffsets[p + 1] += pinOffsets[p] }
+        let duplicates = inputEdges - pinAdj.count
+
+        var pruning: [PruningReport] = []
+        if !rules.isEmpty {
+            report("pruning")
+            var pinTopic: FlatBuffer<UInt32>?
+            if rules.maxBoardEntropy != nil {
+                let topics = FlatBuffer<UInt32>(repeating: BW_ATTR_NONE, count: np)
+                for (id, attrs) in pinAttributes {
+                    if let p = pins.find(id), attrs & 0xFFFF != BW_ATTR_NONE { topics[Int(pinRank[Int(p)])] = attrs & 0xFFFF }
+                }
+                pinTopic = topics
+            }
+            let (alive, reports) = pruneEdges(
+                rules: rules, pinOffsets: pinOffsets, pinAdj: pinAdj, scores: edgeScores,
+                pinIDs: pinIDs, boardIDs: boardIDs, pinTopic: pinTopic)
+            pruning = reports
+            let kept = compactGraph(alive: alive, pinOffsets: pinOffsets, pinAdj: pinAdj,
+                                    pinIDs: pinIDs, boardIDs: boardIDs, pinRank: pinRank)
+            (pinOffsets, pinAdj, pinIDs, boardIDs) = (kept.pinOffsets, kept.pinAdj, kept.pinIDs, kept.boardIDs)
+            np = pinIDs.count
+            nb = boardIDs.count
+            fingerprint = 0
+            for p in 0..<np {
+                for e in Int(pinOffsets[p])..<Int(pinOffsets[p + 1]) {
+                    fingerprint &+= bw_edge_fingerprint(pinIDs[p], boardIDs[Int(pinAdj[e])])
+                }
+            }
+        }
+        let g = CompiledGraph(pinIDs: pinIDs, boardIDs: boardIDs, inputEdges: inputEdges)
         g.edges = pinAdj.count
-        g.duplicates = inputEdges - pinAdj.count
+        g.duplicates = duplicates
         g.fingerprint = fingerprint
+        g.pruning = pruning
 
         // Transpose: scanning pins in order fills each board's list ascending.
         let boardOffsets = FlatBuffer<UInt64>(repeating: 0, count: nb + 1)
@@ -371,8 +452,8 @@ public final class GraphBuilder {
             v == BW_ATTR_NONE ? v : names[which].recode[Int(v)]
         }
         for (id, attrs) in pinAttributes {
-            guard let p = pins.find(id) else {
-                attributesForUnknown += 1
+            guard let p = pins.find(id), pinRank[Int(p)] != UInt32.max else {
+                attributesForUnknown += 1  // not in the input, or pruned away
                 continue
             }
             pinAttrs[Int(pinRank[Int(p)])] = recode(attrs >> 16, 0) << 16 | recode(attrs & 0xFFFF, 1)
@@ -422,7 +503,8 @@ public final class GraphBuilder {
             pinColumn: options.pinColumn, boardColumn: options.boardColumn,
             lines: lines, inputEdges: inputEdges, duplicateEdges: g.duplicates, invalidLines: invalid,
             pinTitles: g.titleCounts[0], boardTitles: g.titleCounts[1],
-            attributedPins: g.attributedPins)
+            attributedPins: g.attributedPins, scoreColumn: options.scoreColumn,
+            pruningRules: rules.isEmpty ? nil : rules, pruning: pruning.isEmpty ? nil : pruning)
         g.invalidLines = invalid
         return g
     }
@@ -560,6 +642,9 @@ struct BuildRecord: Codable {
     var pinTitles: Int
     var boardTitles: Int
     var attributedPins: Int
+    var scoreColumn: Int?
+    var pruningRules: PruningRules?
+    var pruning: [PruningReport]?
 }
 
 /// Everything the writer stores, in memory.
@@ -577,6 +662,7 @@ final class CompiledGraph {
     var attributedPins = 0
     var attributeNames: [[String]] = []
     var titleCounts = [0, 0]
+    var pruning: [PruningReport] = []
     var arrays = [UnsafeRawBufferPointer](repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: Int(BW_ARRAY_COUNT.rawValue))
     var keepAlive: [AnyObject] = []
     var buildRecord: BuildRecord?
@@ -631,15 +717,16 @@ final class EdgeParser: @unchecked Sendable {
     // Unchecked: written only by the parser thread; read by the builder after
     // the last block, which the channel's semaphores order after every write.
     static let blockValues = 1 << 17
-    let pinField: Int, boardField: Int, maxInvalid: Int
+    let pinField: Int, boardField: Int, scoreField: Int?, maxInvalid: Int
     private(set) var lines = 0
     private(set) var invalid: Int
     private(set) var samples: [String] = []
     private(set) var error: Error?
 
-    init(pinField: Int, boardField: Int, maxInvalid: Int, invalidSoFar: Int) {
+    init(pinField: Int, boardField: Int, scoreField: Int? = nil, maxInvalid: Int, invalidSoFar: Int) {
         self.pinField = pinField
         self.boardField = boardField
+        self.scoreField = scoreField
         self.maxInvalid = maxInvalid
         self.invalid = invalidSoFar
     }
@@ -653,7 +740,9 @@ final class EdgeParser: @unchecked Sendable {
     func run(_ reader: LineReader, into channel: EdgeBlockChannel) {
         var block = UnsafeMutablePointer<UInt64>.allocate(capacity: EdgeParser.blockValues)
         var n = 0
-        let needed = max(pinField, boardField) + 1
+        let needed = max(pinField, boardField, scoreField ?? 0) + 1
+        let scoreField = self.scoreField ?? -1
+        let stride = scoreField >= 0 ? 3 : 2
         var seenData = false
         do {
             try reader.forEachLine { line, number in
@@ -662,12 +751,18 @@ final class EdgeParser: @unchecked Sendable {
                 let base = line.baseAddress!
                 // Find the two fields in one pass over the line.
                 var field = 0, start = 0
-                var ps = 0, pe = 0, bs = 0, be = 0
+                var ps = 0, pe = 0, bs = 0, be = 0, ss = 0, se = 0
                 var i = 0
                 let count = line.count
                 while i <= count {
                     if i == count || base[i] == 0x09 || base[i] == 0x2C {
-                        if field == pinField { ps = start; pe = i } else if field == boardField { bs = start; be = i }
+                        if field == pinField {
+                            ps = start; pe = i
+                        } else if field == boardField {
+                            bs = start; be = i
+                        } else if field == scoreField {
+                            ss = start; se = i
+                        }
                         field += 1
                         if field >= needed { break }
                         start = i + 1
@@ -676,7 +771,8 @@ final class EdgeParser: @unchecked Sendable {
                 }
                 if field < needed {
                     if !seenData && looksLikeHeader(line) { seenData = true; return }
-                    try invalidLine(reader.input, number, "expected at least \(needed) columns (pin_id<TAB>board_id), found \(field)")
+                    let shape = stride == 3 ? "pin_id, board_id and score" : "pin_id<TAB>board_id"
+                    try invalidLine(reader.input, number, "expected at least \(needed) columns (\(shape)), found \(field)")
                     return
                 }
                 let pin = parseUInt64(base, ps, pe), board = parseUInt64(base, bs, be)
@@ -688,11 +784,21 @@ final class EdgeParser: @unchecked Sendable {
                             ?? "bad line")
                     return
                 }
+                var score = 0.0
+                if stride == 3 {
+                    guard let v = parseScore(base, ss, se) else {
+                        if !seenData && looksLikeHeader(line) { seenData = true; return }
+                        try invalidLine(reader.input, number, "score \"\(fieldText(base, ss, se))\" is not a finite number")
+                        return
+                    }
+                    score = v
+                }
                 seenData = true
                 block[n] = p
                 block[n + 1] = b
-                n += 2
-                if n == EdgeParser.blockValues {
+                if stride == 3 { block[n + 2] = score.bitPattern }
+                n += stride
+                if n + stride > EdgeParser.blockValues {
                     channel.send(EdgeBlock(pairs: block, count: n, lines: lines, bytes: reader.bytesRead, last: false))
                     block = .allocate(capacity: EdgeParser.blockValues)
                     n = 0

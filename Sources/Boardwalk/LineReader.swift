@@ -199,6 +199,35 @@ func parseUInt64(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Pars
     return .value(v)
 }
 
+/// A decimal score ("0.25", "-3", "1e-4"; spaces around allowed), or nil when
+/// the field is empty, not a decimal number (hex, "nan" and "inf" are not),
+/// longer than 64 bytes, or out of Double's range.
+func parseScore(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
+    var s = start
+    var e = end
+    while s < e && base[s] == 0x20 { s += 1 }
+    while e > s && base[e - 1] == 0x20 { e -= 1 }
+    let n = e - s
+    guard n > 0, n <= 64 else { return nil }
+    var digits = false
+    for i in s..<e {
+        switch base[i] {
+        case 0x30...0x39: digits = true
+        case 0x2B, 0x2D, 0x2E, 0x45, 0x65: break  // + - . E e
+        default: return nil
+        }
+    }
+    guard digits else { return nil }
+    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buf -> Double? in
+        for i in 0..<n { buf[i] = CChar(bitPattern: base[s + i]) }
+        buf[n] = 0
+        var endp: UnsafeMutablePointer<CChar>?
+        let v = strtod(buf.baseAddress!, &endp)
+        guard let endp, endp == buf.baseAddress! + n, v.isFinite else { return nil }
+        return v
+    }
+}
+
 /// A field's text for messages, cut to a readable length.
 func fieldText(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> String {
     let n = min(end - start, 40)

@@ -36,6 +36,14 @@ struct Build: ParsableCommand {
     @Option(help: ArgumentHelp("1-based column of the board id.", valueName: "n"))
     var boardColumn: Int = 2
 
+    @Option(help: ArgumentHelp(
+        "1-based column of a per-edge score (similarity, recency …) that pruning keeps the best of; repeats keep the highest.",
+        valueName: "n"))
+    var scoreColumn: Int?
+
+    @OptionGroup(title: "Pruning (rules run once each, in this order)")
+    var pruning: PruningOptions
+
     @Flag(name: .shortAndLong, help: "No progress on standard error.")
     var quiet = false
 
@@ -54,6 +62,15 @@ struct Build: ParsableCommand {
             throw ValidationError("--pin-column and --board-column must be distinct and at least 1")
         }
         guard !inputs.isEmpty else { throw ValidationError("give at least one input") }
+        if let s = scoreColumn, s < 1 || s == pinColumn || s == boardColumn {
+            throw ValidationError("--score-column must be at least 1 and differ from the id columns")
+        }
+        if pruning.maxBoardEntropy != nil && pinAttributes == nil {
+            throw ValidationError("--max-board-entropy needs pin topics: give --pin-attributes")
+        }
+        do { try pruning.rules.validate() } catch let BoardwalkError.invalidArgument(message) {
+            throw ValidationError(message)
+        }
     }
 
     func run() throws {
@@ -63,6 +80,8 @@ struct Build: ParsableCommand {
             options.maxInvalidLines = maxInvalid
             options.pinColumn = pinColumn
             options.boardColumn = boardColumn
+            options.scoreColumn = scoreColumn
+            options.pruning = pruning.rules
             let builder = try GraphBuilder(options: options)
             if !quiet {
                 var lastLines = 0
@@ -99,6 +118,9 @@ struct Build: ParsableCommand {
                 if s.attributedPins > 0 || s.attributesForUnknownPins > 0 {
                     print("  attributes: \(s.attributedPins) pins; \(s.attributesForUnknownPins) for pins not in the graph")
                 }
+                for r in s.pruning {
+                    print("  pruned by \(r.rule) \(compact(r.parameter)): \(r.edges) edges, \(r.pins) pins, \(r.boards) boards")
+                }
                 let perEdge = s.edges > 0 ? Double(s.fileBytes) / Double(s.edges) : 0
                 print(String(format: "  %.2fs, %@ edges/s; file %@ bytes (%.2f bytes/edge); peak memory %@B",
                              s.seconds, human(Double(s.inputEdges) / max(s.seconds, 1e-9)),
@@ -108,4 +130,43 @@ struct Build: ParsableCommand {
             throw failure(error)
         }
     }
+}
+
+/// The pruning rules as options of `build`.
+struct PruningOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Remove boards whose pins' topics have Shannon entropy above this many bits (needs --pin-attributes).",
+        valueName: "bits"))
+    var maxBoardEntropy: Double?
+
+    @Option(help: ArgumentHelp("A board with more edges keeps its best n.", valueName: "n"))
+    var maxBoardDegree: Int?
+
+    @Option(help: ArgumentHelp("δ in (0, 1]: a pin with k edges keeps its best ⌈k^δ⌉ (Pixie's pin pruning).", valueName: "δ"))
+    var pinDegreeExponent: Double?
+
+    @Option(help: ArgumentHelp("A pin with more edges keeps its best n.", valueName: "n"))
+    var maxPinDegree: Int?
+
+    @Option(help: ArgumentHelp("Remove boards left with fewer than n edges.", valueName: "n"))
+    var minBoardDegree: Int?
+
+    @Option(help: ArgumentHelp("Remove pins left with fewer than n edges.", valueName: "n"))
+    var minPinDegree: Int?
+
+    var rules: PruningRules {
+        var r = PruningRules()
+        r.maxBoardEntropy = maxBoardEntropy
+        r.maxBoardDegree = maxBoardDegree
+        r.pinDegreeExponent = pinDegreeExponent
+        r.maxPinDegree = maxPinDegree
+        r.minBoardDegree = minBoardDegree
+        r.minPinDegree = minPinDegree
+        return r
+    }
+}
+
+/// A number without a needless ".0".
+private func compact(_ x: Double) -> String {
+    x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
 }
