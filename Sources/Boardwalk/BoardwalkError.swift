@@ -49,6 +49,17 @@ public enum BoardwalkError: Error, Equatable, Sendable, CustomStringConvertible 
         }
     }
 
+    /// Calls a C function that opens `path` and reports problems in a message
+    /// buffer; throws its error: errno values as ``io(path:reason:)``,
+    /// Boardwalk codes with the C side's message.
+    static func opening(_ path: String, _ call: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
+        var message = [CChar](repeating: 0, count: 512)
+        let code = message.withUnsafeMutableBufferPointer { call($0.baseAddress!, $0.count) }
+        if code == 0 { return }
+        if code > 0 { throw BoardwalkError.io(path: path, reason: String(cString: bw_strerror(code))) }
+        throw fromCode(code, String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
     /// Maps a C return code to an error, with a detail message when the C side gave one.
     static func fromCode(_ code: Int32, _ detail: String? = nil) -> BoardwalkError {
         let text = detail.flatMap { $0.isEmpty ? nil : $0 } ?? String(cString: bw_strerror(code))

@@ -65,20 +65,21 @@ public final class Graph: @unchecked Sendable {
     /// Opens the graph file at `path`.
     ///
     /// - Throws: ``BoardwalkError/notAGraph(_:)``, ``BoardwalkError/formatVersion(_:)``,
-    ///   ``BoardwalkError/corrupt(_:)``, or ``BoardwalkError/library(code:message:)``
+    ///   ``BoardwalkError/corrupt(_:)``, or ``BoardwalkError/io(path:reason:)``
     ///   for system errors such as a missing file.
     /// The corresponding C function is `bw_graph_open_ex`.
     public init(path: String, options: OpenOptions = []) throws {
         var h: OpaquePointer?
-        var message = [CChar](repeating: 0, count: 512)
-        let rc = bw_graph_open_ex(path, options.rawValue, &h, &message, message.count)
-        if rc != 0 {
-            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if rc > 0 { throw BoardwalkError.io(path: path, reason: String(cString: bw_strerror(rc))) }
-            throw BoardwalkError.fromCode(rc, text)
-        }
+        try BoardwalkError.opening(path) { bw_graph_open_ex(path, options.rawValue, &h, $0, $1) }
         self.handle = h!
         self.path = path
+    }
+
+    /// Wraps a graph reference the caller already holds (from
+    /// `bw_live_acquire` or `bw_graph_retain`); `deinit` drops it.
+    init(adopting handle: OpaquePointer) {
+        self.handle = handle
+        self.path = String(cString: bw_graph_path(handle))
     }
 
     deinit { bw_graph_close(handle) }

@@ -4,6 +4,7 @@
 #define BW_GRAPH_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <lmdb.h>
 
 #include "boardwalk.h"
@@ -17,6 +18,8 @@ typedef struct bw_attr_dict {
 } bw_attr_dict;
 
 struct bw_graph {
+    _Atomic uint64_t refs; /* bw_graph_open's reference plus one per bw_graph_retain */
+    char *path;            /* as given to bw_graph_open */
     MDB_env *env;
     MDB_txn *txn; /* one read transaction for the life of the handle */
     MDB_dbi dbi;

@@ -301,7 +301,13 @@ int bw_graph_open_ex(const char *path, uint32_t flags, bw_graph **out_graph, cha
 
     bw_graph *g = calloc(1, sizeof *g);
     if (!g) return BW_ENOMEM;
+    atomic_init(&g->refs, 1);
     if (pthread_mutex_init(&g->pool_lock, NULL) != 0) {
+        free(g);
+        return BW_ENOMEM;
+    }
+    if (!(g->path = strdup(path))) {
+        pthread_mutex_destroy(&g->pool_lock);
         free(g);
         return BW_ENOMEM;
     }
@@ -435,8 +441,18 @@ int bw_graph_open(const char *path, uint32_t flags, bw_graph **out_graph) {
     return bw_graph_open_ex(path, flags, out_graph, NULL, 0);
 }
 
+bw_graph *bw_graph_retain(bw_graph *g) {
+    if (g) atomic_fetch_add_explicit(&g->refs, 1, memory_order_relaxed);
+    return g;
+}
+
+const char *bw_graph_path(const bw_graph *g) { return g ? g->path : NULL; }
+
 void bw_graph_close(bw_graph *g) {
     if (!g) return;
+    /* acq_rel: every use of the graph through any reference happens before
+     * the last reference tears it down. */
+    if (atomic_fetch_sub_explicit(&g->refs, 1, memory_order_acq_rel) != 1) return;
     for (size_t i = 0; i < g->pool_len; i++) bw_walk_ctx_free(g->pool[i]);
     free(g->pool);
     pthread_mutex_destroy(&g->pool_lock);
@@ -449,6 +465,7 @@ void bw_graph_close(bw_graph *g) {
     free(g->chunk_table);
     free(g->attr_names[0].starts);
     free(g->attr_names[1].starts);
+    free(g->path);
     free(g);
 }
 

@@ -30,6 +30,18 @@ step() {
   shift
   if "$@" >"$log" 2>&1; then ok "$name"; else bad "$name"; sed 's/^/      /' "$log" | tail -n 40; fi
 }
+# run_prog LABEL COMMAND...: runs a test program; on success reports its last
+# line (its pass count), on failure its output.
+run_prog() {
+  local label="$1"
+  shift
+  if "$@" >"$log" 2>&1; then
+    ok "$(tail -n 1 "$log") ($label)"
+  else
+    bad "$(basename "$1") ($label)"
+    sed 's/^/      /' "$log" | tail -n 60
+  fi
+}
 finish() {
   echo "abi-suite: $passed passed, $failed failed"
   [ "$failed" -eq 0 ]
@@ -68,43 +80,46 @@ step "headers installed" test -f "$prefix/include/boardwalk.h" -a -f "$prefix/in
 warn=(-std=c11 -Wall -Wextra -Wpedantic -Wshadow -Werror)
 step "compile test_abi.c with \$(pkg-config --cflags --libs boardwalk)" \
   cc "${warn[@]}" -O2 -o "$tmp/test_abi" Tests/c/test_abi.c $(pkg-config --cflags --libs boardwalk) -pthread -lm
-if [ -x "$tmp/test_abi" ]; then
-  if LD_LIBRARY_PATH="$prefix/lib" "$tmp/test_abi" "${test_args[@]}" >"$log" 2>&1; then
-    ok "$(tail -n 1 "$log") (shared library)"
-  else
-    bad "test_abi (shared library)"
-    sed 's/^/      /' "$log" | tail -n 60
-  fi
-fi
+[ -x "$tmp/test_abi" ] && run_prog "shared library" env LD_LIBRARY_PATH="$prefix/lib" "$tmp/test_abi" "${test_args[@]}"
 
 # The static library, linked the way pkg-config --static says.
 static_libs="$(pkg-config --static --libs-only-l boardwalk | sed 's/-lboardwalk//')"
 step "link test_abi against libboardwalk.a" \
   cc "${warn[@]}" -O2 -o "$tmp/test_abi_static" Tests/c/test_abi.c $(pkg-config --cflags boardwalk) \
   "$prefix/lib/libboardwalk.a" $static_libs -pthread
-if [ -x "$tmp/test_abi_static" ]; then
-  if "$tmp/test_abi_static" "${test_args[@]}" >"$log" 2>&1; then
-    ok "$(tail -n 1 "$log") (static library)"
-  else
-    bad "test_abi (static library)"
-    sed 's/^/      /' "$log" | tail -n 60
-  fi
-fi
+[ -x "$tmp/test_abi_static" ] && run_prog "static library" "$tmp/test_abi_static" "${test_args[@]}"
 
 # The same test with the library's sources compiled in, under ASan and UBSan.
 san=(-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all)
 step "compile test_abi.c + Sources/CBoardwalk/*.c with -fsanitize=address,undefined" \
   cc "${warn[@]}" "${san[@]}" -D_GNU_SOURCE -I Sources/CBoardwalk/include -o "$tmp/test_abi_san" \
   Tests/c/test_abi.c Sources/CBoardwalk/*.c -llmdb -lm -pthread
-if [ -x "$tmp/test_abi_san" ]; then
-  if ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "$tmp/test_abi_san" "${test_args[@]}" >"$log" 2>&1; then
-    ok "$(tail -n 1 "$log") (ASan + UBSan)"
-  else
-    bad "test_abi (ASan + UBSan)"
-    sed 's/^/      /' "$log" | tail -n 60
-  fi
-fi
+export ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 UBSAN_OPTIONS=print_stacktrace=1
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+[ -x "$tmp/test_abi_san" ] && run_prog "ASan + UBSan" "$tmp/test_abi_san" "${test_args[@]}"
+
+# ThreadSanitizer on the 8-thread part of test_abi and on the hot-swap test.
+tsan=(-O1 -g -fno-omit-frame-pointer -fsanitize=thread)
+step "compile test_abi.c + Sources/CBoardwalk/*.c with -fsanitize=thread" \
+  cc "${warn[@]}" "${tsan[@]}" -D_GNU_SOURCE -I Sources/CBoardwalk/include -o "$tmp/test_abi_tsan" \
+  Tests/c/test_abi.c Sources/CBoardwalk/*.c -llmdb -lm -pthread
+[ -x "$tmp/test_abi_tsan" ] && run_prog "TSan" "$tmp/test_abi_tsan" "${test_args[@]}"
+
+# Hot swap under load, lifetimes, open files, many readers and processes:
+# against the installed library, then under ASan + UBSan and under TSan.
+step "build a second graph for swapping (the sample, two boards per pin)" \
+  "$cli" build --quiet --output "$tmp/pruned.bwg" --max-pin-degree 2 $s/edges.tsv
+swap_args=("$graph" "$tmp/pruned.bwg")
+step "compile test_swap.c with \$(pkg-config --cflags --libs boardwalk)" \
+  cc "${warn[@]}" -O2 -o "$tmp/test_swap" Tests/c/test_swap.c $(pkg-config --cflags --libs boardwalk) -pthread
+[ -x "$tmp/test_swap" ] && run_prog "shared library, 2000 swaps" env LD_LIBRARY_PATH="$prefix/lib" "$tmp/test_swap" "${swap_args[@]}" 2000 4
+for kind in asan tsan; do
+  if [ $kind = asan ]; then flags=("${san[@]}"); label="ASan + UBSan"; else flags=("${tsan[@]}"); label="TSan"; fi
+  step "compile test_swap.c + Sources/CBoardwalk/*.c ($label)" \
+    cc "${warn[@]}" "${flags[@]}" -D_GNU_SOURCE -I Sources/CBoardwalk/include -o "$tmp/test_swap_$kind" \
+    Tests/c/test_swap.c Sources/CBoardwalk/*.c -llmdb -lm -pthread
+  [ -x "$tmp/test_swap_$kind" ] && run_prog "$label, 500 swaps" "$tmp/test_swap_$kind" "${swap_args[@]}" 500 4
+done
 
 # Exports: only bw_ symbols (and the linker's own markers).
 real_lib="$(readlink -f "$lib")"

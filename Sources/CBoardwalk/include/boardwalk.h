@@ -53,9 +53,25 @@
  *     be read by many threads at once (bw_recommend takes it const) but must
  *     not be changed while any thread uses it. A bw_results belongs to
  *     whoever received it.
- *   - Lifetime: pointers a graph hands out (titles, names, build info) point
- *     into the map and stay valid until bw_graph_close(). Close a graph only
- *     when no other thread is using it.
+ *   - Lifetime: a graph is reference-counted. bw_graph_open() returns one
+ *     reference, bw_graph_retain() and bw_live_acquire() add one each, and
+ *     bw_graph_close() drops one; the file is unmapped when the last goes.
+ *     Pointers a graph hands out (titles, names, build info) stay valid
+ *     while the caller holds a reference. Drop a reference only when no other
+ *     thread uses it through that same reference.
+ *   - Hot swap: a server that loads a new graph file every day keeps a
+ *     bw_live (see "Live graphs" below): bw_live_swap() opens the new file
+ *     and switches to it atomically; queries already running finish on the
+ *     old graph, which is closed when the last of them ends.
+ *   - Many processes: graph files are immutable, so readers take no lock and
+ *     use no LMDB reader table (MDB_NOLOCK): any number of processes and
+ *     threads can read one file, there are no reader slots to run out of and
+ *     none left behind by a crashed reader. The one rule: replace a graph
+ *     file by writing a new file and renaming it over the old path (as
+ *     `boardwalk build` does, and `cp` to a temporary name then `mv`), never
+ *     by rewriting it in place: a process that has the old file mapped keeps
+ *     reading the old inode, while truncating a mapped file makes its
+ *     readers fault (SIGBUS), which no library can catch.
  *   - fork(): a child may keep using a graph opened before the fork (the map
  *     is read-only and no lock file is used), but not a query in flight.
  *   - Trust: opening checks the meta record, sizes and bounds of every array
@@ -188,9 +204,20 @@ BW_API int bw_graph_open(const char *path, uint32_t flags, bw_graph **out_graph)
 BW_API int bw_graph_open_ex(const char *path, uint32_t flags, bw_graph **out_graph,
                             char *out_message, size_t message_capacity);
 
-/** Closes a graph and unmaps its file. NULL is a no-op. No other thread may
- * be using the graph, and every pointer it handed out becomes invalid. */
+/** Drops one reference to a graph (see CAVEATS, Lifetime); the last one
+ * unmaps the file and frees everything, and every pointer the graph handed
+ * out becomes invalid. NULL is a no-op. Thread-safe with respect to other
+ * references: threads holding their own references may close them at any
+ * time, in any order. */
 BW_API void bw_graph_close(bw_graph *graph);
+
+/** Takes another reference to a graph, to be dropped with its own
+ * bw_graph_close(). Returns `graph` (NULL for NULL). Thread-safe; cannot fail. */
+BW_API bw_graph *bw_graph_retain(bw_graph *graph);
+
+/** The path the graph was opened with (NUL-terminated, valid while a
+ * reference is held; NULL for NULL). */
+BW_API const char *bw_graph_path(const bw_graph *graph);
 
 /** Full verification: every array checksum, offsets monotone and in range,
  * neighbour indices in range, adjacency lists sorted without duplicates,
@@ -356,6 +383,64 @@ BW_API int bw_recommend(const bw_graph *graph, const bw_query *query, bw_results
  * the order they were added, with its score and visits (0 when never
  * reached, or unknown). Errors as bw_recommend. */
 BW_API int bw_score(const bw_graph *graph, const bw_query *query, bw_results **out_results);
+
+/* ------------------------------------------------------------------------ */
+/* Live graphs: replacing the graph under running queries                    */
+
+/** A live graph: one current graph that can be replaced at any time while
+ * any number of threads query it. Typical server use:
+ *
+ *     bw_live *live;
+ *     bw_live_open("/srv/pins.bwg", BW_OPEN_VERIFY, &live, msg, sizeof msg);
+ *     ... request threads:  bw_live_recommend(live, q, &r);
+ *     ... daily, any thread: bw_live_swap(live, "/srv/pins.bwg", BW_OPEN_VERIFY, msg, sizeof msg);
+ *     ... at shutdown, when no thread uses `live`: bw_live_close(live);
+ *
+ * A query that started before a swap finishes on the old graph; queries that
+ * start after it use the new one; the old graph is unmapped when the last
+ * query using it ends. Every function below is thread-safe except
+ * bw_live_close(). */
+typedef struct bw_live bw_live;
+
+/** Opens `path` as bw_graph_open_ex() does and makes it the live graph of a
+ * new bw_live. Errors: those of bw_graph_open_ex, BW_EINVAL, BW_ENOMEM.
+ * Ownership: free with bw_live_close(). */
+BW_API int bw_live_open(const char *path, uint32_t flags, bw_live **out_live, char *out_message,
+                        size_t message_capacity);
+
+/** A new bw_live whose live graph is `graph`; it takes its own reference,
+ * the caller keeps and closes its own. Errors: BW_EINVAL, BW_ENOMEM. */
+BW_API int bw_live_new(bw_graph *graph, bw_live **out_live);
+
+/** Opens the graph file at `path` (flags and message as bw_graph_open_ex;
+ * BW_OPEN_VERIFY is recommended for files from elsewhere) and, only if that
+ * succeeds, makes it the live graph. On failure the live graph is
+ * unchanged and the error is returned: a bad file never replaces a good
+ * one. Concurrent swaps are serialised. The file at `path` may be the same
+ * path as the current graph's, replaced by rename. */
+BW_API int bw_live_swap(bw_live *live, const char *path, uint32_t flags, char *out_message,
+                        size_t message_capacity);
+
+/** Makes an already open graph live (taking its own reference; the caller
+ * keeps its own). Errors: BW_EINVAL. */
+BW_API int bw_live_replace(bw_live *live, bw_graph *graph);
+
+/** Sets *out_graph to the live graph with a new reference, to be dropped
+ * with bw_graph_close() when done; a swap meanwhile does not affect it.
+ * Use it to run several calls against the same graph. Errors: BW_EINVAL. */
+BW_API int bw_live_acquire(bw_live *live, bw_graph **out_graph);
+
+/** bw_recommend() / bw_score() on the live graph: acquire, run, release. */
+BW_API int bw_live_recommend(bw_live *live, const bw_query *query, bw_results **out_results);
+BW_API int bw_live_score(bw_live *live, const bw_query *query, bw_results **out_results);
+
+/** Number of graphs made live after the first (0 for NULL). */
+BW_API uint64_t bw_live_generation(const bw_live *live);
+
+/** Drops the bw_live's reference to its graph and frees it. Graphs acquired
+ * from it stay valid until their own references are dropped. No other
+ * thread may be using `live`. NULL is a no-op. */
+BW_API void bw_live_close(bw_live *live);
 
 /* ------------------------------------------------------------------------ */
 /* Results                                                                    */

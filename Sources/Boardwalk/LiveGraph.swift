@@ -1,0 +1,84 @@
+// LiveGraph: the graph a server queries, replaced while queries run.
+import CBoardwalk
+
+/// The graph a long-running service queries, replaceable at any time
+/// without stopping: ``swap(to:options:)`` opens a new file and switches to
+/// it atomically. A query that started before a swap finishes on the graph it
+/// started with, which is closed when the last such query ends; queries that
+/// start after the swap use the new graph. A file that fails to open never
+/// replaces the current graph.
+///
+/// ```swift
+/// let live = try LiveGraph(path: "/srv/pins.bwg", options: .verify)
+/// // request handlers, on any thread:
+/// let pins = try live.recommend(pins: [PinID(42): 1])
+/// // daily, after the new file was renamed into place:
+/// try live.swap(to: "/srv/pins.bwg", options: .verify)
+/// ```
+///
+/// Thread-safe: every method may be called from any thread at any time. The
+/// C counterpart is `bw_live` in `boardwalk.h`.
+public final class LiveGraph: @unchecked Sendable {
+    // Unchecked: every bw_live function used here is documented thread-safe;
+    // the handle is freed in deinit, when no thread can hold `self`.
+    private let handle: OpaquePointer
+
+    /// Opens the graph file at `path` and makes it live.
+    /// - Throws: the errors of ``Graph/init(path:options:)``.
+    public init(path: String, options: OpenOptions = []) throws {
+        var h: OpaquePointer?
+        try BoardwalkError.opening(path) { bw_live_open(path, options.rawValue, &h, $0, $1) }
+        handle = h!
+    }
+
+    /// Makes an already open graph live.
+    public init(graph: Graph) throws {
+        var h: OpaquePointer?
+        let rc = bw_live_new(graph.handle, &h)
+        if rc != 0 { throw BoardwalkError.fromCode(rc, "") }
+        handle = h!
+    }
+
+    deinit { bw_live_close(handle) }
+
+    /// The live graph. Keep the returned object for as long as several calls
+    /// must see the same graph; a swap meanwhile does not affect it, and it
+    /// stays open until released.
+    public var current: Graph {
+        var g: OpaquePointer?
+        _ = bw_live_acquire(handle, &g)  // cannot fail on a valid handle
+        return Graph(adopting: g!)
+    }
+
+    /// How many graphs were made live after the first.
+    public var generation: UInt64 { bw_live_generation(handle) }
+
+    /// Opens the graph file at `path` and, if that succeeds, makes it live.
+    /// `path` may be the current graph's path after a new file was renamed
+    /// over it. Use `.verify` for files that come from elsewhere.
+    /// - Throws: the errors of ``Graph/init(path:options:)``; the live graph
+    ///   is then unchanged.
+    public func swap(to path: String, options: OpenOptions = []) throws {
+        try BoardwalkError.opening(path) { bw_live_swap(handle, path, options.rawValue, $0, $1) }
+    }
+
+    /// Makes an already open graph live.
+    public func replace(with graph: Graph) {
+        _ = bw_live_replace(handle, graph.handle)  // fails only on NULL handles
+    }
+
+    /// ``Graph/recommend(pins:boards:parameters:exclude:)`` on the live graph.
+    public func recommend(pins: [PinID: Double], boards: [BoardID: Double] = [:],
+                          parameters: WalkParameters = WalkParameters(), exclude: [PinID] = []) throws -> [Recommendation] {
+        try current.recommend(pins: pins, boards: boards, parameters: parameters, exclude: exclude)
+    }
+
+    /// The async ``recommend(pins:boards:parameters:exclude:)``: the walk runs
+    /// off the cooperative thread pool.
+    public func recommend(pins: [PinID: Double], boards: [BoardID: Double] = [:],
+                          parameters: WalkParameters = WalkParameters(), exclude: [PinID] = []) async throws
+        -> [Recommendation]
+    {
+        try await current.recommend(pins: pins, boards: boards, parameters: parameters, exclude: exclude)
+    }
+}

@@ -1,0 +1,143 @@
+// LiveGraph: swapping the graph under running queries, from Swift.
+import Boardwalk
+import Foundation
+import XCTest
+
+final class LiveGraphTests: XCTestCase {
+    private let pin = PinID(7_136_620_868_348_139_334)  // in Graphs/sample
+    private var parameters: WalkParameters {
+        var p = WalkParameters()
+        p.steps = 20_000
+        p.seed = 5
+        p.top = 40
+        return p
+    }
+
+    /// The sample graph, and the sample with two boards per pin: the query
+    /// pin is in both, with different recommendations.
+    private func twoGraphs(_ dir: TempDir) throws -> (String, String) {
+        let edges = repositoryRoot + "/Graphs/sample/edges.tsv"
+        let a = dir.file("a.bwg"), b = dir.file("b.bwg")
+        let full = try GraphBuilder()
+        try full.addEdges(from: edges)
+        _ = try full.build(to: a)
+        var options = BuildOptions()
+        options.pruning.maxPinDegree = 2
+        let pruned = try GraphBuilder(options: options)
+        try pruned.addEdges(from: edges)
+        _ = try pruned.build(to: b)
+        return (a, b)
+    }
+
+    private func openFiles() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1 }
+
+    private func mappings(of path: String) -> Int {
+        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return -1 }
+        return maps.split(separator: "\n").filter { $0.hasSuffix(path) }.count
+    }
+
+    func testQueriesNeverFailWhileTheGraphIsSwappedUnderLoad() throws {
+        let dir = TempDir()
+        let (a, b) = try twoGraphs(dir)
+        let expected = [
+            a: try Graph(path: a).recommend(pins: [pin: 1], parameters: parameters),
+            b: try Graph(path: b).recommend(pins: [pin: 1], parameters: parameters),
+        ]
+        XCTAssertNotEqual(expected[a], expected[b])
+        let filesBefore = openFiles()
+
+        let swaps = 300
+        do {
+            let live = try LiveGraph(path: a)
+            let tally = Tally()
+            let group = DispatchGroup()
+            for _ in 0..<4 {
+                DispatchQueue.global().async(group: group) { [pin, parameters] in
+                    var q = 0, f = 0, qa = 0, qb = 0
+                    while !tally.stopped {
+                        let graph = live.current  // holds its graph until the end of this iteration
+                        do {
+                            let got = try graph.recommend(pins: [pin: 1], parameters: parameters)
+                            if got != expected[graph.path] { f += 1 }
+                        } catch {
+                            f += 1
+                        }
+                        if graph.path == a { qa += 1 } else { qb += 1 }
+                        q += 1
+                    }
+                    tally.add(queries: q, failures: f, onA: qa, onB: qb)
+                }
+            }
+            for i in 1...swaps {
+                try live.swap(to: i % 2 == 1 ? b : a)
+                XCTAssertEqual(live.generation, UInt64(i))
+                if i % 50 == 0 {
+                    // A missing or foreign file is an error and changes nothing.
+                    XCTAssertThrowsError(try live.swap(to: dir.file("missing.bwg"))) { error in
+                        guard case BoardwalkError.io = error else { return XCTFail("\(error)") }
+                    }
+                    let foreign = dir.write("foreign.bwg", String(repeating: "not a graph\n", count: 2000))
+                    XCTAssertThrowsError(try live.swap(to: foreign)) { error in
+                        guard case BoardwalkError.notAGraph = error else { return XCTFail("\(error)") }
+                    }
+                    XCTAssertEqual(live.generation, UInt64(i))
+                }
+                usleep(200)
+            }
+            tally.stop()
+            group.wait()
+            let (queries, failures, onA, onB) = tally.totals
+            XCTAssertEqual(failures, 0)
+            XCTAssertGreaterThan(onA, 0)
+            XCTAssertGreaterThan(onB, 0)
+            XCTAssertGreaterThan(queries, swaps / 10)
+        }
+        // The LiveGraph and every graph it handed out are gone: nothing left open or mapped.
+        XCTAssertEqual(openFiles(), filesBefore)
+        XCTAssertEqual(mappings(of: a), 0)
+        XCTAssertEqual(mappings(of: b), 0)
+    }
+
+    func testAHeldGraphOutlivesTheSwapAndARenamedFileCanBeSwappedIn() throws {
+        let dir = TempDir()
+        let (a, b) = try twoGraphs(dir)
+        let expectedB = try Graph(path: b).recommend(pins: [pin: 1], parameters: parameters)
+        let serving = dir.file("serving.bwg")
+        try FileManager.default.copyItem(atPath: a, toPath: serving)
+        let live = try LiveGraph(path: serving)
+        var held: Graph? = live.current
+        let before = try held!.recommend(pins: [pin: 1], parameters: parameters)
+
+        // Deploy: copy the new file beside the old one, rename it into place, swap.
+        let staging = dir.file("serving.bwg.new")
+        try FileManager.default.copyItem(atPath: b, toPath: staging)
+        XCTAssertEqual(rename(staging, serving), 0)
+        try live.swap(to: serving, options: .verify)
+        XCTAssertEqual(try live.recommend(pins: [pin: 1], parameters: parameters), expectedB)
+        // The graph held from before the swap still answers as the old file did.
+        XCTAssertEqual(try held!.recommend(pins: [pin: 1], parameters: parameters), before)
+        XCTAssertNotEqual(before, expectedB)
+        XCTAssertEqual(mappings(of: serving + " (deleted)"), 1)  // the old inode, still mapped
+        held = nil
+        XCTAssertEqual(mappings(of: serving + " (deleted)"), 0)
+
+        // A graph opened elsewhere can be made live too.
+        live.replace(with: try Graph(path: a))
+        XCTAssertEqual(live.current.path, a)
+        XCTAssertEqual(live.generation, 2)
+    }
+}
+
+/// Counts from the query threads, and the flag that stops them.
+private final class Tally: @unchecked Sendable {
+    // Unchecked: every field is only touched under the lock.
+    private let lock = NSLock()
+    private var done = false
+    private var counts = (0, 0, 0, 0)
+    var stopped: Bool { lock.withLock { done } }
+    func stop() { lock.withLock { done = true } }
+    func add(queries: Int, failures: Int, onA: Int, onB: Int) {
+        lock.withLock { counts = (counts.0 + queries, counts.1 + failures, counts.2 + onA, counts.3 + onB) }
+    }
+    var totals: (Int, Int, Int, Int) { lock.withLock { counts } }
+}
