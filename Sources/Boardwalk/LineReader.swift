@@ -99,7 +99,8 @@ final class LineReader: @unchecked Sendable {
         while !eof {
             if filled == capacity {
                 // A line fills the whole buffer: grow, up to the line limit.
-                if capacity >= maxLineBytes + 1 {
+                // Not `>= maxLineBytes + 1`: that overflows for a limit of Int.max.
+                if capacity > maxLineBytes {
                     throw BoardwalkError.malformedInput(
                         file: input.name, line: lineNumber + 1,
                         reason: "line longer than \(maxLineBytes) bytes")

@@ -8,7 +8,7 @@ import Dispatch
 /// settings (see the README for the measurements behind them).
 public struct WalkParameters: Sendable, Equatable {
     /// Total step budget N (a step is pin → board → pin), split across the
-    /// query nodes as in Pixie. 1 … 10^12.
+    /// query nodes as in Pixie. 1 … 10^9.
     public var steps: UInt64 = UInt64(BW_DEFAULT_STEPS)
     /// Restart probability α per step (mean walk length 1/α), in (0, 1].
     public var restart: Double = BW_DEFAULT_RESTART
@@ -139,10 +139,15 @@ extension Graph {
         try set(bw_query_set_popularity_penalty(h, p.popularityPenalty), "popularity penalty must be in [0, 2], not \(p.popularityPenalty)")
         try set(bw_query_set_seed(h, p.seed), "seed")
         if let budget = p.timeBudget {
+            // Checked arithmetic: a negative fraction of a second (-0.5 s is
+            // 0 s and -5e17 as) or 2^63 s must be an error, not a trap.
             let (s, atto) = budget.components
-            guard s >= 0 else { throw BoardwalkError.invalidArgument("time budget cannot be negative") }
-            let us = UInt64(s) * 1_000_000 + UInt64(atto / 1_000_000_000_000)
-            try set(bw_query_set_time_budget(h, max(us, 1)), "time budget")
+            guard budget >= .zero else { throw BoardwalkError.invalidArgument("time budget cannot be negative") }
+            let (whole, o1) = UInt64(s).multipliedReportingOverflow(by: 1_000_000)
+            let (us, o2) = whole.addingReportingOverflow(UInt64(atto / 1_000_000_000_000))
+            let tooLong = "time budget must be at most \(UInt64.max / 1000) microseconds, not \(budget)"
+            guard !o1, !o2 else { throw BoardwalkError.invalidArgument(tooLong) }
+            try set(bw_query_set_time_budget(h, max(us, 1)), tooLong)
         }
         try set(bw_query_set_include_boards(h, p.includeBoards ? 1 : 0), "include boards")
         try set(bw_query_set_lenient(h, p.lenient ? 1 : 0), "lenient")

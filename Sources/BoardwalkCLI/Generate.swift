@@ -7,7 +7,10 @@ import Foundation
 func parseCount(_ text: String) -> Int? {
     let t = text.trimmingCharacters(in: .whitespaces).uppercased()
     let units: [Character: Double] = ["K": 1e3, "M": 1e6, "G": 1e9]
-    if let last = t.last, let mult = units[last], let v = Double(t.dropLast()) { return Int(v * mult) }
+    if let last = t.last, let mult = units[last], let v = Double(t.dropLast()) {
+        // nil, not a trap, for "nanK", "infM" or counts past Int's range.
+        return Int(exactly: (v * mult).rounded(.towardZero))
+    }
     return Int(t)
 }
 

@@ -30,7 +30,9 @@ func parseSize(_ text: String) -> UInt64? {
     let t = text.trimmingCharacters(in: .whitespaces).uppercased()
     let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
     if let last = t.last, let mult = units[last] {
-        return UInt64(t.dropLast()).map { $0 * mult }
+        guard let v = UInt64(t.dropLast()) else { return nil }
+        let (size, overflow) = v.multipliedReportingOverflow(by: mult)
+        return overflow ? nil : size
     }
     return UInt64(t)
 }

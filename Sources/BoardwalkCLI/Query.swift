@@ -58,6 +58,9 @@ struct WalkOptions: ParsableArguments {
         p.popularityPenalty = popularityPenalty
         if let timeBudget {
             guard timeBudget > 0, timeBudget.isFinite else { throw ValidationError("--time-budget must be positive") }
+            guard timeBudget <= WalkRequest.maxTimeBudgetMilliseconds else {
+                throw ValidationError("--time-budget must be at most \(UInt64(WalkRequest.maxTimeBudgetMilliseconds)) ms")
+            }
             p.timeBudget = .microseconds(Int64(timeBudget * 1000))
         }
         p.includeBoards = includeBoards
@@ -182,33 +185,54 @@ struct Query: ParsableCommand {
             handle = h
         }
         let out = try FastWriter(path: "-")
-        var pending = Data()
+        // Unanswered input: the current line starts at `lineStart`; bytes
+        // before `scanFrom` hold no newline. Each byte is searched once and
+        // consumed lines are dropped once per read, so time is linear in the
+        // input and memory bounded by the line limit plus one read.
+        var buffer: [UInt8] = []
+        var lineStart = 0, scanFrom = 0
         var skipping = false  // inside a line that was too long
         func emit(_ text: String) throws {
             out.write(text)
             out.write(byte: 10)
             try out.flushIfFull()
         }
-        func blank(_ d: Data) -> Bool { d.allSatisfy { $0 == 32 || $0 == 9 || $0 == 13 } }
+        func answer(_ line: ArraySlice<UInt8>) throws {
+            if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { return }
+            try emit(BatchRunner.answer(Data(line), graph: g, base: base))
+        }
+        func newline(from start: Int) -> Int? {
+            buffer.withUnsafeBufferPointer { p in
+                guard start < p.count, let hit = memchr(p.baseAddress! + start, 10, p.count - start) else { return nil }
+                return hit.assumingMemoryBound(to: UInt8.self) - UnsafeMutablePointer(mutating: p.baseAddress!)
+            }
+        }
         while true {
             let chunk = handle.availableData
             if chunk.isEmpty { break }
-            pending.append(chunk)
-            while let nl = pending.firstIndex(of: 10) {
-                let line = Data(pending[pending.startIndex..<nl])
-                pending = Data(pending[(nl + 1)...])
-                if skipping { skipping = false; continue }
-                if blank(line) { continue }
-                try emit(BatchRunner.answer(line, graph: g, base: base))
+            buffer.append(contentsOf: chunk)
+            while let nl = newline(from: scanFrom) {
+                if skipping { skipping = false } else { try answer(buffer[lineStart..<nl]) }
+                lineStart = nl + 1
+                scanFrom = lineStart
             }
-            if pending.count > BatchRunner.maxLineBytes && !skipping {
+            scanFrom = buffer.count
+            if !skipping && buffer.count - lineStart > BatchRunner.maxLineBytes {
                 // A line this long is refused whole; its answer keeps the order.
                 try emit("{\"error\":\"line longer than \(BatchRunner.maxLineBytes) bytes\"}")
                 skipping = true
             }
-            if skipping { pending.removeAll() }
+            if skipping {
+                buffer.removeAll(keepingCapacity: true)
+                lineStart = 0
+                scanFrom = 0
+            } else if lineStart > 0 {
+                buffer.removeSubrange(0..<lineStart)
+                scanFrom -= lineStart
+                lineStart = 0
+            }
         }
-        if !skipping && !blank(pending) { try emit(BatchRunner.answer(pending, graph: g, base: base)) }
+        if !skipping { try answer(buffer[lineStart...]) }
         try out.close()
     }
 }
