@@ -47,6 +47,9 @@ BW_HIDDEN void bw_set_message(char *buf, size_t cap, const char *fmt, ...)
 BW_HIDDEN const bw_side *bw_graph_side(const bw_graph *g, int kind);
 BW_HIDDEN int bw_side_find(const bw_side *s, uint64_t id, uint32_t *out_index);
 BW_HIDDEN bw_walk_ctx *bw_graph_take_ctx(const bw_graph *g);
+/** The checksum of array `a` as stored in the open graph (what verification
+ * compares with the meta record's). */
+BW_HIDDEN uint64_t bw_graph_array_checksum(const bw_graph *g, int a);
 BW_HIDDEN void bw_graph_return_ctx(const bw_graph *g, bw_walk_ctx *ctx);
 
 #endif

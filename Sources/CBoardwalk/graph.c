@@ -92,7 +92,7 @@ static uint64_t expected_count(const struct bw_format_meta *m, int a) {
     }
 }
 
-static int check_meta(const struct bw_format_meta *m, char *msg, size_t cap) {
+static int check_meta(const struct bw_format_meta *m, uint64_t file_bytes, char *msg, size_t cap) {
     if (bw_checksum64(m, offsetof(struct bw_format_meta, meta_checksum)) != m->meta_checksum) {
         bw_set_message(msg, cap, "meta record checksum mismatch");
         return BW_ECORRUPT;
@@ -112,6 +112,7 @@ static int check_meta(const struct bw_format_meta *m, char *msg, size_t cap) {
         bw_set_message(msg, cap, "inconsistent counts in meta record");
         return BW_ECORRUPT;
     }
+    uint64_t stored = 0; /* < 12 * 2^60: no overflow */
     for (int a = 0; a < BW_ARRAY_COUNT; a++) {
         const struct bw_format_array *d = &m->arrays[a];
         uint64_t want = expected_count(m, a);
@@ -134,6 +135,14 @@ static int check_meta(const struct bw_format_meta *m, char *msg, size_t cap) {
         if (chunks != d->chunks) {
             bw_set_message(msg, cap, "array %s: %u chunks, expected %llu", array_names[a], d->chunks,
                            (unsigned long long)chunks);
+            return BW_ECORRUPT;
+        }
+        /* Every byte of every array is in the file: this bounds the tables
+         * open allocates per chunk before it looks a chunk up. */
+        stored += bytes;
+        if (stored > file_bytes) {
+            bw_set_message(msg, cap, "arrays up to %s hold %llu bytes, more than the file's %llu",
+                           array_names[a], (unsigned long long)stored, (unsigned long long)file_bytes);
             return BW_ECORRUPT;
         }
     }
@@ -315,6 +324,11 @@ int bw_graph_open_ex(const char *path, uint32_t flags, bw_graph **out_graph, cha
     if (rc) goto fail;
     unsigned envflags = MDB_RDONLY | MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOTLS;
     if (flags & BW_OPEN_NORDAHEAD) envflags |= MDB_NORDAHEAD;
+    /* LMDB follows the file's meta and B-tree pages unchecked: check every
+     * one it will read first (lmdb_check.c), and map the file's own size,
+     * not the size a meta page asks for. */
+    if ((rc = bw_lmdb_check(path, msg, cap)) || (rc = mdb_env_set_mapsize(g->env, (size_t)st.st_size)))
+        goto fail;
     rc = mdb_env_open(g->env, path, envflags, 0444);
     if (rc) {
         bw_set_message(msg, cap, "%s: %s", path,
@@ -391,7 +405,7 @@ int bw_graph_open_ex(const char *path, uint32_t flags, bw_graph **out_graph, cha
         goto fail;
     }
     memcpy(&g->meta, v.mv_data, sizeof g->meta);
-    if ((rc = check_meta(&g->meta, msg, cap))) goto fail;
+    if ((rc = check_meta(&g->meta, g->file_bytes, msg, cap))) goto fail;
 
     uint64_t total_chunks = 0;
     for (int a = 0; a < BW_ARRAY_COUNT; a++) total_chunks += g->meta.arrays[a].chunks;
@@ -505,18 +519,22 @@ void bw_graph_return_ctx(const bw_graph *cg, bw_walk_ctx *ctx) {
 /* ------------------------------------------------------------------------ */
 /* Verification                                                               */
 
+uint64_t bw_graph_array_checksum(const bw_graph *g, int a) {
+    const struct bw_format_array *d = &g->meta.arrays[a];
+    bw_checksum_state s;
+    bw_checksum_init(&s);
+    uint64_t remaining = d->count * d->elem_size;
+    for (uint32_t c = 0; c < d->chunks; c++) {
+        uint64_t n = remaining < g->meta.chunk_bytes ? remaining : g->meta.chunk_bytes;
+        bw_checksum_update(&s, g->arrays[a].chunks[c], (size_t)n);
+        remaining -= n;
+    }
+    return bw_checksum_final(&s);
+}
+
 static int verify_checksums(const bw_graph *g, char *msg, size_t cap) {
     for (int a = 0; a < BW_ARRAY_COUNT; a++) {
-        const struct bw_format_array *d = &g->meta.arrays[a];
-        bw_checksum_state s;
-        bw_checksum_init(&s);
-        uint64_t remaining = d->count * d->elem_size;
-        for (uint32_t c = 0; c < d->chunks; c++) {
-            uint64_t n = remaining < g->meta.chunk_bytes ? remaining : g->meta.chunk_bytes;
-            bw_checksum_update(&s, g->arrays[a].chunks[c], (size_t)n);
-            remaining -= n;
-        }
-        if (bw_checksum_final(&s) != d->checksum) {
+        if (bw_graph_array_checksum(g, a) != g->meta.arrays[a].checksum) {
             bw_set_message(msg, cap, "array %s: checksum mismatch", array_names[a]);
             return BW_ECORRUPT;
         }
@@ -551,6 +569,16 @@ static int verify_side(const bw_graph *g, const bw_side *s, const bw_side *other
         if (end < prev || end > g->meta.edges) {
             bw_set_message(msg, cap, "%s_offsets not monotone or out of range at %s %llu", what, what,
                            (unsigned long long)n);
+            return BW_ECORRUPT;
+        }
+        /* Builders keep no node without an edge, and the walk relies on it:
+         * it draws a hop from a node's list without checking the list is
+         * empty, so a node reached through the other side's lists (the
+         * edge fingerprint does not rule that out for a crafted file) must
+         * have one. */
+        if (end == prev) {
+            bw_set_message(msg, cap, "%s %llu has no neighbours", what,
+                           (unsigned long long)bw_u64_at(&s->ids, n));
             return BW_ECORRUPT;
         }
         if (end - prev > max_deg) max_deg = (uint32_t)(end - prev);
@@ -782,7 +810,11 @@ int bw_graph_node_degree(const bw_graph *g, int kind, uint64_t id, uint64_t *out
     if (!s || !out_degree) return BW_EINVAL;
     int rc = bw_side_find(s, id, &idx);
     if (rc) return rc;
-    *out_degree = bw_degree(s, idx);
+    uint64_t begin = bw_u64_at(&s->offsets, idx), end = bw_u64_at(&s->offsets, (uint64_t)idx + 1);
+    /* Only verification checks the offsets: in a graph opened without it
+     * they may say anything. */
+    if (end < begin || end > s->adj.count) return BW_ECORRUPT;
+    *out_degree = end - begin;
     return 0;
 }
 
@@ -795,6 +827,7 @@ int bw_graph_node_neighbors(const bw_graph *g, int kind, uint64_t id, uint64_t *
     if (rc) return rc;
     const bw_side *other = bw_graph_side(g, kind == BW_PIN ? BW_BOARD : BW_PIN);
     uint64_t begin = bw_u64_at(&s->offsets, idx), end = bw_u64_at(&s->offsets, (uint64_t)idx + 1);
+    if (end < begin || end > s->adj.count) return BW_ECORRUPT; /* unverified, as above */
     *out_count = (size_t)(end - begin);
     for (uint64_t e = begin; e < end && (size_t)(e - begin) < capacity; e++) {
         uint32_t nb = bw_u32_at(&s->adj, e);

@@ -16,6 +16,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -421,7 +422,7 @@ def test_unknown_ids(graph):
     {"pins": {DEMO_PIN: float("inf")}},
     {"pins": {DEMO_PIN: 1}, "boards": {1: float("-inf")}},
     {"pins": {DEMO_PIN: 1}, "steps": 0},
-    {"pins": {DEMO_PIN: 1}, "steps": 10**12 + 1},
+    {"pins": {DEMO_PIN: 1}, "steps": 10**9 + 1},
     {"pins": {DEMO_PIN: 1}, "top": 0},
     {"pins": {DEMO_PIN: 1}, "top": 10**6 + 1},
     {"pins": {DEMO_PIN: 1}, "restart": 0.0},
@@ -513,3 +514,49 @@ def test_error_classes_for_every_kind_of_code():
     assert bwerrors.error_class(-1) is boardwalk.BoardwalkError
     assert boardwalk.strerror(-1)
     assert boardwalk.strerror(2**31 - 1)
+
+
+# ---------------------------------------------------------------------------
+# LiveGraph: swapping the graph while threads query it
+
+
+def test_live_graph_swaps_under_threads(cli, graph_path, tmp_path):
+    pruned = _build(cli, tmp_path / "pruned.bwg", "--max-pin-degree", "2", os.path.join(SAMPLE, "edges.tsv"))
+    kwargs = dict(top=30, seed=3, steps=20000)
+    with boardwalk.Graph(graph_path) as a, boardwalk.Graph(pruned) as b:
+        expected = {graph_path: a.recommend({DEMO_PIN: 1}, **kwargs), pruned: b.recommend({DEMO_PIN: 1}, **kwargs)}
+    assert expected[graph_path] != expected[pruned]
+    live = boardwalk.LiveGraph(graph_path)
+    stop = threading.Event()
+    failures, seen = [], set()
+
+    def worker():
+        while not stop.is_set():
+            with live.current() as g:
+                got = g.recommend({DEMO_PIN: 1}, **kwargs)
+                seen.add(g.path)
+                if got != expected[g.path]:
+                    failures.append(g.path)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for i in range(1, 101):
+        live.swap(pruned if i % 2 else graph_path)
+        assert live.generation == i
+        time.sleep(0.003)  # let the query threads run on this graph
+    with pytest.raises(boardwalk.GraphOSError):
+        live.swap(tmp_path / "missing.bwg")
+    assert live.generation == 100
+    stop.set()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert seen == {graph_path, pruned}
+    # A graph taken before close stays usable after it.
+    held = live.current()
+    live.close()
+    assert held.recommend({DEMO_PIN: 1}, **kwargs) == expected[graph_path]
+    held.close()
+    with pytest.raises(boardwalk.GraphClosedError):
+        live.current()

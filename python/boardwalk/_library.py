@@ -23,6 +23,10 @@ class _Query(ctypes.Structure):
     """struct bw_query (opaque)."""
 
 
+class _Live(ctypes.Structure):
+    pass
+
+
 class _Results(ctypes.Structure):
     """struct bw_results (opaque)."""
 
@@ -30,6 +34,7 @@ class _Results(ctypes.Structure):
 GraphP = ctypes.POINTER(_Graph)
 QueryP = ctypes.POINTER(_Query)
 ResultsP = ctypes.POINTER(_Results)
+LiveP = ctypes.POINTER(_Live)
 
 _c_int, _u32, _u64, _size, _dbl = ctypes.c_int, ctypes.c_uint32, ctypes.c_uint64, ctypes.c_size_t, ctypes.c_double
 _P = ctypes.POINTER
@@ -45,6 +50,13 @@ PROTOTYPES = {
     "bw_graph_open": (_c_int, [_str, _u32, _P(GraphP)]),
     "bw_graph_open_ex": (_c_int, [_str, _u32, _P(GraphP), ctypes.c_char_p, _size]),
     "bw_graph_close": (None, [GraphP]),
+    "bw_graph_retain": (GraphP, [GraphP]),
+    "bw_graph_path": (_str, [GraphP]),
+    "bw_live_open": (_c_int, [_str, _u32, _P(LiveP), ctypes.c_char_p, _size]),
+    "bw_live_swap": (_c_int, [LiveP, _str, _u32, ctypes.c_char_p, _size]),
+    "bw_live_acquire": (_c_int, [LiveP, _P(GraphP)]),
+    "bw_live_generation": (_u64, [LiveP]),
+    "bw_live_close": (None, [LiveP]),
     "bw_graph_verify": (_c_int, [GraphP, ctypes.c_char_p, _size]),
     "bw_graph_stat": (_c_int, [GraphP, _c_int, _P(_u64)]),
     "bw_graph_build_info": (_c_int, [GraphP, _P(_vp), _P(_size)]),

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import errors
-from ._library import GraphP, QueryP, ResultsP, lib
+from ._library import GraphP, LiveP, QueryP, ResultsP, lib
 from .errors import (
     BW_EINVAL,
     BW_ENODATA,
@@ -216,6 +216,24 @@ def _weighted(nodes, what):
     return [(_id(k, what), _real(w, f"weight of {what} {k}")) for k, w in items]
 
 
+def _enter(self):
+    return self
+
+
+def _exit(self, *exc):
+    self.close()
+    return False
+
+
+def _release_handle(obj, free):
+    """__del__ of the handle owners: frees a handle still held, unless the
+    interpreter is already tearing the library down."""
+    handle = getattr(obj, "_handle", None)
+    if handle and free is not None:
+        obj._handle = None
+        free(handle)
+
+
 class Graph:
     """An open graph file (bw_graph_open).
 
@@ -237,12 +255,19 @@ class Graph:
         handle = GraphP()
         message = ctypes.create_string_buffer(_MESSAGE_BYTES)
         rc = lib.bw_graph_open_ex(os.fsencode(self.path), flags, ctypes.byref(handle), message, _MESSAGE_BYTES)
-        if rc != 0:
-            detail = _text(message.value) or self.path
-            if rc > 0:
-                raise _error(rc, detail, filename=self.path)
-            raise _error(rc, detail)
+        _raise_open_error(rc, message, self.path)
         self._handle = handle
+
+    @classmethod
+    def _adopt(cls, handle):
+        """A Graph owning a reference the caller already holds."""
+        g = cls.__new__(cls)
+        g.path = _text(lib.bw_graph_path(handle))
+        g._handle = handle
+        g._lock = threading.Condition()
+        g._users = 0
+        g._stats = None
+        return g
 
     # -- lifetime ----------------------------------------------------------
 
@@ -260,18 +285,10 @@ class Graph:
     def closed(self):
         return self._handle is None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
+    __enter__, __exit__ = _enter, _exit
 
     def __del__(self):
-        handle = getattr(self, "_handle", None)
-        if handle and lib is not None:
-            self._handle = None
-            lib.bw_graph_close(handle)
+        _release_handle(self, lib.bw_graph_close if lib is not None else None)
 
     def __repr__(self):
         state = "closed" if self.closed else "open"
@@ -473,7 +490,7 @@ class Graph:
                 _check(lib.bw_query_add_board(q, board, w), invalid=f"weight of board {board} must be finite and >= 0, not {w}")
             if steps is not DEFAULT:
                 _check(lib.bw_query_set_steps(q, _uint(steps, _U64_MAX, "steps")),
-                       invalid=f"steps must be 1 ... 10**12, not {steps}")
+                       invalid=f"steps must be 1 ... 10**9, not {steps}")
             if restart is not DEFAULT:
                 _check(lib.bw_query_set_restart(q, _real(restart, "restart")), invalid=f"restart must be in (0, 1], not {restart}")
             if top is not DEFAULT:
@@ -605,3 +622,79 @@ class Graph:
         finally:
             lib.bw_results_free(r)
             lib.bw_query_free(q)
+
+
+class LiveGraph:
+    """The graph a long-running service queries, replaceable while queries
+    run (bw_live): swap() opens a new file and switches to it atomically.
+    A query that started before a swap finishes on the graph it started
+    with, which is unmapped when the last such query ends; a file that fails
+    to open raises and leaves the live graph as it was.
+
+        live = boardwalk.LiveGraph("/srv/pins.bwg", verify=True)
+        live.recommend({pin: 1.0}, top=10)          # any thread
+        live.swap("/srv/pins.bwg", verify=True)     # after a new file was renamed into place
+
+    current() returns the live Graph (its own reference; close it or let it
+    be collected) for several calls that must see the same graph.
+    """
+
+    def __init__(self, path, verify=False):
+        self._handle = None
+        self._lock = threading.Lock()
+        handle = LiveP()
+        message = ctypes.create_string_buffer(_MESSAGE_BYTES)
+        path = os.fspath(path)
+        rc = lib.bw_live_open(os.fsencode(path), BW_OPEN_VERIFY if verify else 0, ctypes.byref(handle), message,
+                              _MESSAGE_BYTES)
+        _raise_open_error(rc, message, path)
+        self._handle = handle
+
+    def swap(self, path, verify=False):
+        """Opens the graph file at `path` and, if that succeeds, makes it live."""
+        path = os.fspath(path)
+        message = ctypes.create_string_buffer(_MESSAGE_BYTES)
+        rc = lib.bw_live_swap(self._live(), os.fsencode(path), BW_OPEN_VERIFY if verify else 0, message, _MESSAGE_BYTES)
+        _raise_open_error(rc, message, path)
+
+    def current(self):
+        """The live Graph, with its own reference: a swap does not affect it."""
+        handle = GraphP()
+        _check(lib.bw_live_acquire(self._live(), ctypes.byref(handle)))
+        return Graph._adopt(handle)
+
+    @property
+    def generation(self):
+        """How many graphs were made live after the first."""
+        return int(lib.bw_live_generation(self._live()))
+
+    def recommend(self, pins, boards=None, **parameters):
+        """Graph.recommend on the live graph."""
+        with self.current() as g:
+            return g.recommend(pins, boards, **parameters)
+
+    def _live(self):
+        if self._handle is None:
+            raise _error(BW_EINVAL, "live graph is closed", cls=GraphClosedError)
+        return self._handle
+
+    def close(self):
+        """Drops the live graph; Graphs from current() stay usable until closed."""
+        with self._lock:
+            handle, self._handle = self._handle, None
+        if handle:
+            lib.bw_live_close(handle)
+
+    __enter__, __exit__ = _enter, _exit
+
+    def __del__(self):
+        _release_handle(self, lib.bw_live_close if lib is not None else None)
+
+
+def _raise_open_error(rc, message, path):
+    if rc == 0:
+        return
+    detail = _text(message.value) or path
+    if rc > 0:
+        raise _error(rc, detail, filename=path)
+    raise _error(rc, detail)

@@ -74,19 +74,30 @@
  *     readers fault (SIGBUS), which no library can catch.
  *   - fork(): a child may keep using a graph opened before the fork (the map
  *     is read-only and no lock file is used), but not a query in flight.
- *   - Trust: opening checks the meta record, sizes and bounds of every array
- *     (cheap, O(chunks)); it does not read the arrays. A file from an
- *     untrusted source must be opened with BW_OPEN_VERIFY, which also
+ *   - Trust: records are located with LMDB (Debian's 0.9.24), which does
+ *     not validate its own pages, so opening first checks, reading the file
+ *     itself, every LMDB structure LMDB will follow: both meta pages, and
+ *     every branch, leaf and overflow page of the B-tree and every node on
+ *     them (in the file, of the right kind, reached once, offsets and sizes
+ *     inside their page); the file is mapped at its own size. Then it checks
+ *     the meta record and the size and bounds of every array chunk (cheap,
+ *     O(chunks)); it does not read the arrays. Any file either fails to open
+ *     with an error or opens, and every function that reads a graph without
+ *     walking it (bw_graph_stat ... bw_graph_degree_quantiles,
+ *     bw_graph_verify) is memory-safe on any graph that opened; on a damaged
+ *     graph opened without verification, degrees and neighbours may come
+ *     back BW_ECORRUPT. The walk (bw_recommend, bw_score) reads offsets and
+ *     neighbour indices straight from the arrays, with no per-step check:
+ *     it is memory-safe only on a graph that passed verification
+ *     (BW_OPEN_VERIFY, or bw_graph_verify returning 0). A file from an
+ *     untrusted source must therefore be opened with BW_OPEN_VERIFY, which
  *     checks every checksum and the whole structure before any walk runs.
- *     Walking an unverified file whose arrays were altered is memory-safe
- *     only with respect to the bounds checked at open.
- *   - Known limit: records are located with LMDB (Debian's 0.9.24), which
- *     does not validate its B-tree pages. A file whose LMDB pages (not its
- *     arrays) were deliberately damaged can make mdb_get fault inside
- *     bw_graph_open, before any Boardwalk check runs. Files Boardwalk wrote
- *     and that were truncated or bit-flipped in their arrays are rejected
- *     cleanly; accept graph files only from a trusted builder or over a
- *     channel with its own integrity check (the file's sha256, say).
+ *   - Limits: a graph file must not change while it is opened or open;
+ *     replace it by rename (as the builders do) and an open graph keeps the
+ *     old file. The LMDB structures are checked by path just before LMDB
+ *     opens the file, so a file renamed over the path in between is not the
+ *     one checked: do not open graphs in a directory that an untrusted party
+ *     can write to while you open them.
  */
 #ifndef BOARDWALK_H
 #define BOARDWALK_H
@@ -184,10 +195,12 @@ typedef struct bw_results bw_results; /* the answer to one query */
 
 /** Opens the graph file at `path` read-only and sets *out_graph.
  *
- * Cost: O(number of chunks), independent of the graph's size: the meta
- * record and the location of every chunk are read, nothing is scanned or
- * copied (but chunks LMDB stored misaligned, which happens only to values
- * smaller than a page, are copied). No lock file is created: graphs are
+ * Cost: O(number of chunks), independent of the graph's size: LMDB's
+ * B-tree pages (about one per few dozen chunks) and the header of each
+ * value's overflow pages are checked, the meta record and the location of
+ * every chunk are read, nothing is scanned or copied (but chunks LMDB stored
+ * misaligned, which happens only to values smaller than a page, are
+ * copied); the check keeps one bit per page of the file. No lock file is created: graphs are
  * immutable, so the file may sit on a read-only mount and any number of
  * processes may open it.
  *
@@ -220,9 +233,9 @@ BW_API bw_graph *bw_graph_retain(bw_graph *graph);
 BW_API const char *bw_graph_path(const bw_graph *graph);
 
 /** Full verification: every array checksum, offsets monotone and in range,
- * neighbour indices in range, adjacency lists sorted without duplicates,
- * the two directions holding the same edges, ids ascending, titles in
- * bounds. O(size of the graph). Returns 0 when sound, BW_ECORRUPT otherwise,
+ * every node with at least one neighbour, neighbour indices in range,
+ * adjacency lists sorted without duplicates, the two directions holding the
+ * same edges, ids ascending, titles in bounds. O(size of the graph). Returns 0 when sound, BW_ECORRUPT otherwise,
  * with the first problem described in out_message (as bw_graph_open_ex).
  * Thread-safe. */
 BW_API int bw_graph_verify(const bw_graph *graph, char *out_message, size_t message_capacity);
@@ -265,12 +278,13 @@ BW_API int bw_graph_degree_quantiles(const bw_graph *graph, int kind, const doub
 BW_API int bw_graph_node_index(const bw_graph *graph, int kind, uint64_t id, uint32_t *out_index);
 /** The id at a dense index. Errors: BW_ERANGE, BW_EINVAL. */
 BW_API int bw_graph_node_id(const bw_graph *graph, int kind, uint32_t index, uint64_t *out_id);
-/** Number of boards of a pin, or pins of a board. Errors: BW_ENOTFOUND, BW_EINVAL. */
+/** Number of boards of a pin, or pins of a board. Errors: BW_ENOTFOUND, BW_EINVAL,
+ * BW_ECORRUPT (offsets out of range in a graph opened without verification). */
 BW_API int bw_graph_node_degree(const bw_graph *graph, int kind, uint64_t id, uint64_t *out_degree);
 /** Ids of the neighbours of a node (boards of a pin, pins of a board) in
  * stored order. Writes min(capacity, degree) ids to out_ids (may be NULL when
  * capacity is 0) and the degree to *out_count.
- * Errors: BW_ENOTFOUND, BW_EINVAL. */
+ * Errors: BW_ENOTFOUND, BW_EINVAL, BW_ECORRUPT (as bw_graph_node_degree). */
 BW_API int bw_graph_node_neighbors(const bw_graph *graph, int kind, uint64_t id, uint64_t *out_ids,
                                    size_t capacity, size_t *out_count);
 /** The UTF-8 title of a node, not NUL-terminated, valid until
@@ -306,8 +320,12 @@ BW_API int bw_graph_attribute_name(const bw_graph *graph, int attribute, uint32_
 #define BW_DEFAULT_EARLY_STOP_NV 4u
 
 /* Hard limits; larger values are rejected with BW_EINVAL (setters) or
- * BW_ELIMIT (adders), so that no query can take unbounded memory. */
-#define BW_MAX_STEPS 1000000000000ull /* 10^12 */
+ * BW_ELIMIT (adders), so that no query can take unbounded memory or
+ * (BW_MAX_STEPS) more than about a minute of one core: 10^9 steps run in
+ * 25-60 s on 100M edges, while Pixie's quality saturates near 10^5. Use a
+ * time budget to bound latency more tightly. Memory per query is bounded
+ * by the graph: visit tables grow with the distinct nodes visited. */
+#define BW_MAX_STEPS 1000000000ull /* 10^9 */
 #define BW_MAX_TOP 1000000u
 #define BW_MAX_QUERY_NODES 100000u
 #define BW_MAX_QUERY_LIST 67108864u /* exclusions, candidates: 2^26 */

@@ -80,6 +80,17 @@ BW_HIDDEN uint32_t bw_array_elem_size(int array);
 BW_HIDDEN size_t bw_chunk_key(int array, uint32_t chunk, char *out, size_t cap);
 
 /* ------------------------------------------------------------------------ */
+/* LMDB structure check (lmdb_check.c)                                        */
+
+/** Checks, reading the file at `path` with pread before LMDB opens it, the
+ * LMDB structures that opening a graph makes LMDB follow: both meta pages
+ * and every page and node of the main database's B-tree, with the overflow
+ * pages of its values. Returns 0; BW_ENOTGRAPH when the file is not LMDB's
+ * (data version 1); BW_ECORRUPT when a structure LMDB would follow is out of
+ * bounds; an errno value or BW_ENOMEM. Writes "path: what is wrong" to msg. */
+BW_HIDDEN int bw_lmdb_check(const char *path, char *msg, size_t cap);
+
+/* ------------------------------------------------------------------------ */
 /* Chunked arrays                                                             */
 
 /** A read-only array stored as equal power-of-two chunks. Element i lives in
