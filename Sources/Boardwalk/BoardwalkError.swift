@@ -26,6 +26,10 @@ public enum BoardwalkError: Error, Equatable, Sendable, CustomStringConvertible 
     case noData(String)
     /// Memory ran out (`BW_ENOMEM`).
     case outOfMemory
+    /// A build found no edges to write (an empty input, or pruning removed
+    /// all): refused unless `BuildOptions.allowEmpty` is set, so that a
+    /// broken upstream job cannot replace a good graph with an empty one.
+    case emptyGraph(String)
     /// A line of an input file is malformed.
     case malformedInput(file: String, line: Int, reason: String)
     /// Reading or writing a file failed.
@@ -37,7 +41,7 @@ public enum BoardwalkError: Error, Equatable, Sendable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .notAGraph(let m), .formatVersion(let m), .corrupt(let m), .invalidArgument(let m),
-            .notFound(let m), .limitExceeded(let m), .noData(let m):
+            .notFound(let m), .limitExceeded(let m), .noData(let m), .emptyGraph(let m):
             return m
         case .unknownPin(let p): return "unknown pin \(p)"
         case .unknownBoard(let b): return "unknown board \(b)"

@@ -32,6 +32,9 @@ public struct BuildOptions: Sendable {
     public var maxLineBytes: Int = 1 << 20
     /// Pruning rules applied after duplicates collapse (none by default).
     public var pruning = PruningRules()
+    /// Whether a graph without edges may be written. Off by default: an
+    /// empty input is far more often a failed upstream job than intended.
+    public var allowEmpty = false
     /// Creates the default options.
     public init() {}
 }
@@ -320,6 +323,13 @@ public final class GraphBuilder {
         guard !built else { throw BoardwalkError.invalidArgument("a GraphBuilder builds once") }
         built = true
         let compiled = try compile()
+        if compiled.edges == 0 && !options.allowEmpty {
+            let pruned = compiled.pruning.reduce(0) { $0 + $1.edges }
+            throw BoardwalkError.emptyGraph(
+                "no edges to write: \(compiled.inputEdges) edges read from \(inputs.count) input(s)"
+                    + (pruned > 0 ? ", all \(pruned) distinct edges removed by pruning" : "")
+                    + "; \(path) was left as it was (--allow-empty or BuildOptions.allowEmpty writes an empty graph)")
+        }
         report("writing")
         let writer = GraphFileWriter(path: path, chunkBytes: options.chunkBytes)
         try writer.write(compiled)

@@ -44,6 +44,9 @@ struct Build: ParsableCommand {
     @OptionGroup(title: "Pruning (rules run once each, in this order)")
     var pruning: PruningOptions
 
+    @Flag(help: "Write a graph even when it has no edges (refused by default: an empty input is usually a failed upstream job).")
+    var allowEmpty = false
+
     @Flag(name: .shortAndLong, help: "No progress on standard error.")
     var quiet = false
 
@@ -82,6 +85,7 @@ struct Build: ParsableCommand {
             options.boardColumn = boardColumn
             options.scoreColumn = scoreColumn
             options.pruning = pruning.rules
+            options.allowEmpty = allowEmpty
             let builder = try GraphBuilder(options: options)
             if !quiet {
                 var lastLines = 0

@@ -40,6 +40,12 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
     @OptionGroup var walk: WalkOptions
+    @Option(help: ArgumentHelp("Item attributes (item<TAB>language<TAB>topic) for the training graph: topics for --max-board-entropy and bias.", valueName: "file"))
+    var pinAttributes: String?
+    @Option(help: ArgumentHelp("The edge score pruning ranks by: weight or time (later is better).", valueName: "column"))
+    var pruneScore: String = "weight"
+    @OptionGroup(title: "Pruning of the training graph (as in build)")
+    var pruning: PruningOptions
 
     func validate() throws {
         guard (interactions != nil) != (graph != nil) else { throw ValidationError("give an interactions file or --graph") }
@@ -47,6 +53,11 @@ struct Eval: ParsableCommand {
         guard !cutoffs.isEmpty, cutoffs.allSatisfy({ $0 >= 1 && $0 <= 10000 }) else { throw ValidationError("--k takes cut-offs 1 … 10000") }
         guard ["uniform", "weight", "recency"].contains(queryWeights) else { throw ValidationError("--query-weights: uniform, weight or recency") }
         guard negatives >= 1, minInteractions >= 2 else { throw ValidationError("--negatives >= 1, --min-interactions >= 2") }
+        guard ["weight", "time"].contains(pruneScore) else { throw ValidationError("--prune-score: weight or time") }
+        guard graph == nil || (pruning.rules.isEmpty && pinAttributes == nil) else {
+            throw ValidationError("pruning and --pin-attributes apply to the graph eval builds, not to --graph")
+        }
+        do { try pruning.rules.validate() } catch let BoardwalkError.invalidArgument(message) { throw ValidationError(message) }
     }
 
     var cutoffs: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
@@ -76,6 +87,7 @@ struct Eval: ParsableCommand {
         var degree: [UInt64: Int]    // training interactions per item
         var skipped: Int
         var graphSeconds: Double
+        var pruning: [PruningReport]    // what pruning removed from the training graph
     }
 
     func prepare() throws -> Setup {
@@ -83,6 +95,7 @@ struct Eval: ParsableCommand {
         var histories: [UInt64: [(UInt64, Double, Int64?)]] = [:]
         var held: [UInt64: UInt64] = [:]
         var skipped = 0
+        var pruned: [PruningReport] = []
         let g: Graph
         if let interactions {
             let data = try readInteractions(interactions)
@@ -91,12 +104,16 @@ struct Eval: ParsableCommand {
             held = split.heldOut
             let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("boardwalk-eval-\(getpid()).bwg").path
             defer { unlink(tmp) }
-            let b = try GraphBuilder()
+            var options = BuildOptions()
+            options.pruning = pruning.rules
+            let b = try GraphBuilder(options: options)
             for i in split.train {
-                try b.addEdge(pin: PinID(i.item), board: BoardID(i.user))
+                let score = pruneScore == "time" ? Double(i.time ?? 0) : i.weight
+                try b.addEdge(pin: PinID(i.item), board: BoardID(i.user), score: score)
                 histories[i.user, default: []].append((i.item, i.weight, i.time))
             }
-            _ = try b.build(to: tmp)
+            if let pinAttributes { try b.addPinAttributes(from: pinAttributes) }
+            pruned = try b.build(to: tmp).pruning
             g = try Graph(path: tmp)  // stays mapped after the unlink
             if let dir = writeSplit {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -144,7 +161,8 @@ struct Eval: ParsableCommand {
             users = Array(users.prefix(maxUsers)).sorted { $0.0 < $1.0 }
         }
         return Setup(graph: g, users: users.map { (user: $0.0, held: $0.1, history: $0.2) }, interacted: interacted,
-                     items: items, degree: degree, skipped: skipped, graphSeconds: Date().timeIntervalSince(start))
+                     items: items, degree: degree, skipped: skipped, graphSeconds: Date().timeIntervalSince(start),
+                     pruning: pruned)
     }
 
     func readInteractions(_ path: String) throws -> [Interaction] {
@@ -222,11 +240,17 @@ struct Eval: ParsableCommand {
                 "mean_recommended_degree": popularitySum / Double(max(popularityCount, 1)),
                 "mean_item_degree": meanDegree,
                 "latency_p50_ms": p(0.5), "latency_p99_ms": p(0.99), "seconds": seconds,
+                "graph_edges": setup.graph.stats.edges,
+                "pruning": setup.pruning.map { ["rule": $0.rule, "parameter": $0.parameter, "edges": $0.edges,
+                                                "pins": $0.pins, "boards": $0.boards] as [String: Any] },
             ]
         }
 
         func print(_ setup: Setup, _ ks: [Int]) {
             Swift.print("users evaluated \(users), skipped \(setup.skipped); \(setup.items.count) items; graph built in \(String(format: "%.2f", setup.graphSeconds))s")
+            for r in setup.pruning {
+                Swift.print("  pruned by \(r.rule) \(r.parameter): \(r.edges) edges, \(r.pins) items, \(r.boards) users")
+            }
             Swift.print("method        K   HR@K    NDCG@K  sampled HR@K  sampled NDCG@K")
             for (name, s) in [("popularity", popularity), ("boardwalk", walk)] {
                 for k in ks {

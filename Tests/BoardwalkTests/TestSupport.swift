@@ -26,8 +26,10 @@ final class TempDir {
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
-/// The `boardwalk` executable built alongside the tests.
+/// The `boardwalk` executable built alongside the tests, or $BOARDWALK_CLI
+/// (the sanitizer runs point it at their own build).
 func boardwalkExecutable() throws -> String {
+    if let p = ProcessInfo.processInfo.environment["BOARDWALK_CLI"], !p.isEmpty { return p }
     for config in ["debug", "release"] {
         let p = repositoryRoot + "/.build/\(config)/boardwalk"
         if FileManager.default.isExecutableFile(atPath: p) { return p }

@@ -209,7 +209,7 @@ final class WalkTests: XCTestCase {
 
     func testTimeBudgetGivesAPartialResult() throws {
         var p = WalkParameters()
-        p.steps = 1_000_000_000_000
+        p.steps = 1_000_000_000  // BW_MAX_STEPS
         p.earlyStop = nil
         p.timeBudget = .milliseconds(20)
         let start = Date()

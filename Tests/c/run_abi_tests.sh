@@ -69,7 +69,7 @@ step "build the sample graph with the installed CLI" \
   --pin-attributes $s/pin-attributes.tsv $s/edges.tsv
 step "build it without titles or attributes" "$cli" build --quiet --output "$tmp/plain.bwg" $s/edges.tsv
 printf 'pin_id\tboard_id\n' >"$tmp/no-edges.tsv"
-step "build a graph with no edges" "$cli" build --quiet --output "$tmp/empty.bwg" "$tmp/no-edges.tsv"
+step "build a graph with no edges" "$cli" build --quiet --allow-empty --output "$tmp/empty.bwg" "$tmp/no-edges.tsv"
 test_args=("$graph" "$repo/$s" "$tmp/plain.bwg" "$tmp/empty.bwg")
 
 # The installed files, as a user of pkg-config sees them.
