@@ -327,7 +327,8 @@ int bw_graph_open_ex(const char *path, uint32_t flags, bw_graph **out_graph, cha
     /* LMDB follows the file's meta and B-tree pages unchecked: check every
      * one it will read first (lmdb_check.c), and map the file's own size,
      * not the size a meta page asks for. */
-    if ((rc = bw_lmdb_check(path, msg, cap)) || (rc = mdb_env_set_mapsize(g->env, (size_t)st.st_size)))
+    struct stat checked;
+    if ((rc = bw_lmdb_check(path, msg, cap, &checked)) || (rc = mdb_env_set_mapsize(g->env, (size_t)st.st_size)))
         goto fail;
     rc = mdb_env_open(g->env, path, envflags, 0444);
     if (rc) {
@@ -348,6 +349,14 @@ int bw_graph_open_ex(const char *path, uint32_t flags, bw_graph **out_graph, cha
         goto fail;
     if (fstat(fd, &st) != 0) {
         rc = errno;
+        goto fail;
+    }
+    /* LMDB has read only the meta pages so far. If the path now names
+     * another file than the one checked (renamed over it in between), its
+     * B-tree is unchecked: refuse rather than follow it. */
+    if (st.st_dev != checked.st_dev || st.st_ino != checked.st_ino || st.st_size != checked.st_size) {
+        bw_set_message(msg, cap, "%s: the file was replaced while it was being opened; open it again", path);
+        rc = EAGAIN;
         goto fail;
     }
     uint64_t needed = ((uint64_t)info.me_last_pgno + 1) * est.ms_psize;

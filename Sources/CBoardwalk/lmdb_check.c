@@ -400,7 +400,7 @@ static int check_page(lm_checker *c, uint64_t pgno, uint32_t level) {
     return 0;
 }
 
-int bw_lmdb_check(const char *path, char *msg, size_t cap) {
+int bw_lmdb_check(const char *path, char *msg, size_t cap, struct stat *out_checked) {
     lm_checker c = {.path = path, .fd = -1, .msg = msg, .cap = cap};
     struct lm_meta meta;
     int rc;
@@ -418,6 +418,7 @@ int bw_lmdb_check(const char *path, char *msg, size_t cap) {
         bw_set_message(msg, cap, "%s: %s", path, strerror(rc));
         goto done;
     }
+    if (out_checked) *out_checked = st;
     c.file_bytes = st.st_size > 0 ? (uint64_t)st.st_size : 0;
     if ((rc = check_metas(&c, &meta))) goto done;
     if (meta.dbs[MAIN_DB].root == LM_P_INVALID) goto done;

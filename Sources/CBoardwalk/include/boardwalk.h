@@ -94,10 +94,9 @@
  *     checks every checksum and the whole structure before any walk runs.
  *   - Limits: a graph file must not change while it is opened or open;
  *     replace it by rename (as the builders do) and an open graph keeps the
- *     old file. The LMDB structures are checked by path just before LMDB
- *     opens the file, so a file renamed over the path in between is not the
- *     one checked: do not open graphs in a directory that an untrusted party
- *     can write to while you open them.
+ *     old file. The LMDB structures are checked just before LMDB opens the
+ *     file by path; if another file was renamed over the path in between,
+ *     the open fails with EAGAIN (open again) before LMDB reads its B-tree.
  */
 #ifndef BOARDWALK_H
 #define BOARDWALK_H

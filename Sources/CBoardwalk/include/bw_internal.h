@@ -87,8 +87,11 @@ BW_HIDDEN size_t bw_chunk_key(int array, uint32_t chunk, char *out, size_t cap);
  * and every page and node of the main database's B-tree, with the overflow
  * pages of its values. Returns 0; BW_ENOTGRAPH when the file is not LMDB's
  * (data version 1); BW_ECORRUPT when a structure LMDB would follow is out of
- * bounds; an errno value or BW_ENOMEM. Writes "path: what is wrong" to msg. */
-BW_HIDDEN int bw_lmdb_check(const char *path, char *msg, size_t cap);
+ * bounds; an errno value or BW_ENOMEM. Writes "path: what is wrong" to msg.
+ * *out_checked (when not NULL) receives the fstat of the file checked, so
+ * that the caller can confirm LMDB opened the same file. */
+struct stat;
+BW_HIDDEN int bw_lmdb_check(const char *path, char *msg, size_t cap, struct stat *out_checked);
 
 /* ------------------------------------------------------------------------ */
 /* Chunked arrays                                                             */
