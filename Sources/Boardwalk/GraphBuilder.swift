@@ -405,6 +405,10 @@ public final class GraphBuilder {
         var pruning: [PruningReport] = []
         if !rules.isEmpty {
             report("pruning")
+            guard pinAdj.count <= Int(UInt32.max) else {
+                throw BoardwalkError.limitExceeded(
+                    "pruning in one build handles at most \(UInt32.max) distinct edges; prune with Tools/spark/prepare_edges.py")
+            }
             var pinTopic: FlatBuffer<UInt32>?
             if rules.maxBoardEntropy != nil {
                 let topics = FlatBuffer<UInt32>(repeating: BW_ATTR_NONE, count: np)
