@@ -224,7 +224,8 @@ static int run_query(const bw_graph *g, const bw_query *q, bw_walk_ctx **out_ctx
     bw_results *r = calloc(1, sizeof *r);
     if (!r) return BW_ENOMEM;
     bw_walk_source *src = malloc((q->nnodes ? q->nnodes : 1) * sizeof *src);
-    bw_node *ex = malloc((q->nexclude ? q->nexclude : 1) * sizeof *ex);
+    /* Exclusions: the query's, plus its zero-weight pins (below). */
+    bw_node *ex = malloc((q->nexclude + q->nnodes + 1) * sizeof *ex);
     int rc = 0;
     if (!src || !ex) {
         rc = BW_ENOMEM;
@@ -248,7 +249,10 @@ static int run_query(const bw_graph *g, const bw_query *q, bw_walk_ctx **out_ctx
             u[r->nunknown++] = (bw_unknown_id){n->id, n->kind};
             continue;
         }
-        if (n->weight > 0.0) src[nsrc++] = (bw_walk_source){idx, n->kind, n->weight};
+        if (n->weight > 0.0)
+            src[nsrc++] = (bw_walk_source){idx, n->kind, n->weight};
+        else if (n->kind == BW_PIN)
+            ex[nex++] = idx; /* walks from nowhere, but is still the user's pin: never returned */
     }
     /* The same node twice: one source with the summed weight. */
     qsort(src, nsrc, sizeof *src, cmp_source);

@@ -110,7 +110,7 @@ final class HostileInputTests: XCTestCase {
         let dir = TempDir()
         let graph = try sampleGraph(dir)
         let input = dir.file("batch.jsonl")
-        FileManager.default.createFile(atPath: input, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: input, contents: nil))
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
         func pinsLine(_ n: Int) -> Data {
             var s = "{\"pins\":{"
@@ -138,7 +138,7 @@ final class HostileInputTests: XCTestCase {
     func testAHundredMegabyteLineIsAnErrorInBoundedMemory() throws {
         let dir = TempDir()
         let path = dir.file("edges.tsv")
-        FileManager.default.createFile(atPath: path, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: nil))
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         h.write(Data("1\t2\n".utf8))
         let chunk = Data(repeating: 0x37, count: 1 << 20)

@@ -53,7 +53,7 @@ func runBoardwalk(_ args: [String], stdin: String? = nil, cwd: String? = nil) th
     if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
     // stderr goes to a file so that neither stream can fill and block the child.
     let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("bw-stderr-\(UUID().uuidString)").path
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    XCTAssertTrue(FileManager.default.createFile(atPath: errPath, contents: nil))
     defer { try? FileManager.default.removeItem(atPath: errPath) }
     let out = Pipe(), inp = Pipe()
     let err = FileHandle(forWritingAtPath: errPath)!

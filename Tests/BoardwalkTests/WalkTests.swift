@@ -141,6 +141,13 @@ final class WalkTests: XCTestCase {
         let excluded = Array(first.prefix(5).compactMap(\.pin))
         let second = try g.recommend(pins: [q: 1], parameters: p, exclude: excluded)
         XCTAssertTrue(Set(second.compactMap(\.pin)).isDisjoint(with: excluded))
+        // A query pin of weight 0 starts no walk but is still the user's: never
+        // returned (found by FuzzBatch), and the rest of the ranking is unchanged.
+        let zero = excluded[0]
+        let withZero = try g.recommend(pins: [q: 1, zero: 0], parameters: p)
+        XCTAssertFalse(withZero.contains { $0.pin == zero })
+        let others = first.filter { $0.pin != zero }.map(\.pin)
+        XCTAssertEqual(Array(withZero.map(\.pin).prefix(others.count)), others)
         p.includeBoards = true
         let withBoards = try g.recommend(pins: [q: 1], parameters: p)
         XCTAssertTrue(withBoards.contains { if case .board = $0.node { return true } else { return false } })

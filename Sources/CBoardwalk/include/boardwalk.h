@@ -341,8 +341,9 @@ BW_API void bw_query_free(bw_query *query);
 /** Removes every pin, board, exclusion and candidate; keeps the parameters. */
 BW_API int bw_query_clear(bw_query *query);
 
-/** Adds a query pin with a weight (finite, >= 0; weight 0 adds nothing but
- * is allowed). Adding the same pin twice adds the weights.
+/** Adds a query pin with a weight (finite, >= 0). Adding the same pin twice
+ * adds the weights. A pin of weight 0 starts no walk but is still one of the
+ * query's pins, which are never returned.
  * Errors: BW_EINVAL (NaN, infinite or negative weight), BW_ELIMIT (more than
  * BW_MAX_QUERY_NODES nodes), BW_ENOMEM. */
 BW_API int bw_query_add_pin(bw_query *query, uint64_t pin, double weight);
