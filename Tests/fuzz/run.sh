@@ -9,6 +9,7 @@
 # Tests/fuzz/build/artifacts/ and makes this script exit non-zero.
 #
 #   Tests/fuzz/run.sh [SECONDS]       (default 60; nice'd; one job)
+#   FUZZ_FLAGS=-seed=1 Tests/fuzz/run.sh   (extra libFuzzer flags; Tools/test fixes the seed)
 #   FUZZ_JOBS=2 Tests/fuzz/run.sh 600 (parallel jobs share the time budget
 #                                      each; at most the number of cores)
 #   Tests/fuzz/run.sh --build         build only
@@ -70,12 +71,12 @@ rm -f "$build"/fuzz-*.log
 set +e
 if [ "$jobs" -gt 1 ]; then
   (cd "$build" && nice -n 10 "$bin" "$work" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$build/artifacts/" -print_final_stats=1 -jobs="$jobs" -workers="$jobs" >"$log" 2>&1)
+    -artifact_prefix="$build/artifacts/" -print_final_stats=1 -jobs="$jobs" -workers="$jobs" ${FUZZ_FLAGS:-} >"$log" 2>&1)
   status=$?
   cat "$build"/fuzz-*.log >>"$log" 2>/dev/null
 else
   nice -n 10 "$bin" "$work" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$build/artifacts/" -print_final_stats=1 >"$log" 2>&1
+    -artifact_prefix="$build/artifacts/" -print_final_stats=1 ${FUZZ_FLAGS:-} >"$log" 2>&1
   status=$?
 fi
 set -e
