@@ -71,9 +71,6 @@ struct Build: ParsableCommand {
         if pruning.maxBoardEntropy != nil && pinAttributes == nil {
             throw ValidationError("--max-board-entropy needs pin topics: give --pin-attributes")
         }
-        do { try pruning.rules.validate() } catch let BoardwalkError.invalidArgument(message) {
-            throw ValidationError(message)
-        }
     }
 
     func run() throws {
@@ -157,6 +154,12 @@ struct PruningOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Remove pins left with fewer than n edges.", valueName: "n"))
     var minPinDegree: Int?
+
+    /// The library's range checks, as usage errors (ArgumentParser runs this
+    /// for every command that includes these options).
+    func validate() throws {
+        do { try rules.validate() } catch let BoardwalkError.invalidArgument(message) { throw ValidationError(message) }
+    }
 
     var rules: PruningRules {
         var r = PruningRules()

@@ -57,7 +57,6 @@ struct Eval: ParsableCommand {
         guard graph == nil || (pruning.rules.isEmpty && pinAttributes == nil) else {
             throw ValidationError("pruning and --pin-attributes apply to the graph eval builds, not to --graph")
         }
-        do { try pruning.rules.validate() } catch let BoardwalkError.invalidArgument(message) { throw ValidationError(message) }
     }
 
     var cutoffs: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }

@@ -118,6 +118,13 @@ final class PruningTests: XCTestCase {
                 guard case BoardwalkError.invalidArgument = error else { return XCTFail("\(error)") }
             }
         }
+        // From the command line, `build` and `eval` refuse them as usage errors.
+        let edges = repositoryRoot + "/Graphs/sample/edges.tsv"
+        for command in [["build", "-o", TempDir().file("g.bwg")], ["eval"]] {
+            let r = try runBoardwalk(command + [edges, "--pin-degree-exponent", "1.5"])
+            XCTAssertEqual(r.status, 64, "\(command)")
+            XCTAssertTrue(r.stderr.contains("pin degree exponent must be in (0, 1]"), r.stderr)
+        }
         // The entropy rule without topics is an error at build time, not a silent no-op.
         var options = BuildOptions()
         options.pruning.maxBoardEntropy = 1
