@@ -36,6 +36,28 @@ public struct WalkParameters: Sendable, Equatable {
     /// Skip query ids that are not in the graph (listed in the result)
     /// instead of failing with ``BoardwalkError/unknownPin(_:)``.
     public var lenient: Bool = false
+    /// How the query is answered: ``Method/walk`` (the default) or
+    /// ``Method/exact``.
+    public var method: Method = .walk
+    /// The exact method's exponent on transition probabilities (the α of
+    /// P3α), 0 … 2; 1 uses plain probabilities. Ignored by the walk.
+    public var exponent: Double = 1
+
+    /// How a query is answered.
+    public enum Method: String, Sendable, Equatable, CaseIterable {
+        /// Pixie's random walk: its cost is the step budget, whatever the
+        /// size of the graph.
+        case walk
+        /// Exact 3-step scores without sampling: P3α, or RP3β with the
+        /// popularity penalty. Scores are probabilities, not visit counts,
+        /// and a result's `visits` is the number of boards it was reached
+        /// through. It reads every pin of every board the query's pins are
+        /// on: cheaper than a walk on small catalogues (a MovieLens-sized
+        /// graph), far dearer on popular pins of a large graph. Steps,
+        /// restart, early stopping, boosting and the seed do not apply; a
+        /// bias is refused. The corresponding C function is `bw_query_set_method`.
+        case exact
+    }
 
     /// Early-stopping thresholds.
     public struct EarlyStop: Sendable, Equatable {
@@ -66,8 +88,10 @@ public struct Recommendation: Sendable, Equatable {
     public var node: RecommendedNode
     /// Its score: boosted visit count (or plain visits without boosting),
     /// divided by degree^β when a popularity penalty β is set (the default).
+    /// With the exact method, the 3-step probability divided likewise.
     public var score: Double
-    /// Visits from all query nodes together.
+    /// Visits from all query nodes together (the exact method: the number
+    /// of boards the node was reached through).
     public var visits: UInt64
     /// The pin, if this is one.
     public var pin: PinID? { if case .pin(let p) = node { return p } else { return nil } }
@@ -77,7 +101,7 @@ public struct Recommendation: Sendable, Equatable {
 public struct WalkResult: Sendable {
     /// The best nodes first; ties by kind (pins first), then ascending id.
     public var recommendations: [Recommendation]
-    /// Steps walked.
+    /// Steps walked (the exact method: adjacency entries read).
     public var steps: UInt64
     /// Wall time of the walk in microseconds.
     public var elapsedMicroseconds: UInt64
@@ -149,6 +173,11 @@ extension Graph {
             guard !o1, !o2 else { throw BoardwalkError.invalidArgument(tooLong) }
             try set(bw_query_set_time_budget(h, max(us, 1)), tooLong)
         }
+        if p.method == .exact, p.bias > 0 {
+            throw BoardwalkError.invalidArgument("the exact method has no biased counterpart: set bias to 0 or use the walk")
+        }
+        try set(bw_query_set_method(h, p.method == .exact ? BW_METHOD_EXACT : BW_METHOD_WALK), "method")
+        try set(bw_query_set_exponent(h, p.exponent), "exponent must be in [0, 2], not \(p.exponent)")
         try set(bw_query_set_include_boards(h, p.includeBoards ? 1 : 0), "include boards")
         try set(bw_query_set_lenient(h, p.lenient ? 1 : 0), "lenient")
         for pin in exclude { try check(bw_query_exclude_pin(h, pin.rawValue)) }

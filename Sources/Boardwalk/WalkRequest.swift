@@ -11,7 +11,8 @@ import Foundation
 ///      "language": "en", "topic": "travel", "bias": 1, "steps": N,
 ///      "restart": 0.9, "top": 100, "early_stop": [NP, NV] or false,
 ///      "boost": true, "include_boards": false, "lenient": false,
-///      "time_budget_ms": 5, "popularity_penalty": 0.7}
+///      "time_budget_ms": 5, "popularity_penalty": 0.7,
+///      "method": "walk" or "exact", "exponent": 1}
 ///
 /// Every field is optional. Ids (and `seed` and `steps`) are JSON numbers or
 /// strings of digits; the keys of `pins` and `boards` are strings of digits,
@@ -82,6 +83,13 @@ public struct WalkRequest: Sendable, Equatable {
         if let b = q.include_boards { p.includeBoards = b }
         if let l = q.lenient { p.lenient = l }
         if let b = q.popularity_penalty { p.popularityPenalty = b }
+        if let m = q.method {
+            guard let method = WalkParameters.Method(rawValue: m) else {
+                throw BoardwalkError.invalidArgument("method must be \"walk\" or \"exact\", not \"\(m)\"")
+            }
+            p.method = method
+        }
+        if let e = q.exponent { p.exponent = e }
         if let ms = q.time_budget_ms {
             guard ms > 0, ms.isFinite else { throw BoardwalkError.invalidArgument("time_budget_ms must be positive") }
             guard ms <= WalkRequest.maxTimeBudgetMilliseconds else {
@@ -126,6 +134,8 @@ private struct RequestJSON: Decodable {
     var lenient: Bool?
     var time_budget_ms: Double?
     var popularity_penalty: Double?
+    var method: String?
+    var exponent: Double?
 }
 
 /// An id given as a JSON number or a string of digits.

@@ -35,7 +35,7 @@ struct Eval: ParsableCommand {
     var maxUsers: Int?
     @Option(help: ArgumentHelp("Write the split (train.tsv, test.tsv) to this directory.", valueName: "dir"))
     var writeSplit: String?
-    @Flag(help: "Try a grid of steps, restart and popularity penalty and print a table.")
+    @Flag(help: "Try a grid of steps, restart and popularity penalty (with --method exact: exponent and penalty) and print a table.")
     var sweep = false
     @Flag(help: "Print JSON.")
     var json = false
@@ -214,6 +214,8 @@ struct Eval: ParsableCommand {
         var recommended: Set<UInt64> = []
         var popularitySum = 0.0, popularityCount = 0
         var seconds = 0.0
+        var parameters = WalkParameters()
+        var name: String { parameters.method == .exact ? "exact" : "boardwalk" }
 
         func p(_ q: Double) -> Double {
             let s = latencies.sorted()
@@ -234,6 +236,8 @@ struct Eval: ParsableCommand {
             let meanDegree = Double(setup.degree.values.reduce(0, +)) / Double(max(setup.degree.count, 1))
             return [
                 "users": users, "skipped_users": setup.skipped, "items": setup.items.count,
+                "method": parameters.method.rawValue, "steps": parameters.steps, "restart": parameters.restart,
+                "popularity_penalty": parameters.popularityPenalty, "exponent": parameters.exponent,
                 "walk": block(walk), "popularity": block(popularity),
                 "coverage": Double(recommended.count) / Double(max(setup.items.count, 1)),
                 "mean_recommended_degree": popularitySum / Double(max(popularityCount, 1)),
@@ -251,7 +255,7 @@ struct Eval: ParsableCommand {
                 Swift.print("  pruned by \(r.rule) \(r.parameter): \(r.edges) edges, \(r.pins) items, \(r.boards) users")
             }
             Swift.print("method        K   HR@K    NDCG@K  sampled HR@K  sampled NDCG@K")
-            for (name, s) in [("popularity", popularity), ("boardwalk", walk)] {
+            for (name, s) in [("popularity", popularity), (name, walk)] {
                 for k in ks {
                     Swift.print(String(format: "%-12@ %3d  %.4f  %.4f  %.4f        %.4f", name, k, s.mean(s.hr, k, users),
                                        s.mean(s.ndcg, k, users), s.mean(s.sampledHR, k, users), s.mean(s.sampledNDCG, k, users)))
@@ -260,12 +264,14 @@ struct Eval: ParsableCommand {
             let j = json(setup)
             Swift.print(String(format: "coverage@%d %.3f; mean degree of recommended items %.1f (all items %.1f)", ks[0],
                                j["coverage"] as! Double, j["mean_recommended_degree"] as! Double, j["mean_item_degree"] as! Double))
-            Swift.print(String(format: "walk latency p50 %.2f ms, p99 %.2f ms; %.2fs in all", p(0.5), p(0.99), seconds))
+            Swift.print(String(format: "%@ latency p50 %.2f ms, p99 %.2f ms; %.2fs in all",
+                               parameters.method == .exact ? "exact" : "walk", p(0.5), p(0.99), seconds))
         }
     }
 
     func evaluate(_ s: Setup, _ params: WalkParameters) throws -> Result {
         var r = Result()
+        r.parameters = params
         let ks = cutoffs
         let maxK = ks.max()!
         var p = params
@@ -327,34 +333,57 @@ struct Eval: ParsableCommand {
         return r
     }
 
+    /// Tries a grid (walk: steps × restart × penalty; exact: exponent ×
+    /// penalty) and prints one row per setting.
     func runSweep(_ s: Setup) throws {
-        var rows: [[String: Any]] = []
         let base = try walk.parameters()
-        let k0 = cutoffs[0]
-        if !json { print("steps    restart  penalty  HR@\(k0)    NDCG@\(k0)  sHR@\(k0)   sNDCG@\(k0)  coverage  p50 ms") }
-        for steps in [10_000, 50_000, 100_000, 200_000] {
-            for restart in [0.3, 0.5, 0.7, 0.9] {
-                for penalty in [0.0, 0.7] {
+        let exact = base.method == .exact
+        var grid: [WalkParameters] = []
+        if exact {
+            for exponent in [0.5, 0.75, 1.0] {
+                for penalty in [0.0, 0.3, 0.5, 0.7] {
                     var p = base
-                    p.steps = UInt64(steps)
-                    p.restart = restart
+                    p.exponent = exponent
                     p.popularityPenalty = penalty
-                    let r = try evaluate(s, p)
-                    let w = r.walk
-                    let cov = r.json(s)["coverage"] as! Double
-                    let row: [String: Any] = [
-                        "steps": steps, "restart": restart, "popularity_penalty": penalty,
-                        "hr": w.mean(w.hr, k0, r.users), "ndcg": w.mean(w.ndcg, k0, r.users),
-                        "sampled_hr": w.mean(w.sampledHR, k0, r.users), "sampled_ndcg": w.mean(w.sampledNDCG, k0, r.users),
-                        "coverage": cov, "p50_ms": r.p(0.5),
-                    ]
-                    rows.append(row)
-                    if !json {
-                        print(String(format: "%-8d %.1f      %.1f      %.4f  %.4f  %.4f  %.4f   %.3f     %.2f", steps, restart, penalty,
-                                     row["hr"] as! Double, row["ndcg"] as! Double, row["sampled_hr"] as! Double,
-                                     row["sampled_ndcg"] as! Double, cov, r.p(0.5)))
+                    grid.append(p)
+                }
+            }
+        } else {
+            for steps in [10_000, 50_000, 100_000, 200_000] {
+                for restart in [0.3, 0.5, 0.7, 0.9] {
+                    for penalty in [0.0, 0.7] {
+                        var p = base
+                        p.steps = UInt64(steps)
+                        p.restart = restart
+                        p.popularityPenalty = penalty
+                        grid.append(p)
                     }
                 }
+            }
+        }
+        var rows: [[String: Any]] = []
+        let k0 = cutoffs[0]
+        if !json {
+            print((exact ? "exponent  penalty" : "steps    restart  penalty") +
+                  "  HR@\(k0)    NDCG@\(k0)  sHR@\(k0)   sNDCG@\(k0)  coverage  p50 ms")
+        }
+        for p in grid {
+            let r = try evaluate(s, p)
+            let w = r.walk
+            let cov = r.json(s)["coverage"] as! Double
+            var row: [String: Any] = [
+                "method": p.method.rawValue, "popularity_penalty": p.popularityPenalty,
+                "hr": w.mean(w.hr, k0, r.users), "ndcg": w.mean(w.ndcg, k0, r.users),
+                "sampled_hr": w.mean(w.sampledHR, k0, r.users), "sampled_ndcg": w.mean(w.sampledNDCG, k0, r.users),
+                "coverage": cov, "p50_ms": r.p(0.5),
+            ]
+            if exact { row["exponent"] = p.exponent } else { row["steps"] = p.steps; row["restart"] = p.restart }
+            rows.append(row)
+            if !json {
+                let head = exact ? String(format: "%.2f      %.1f    ", p.exponent, p.popularityPenalty)
+                    : String(format: "%-8d %.1f      %.1f    ", p.steps, p.restart, p.popularityPenalty)
+                print(head + String(format: "  %.4f  %.4f  %.4f  %.4f   %.3f     %.2f", row["hr"] as! Double, row["ndcg"] as! Double,
+                                    row["sampled_hr"] as! Double, row["sampled_ndcg"] as! Double, cov, r.p(0.5)))
             }
         }
         if json { try printJSON(["k": k0, "sweep": rows]) }

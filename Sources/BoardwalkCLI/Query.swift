@@ -34,6 +34,10 @@ struct WalkOptions: ParsableArguments {
     var includeBoards = false
     @Flag(help: "Skip unknown query ids instead of failing.")
     var lenient = false
+    @Option(help: ArgumentHelp("walk (Pixie's random walk) or exact (exact 3-step scores, P3alpha/RP3beta: no sampling; cheaper on small catalogues, far dearer on large graphs).", valueName: "m"))
+    var method: WalkParameters.Method = .walk
+    @Option(help: ArgumentHelp("Exact method only: exponent on transition probabilities (P3alpha's alpha), in [0, 2].", valueName: "e"))
+    var exponent: Double = WalkParameters().exponent
 
     func parameters() throws -> WalkParameters {
         var p = WalkParameters()
@@ -65,6 +69,8 @@ struct WalkOptions: ParsableArguments {
         }
         p.includeBoards = includeBoards
         p.lenient = lenient
+        p.method = method
+        p.exponent = exponent
         return p
     }
 
@@ -75,8 +81,14 @@ struct WalkOptions: ParsableArguments {
         guard (0...1).contains(p.bias) else { throw ValidationError("--bias must be in [0, 1]") }
         guard (0...2).contains(p.popularityPenalty) else { throw ValidationError("--popularity-penalty must be in [0, 2]") }
         guard !(noEarlyStop && earlyStop != nil) else { throw ValidationError("--early-stop and --no-early-stop conflict") }
+        guard (0...2).contains(p.exponent) else { throw ValidationError("--exponent must be in [0, 2]") }
+        guard !(p.method == .exact && p.bias > 0) else {
+            throw ValidationError("--method exact has no biased counterpart: drop --language/--topic/--bias or use the walk")
+        }
     }
 }
+
+extension WalkParameters.Method: ExpressibleByArgument {}
 
 /// Parses "ID" or "ID:WEIGHT".
 func parseWeighted(_ text: String, what: String) throws -> (UInt64, Double) {

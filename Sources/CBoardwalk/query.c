@@ -77,6 +77,8 @@ int bw_query_new(bw_query **out_query) {
     q->cfg.popularity_penalty = BW_DEFAULT_POPULARITY_PENALTY;
     q->cfg.language = BW_WALK_ANY;
     q->cfg.topic = BW_WALK_ANY;
+    q->cfg.method = BW_METHOD_WALK;
+    q->cfg.exponent = 1.0;
     return 0;
 }
 
@@ -152,6 +154,18 @@ int bw_query_set_bias(bw_query *q, double beta, uint32_t language, uint32_t topi
 int bw_query_set_popularity_penalty(bw_query *q, double beta) {
     if (!q || !(beta >= 0.0 && beta <= 2.0)) return BW_EINVAL;
     q->cfg.popularity_penalty = beta;
+    return 0;
+}
+
+int bw_query_set_method(bw_query *q, int method) {
+    if (!q || (method != BW_METHOD_WALK && method != BW_METHOD_EXACT)) return BW_EINVAL;
+    q->cfg.method = method;
+    return 0;
+}
+
+int bw_query_set_exponent(bw_query *q, double exponent) {
+    if (!q || !(exponent >= 0.0 && exponent <= 2.0)) return BW_EINVAL;
+    q->cfg.exponent = exponent;
     return 0;
 }
 

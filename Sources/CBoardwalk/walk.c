@@ -136,7 +136,7 @@ typedef struct range_entry {
 #define RC_BITS 12u
 #define RC_SIZE (1u << RC_BITS)
 
-enum { MODE_NONE = 0, MODE_SINGLE = 1, MODE_MULTI = 2 };
+enum { MODE_NONE = 0, MODE_SINGLE = 1, MODE_MULTI = 2, MODE_EXACT = 3 };
 enum { BIAS_NONE = 0, BIAS_RANGE = 1, BIAS_TOPIC = 2 };
 
 struct bw_walk_ctx {
@@ -176,6 +176,18 @@ struct bw_walk_ctx {
     double penalty;
     double *pen_table;     /* degree^-beta for degrees below PEN_TABLE */
     double pen_beta;       /* the beta pen_table was computed for */
+
+    /* Exact method: pin accumulators. Dense (indexed by pin) on graphs of
+     * at most EXACT_DENSE_MAX pins, where a hash probe per adjacency entry
+     * would cost more than the entry; otherwise apins. xtouched lists the
+     * pins with mass, in first-touch order, and is what the next run clears. */
+    double *xmass;
+    uint32_t *xhits, *xtouched;
+    uint64_t nxtouched;
+    uint32_t xcap;         /* pins the dense arrays hold */
+    int xdense;            /* the last exact run used them */
+    double *exp_table;     /* degree^-exponent for degrees below PEN_TABLE */
+    double exp_e;          /* the exponent exp_table was computed for */
 };
 
 /* Degrees below this get their penalty from a table computed once per beta
@@ -370,8 +382,12 @@ BW_HIDDEN bw_walk_ctx *bw_walk_ctx_new(void) {
 }
 
 BW_HIDDEN void bw_walk_ctx_free(bw_walk_ctx *ctx) {
-    if (ctx) free(ctx->pen_table);
     if (!ctx) return;
+    free(ctx->pen_table);
+    free(ctx->exp_table);
+    free(ctx->xmass);
+    free(ctx->xhits);
+    free(ctx->xtouched);
     vt_free(&ctx->pins);
     vt_free(&ctx->boards);
     at_free(&ctx->apins);
@@ -792,18 +808,24 @@ static inline double penalized(const bw_walk_ctx *ctx, bw_node node, int is_boar
     return score * (d < PEN_TABLE ? ctx->pen_table[d] : pow((double)d, -ctx->penalty));
 }
 
+/* Fills *table with d^-e for degrees below PEN_TABLE (entry 0: 1), unless it
+ * already holds them (*table_e == e). 0 or BW_ENOMEM. */
+static int pow_table(double **table, double *table_e, double e) {
+    if (*table && *table_e == e) return 0;
+    if (!*table) {
+        *table = malloc(PEN_TABLE * sizeof **table);
+        if (!*table) return BW_ENOMEM;
+    }
+    (*table)[0] = 1.0;
+    for (int d = 1; d < PEN_TABLE; d++) (*table)[d] = pow((double)d, -e);
+    *table_e = e;
+    return 0;
+}
+
 static int prepare_penalty(bw_walk_ctx *ctx, const bw_view *g, double beta) {
     ctx->view = g;
     ctx->penalty = beta > 0.0 ? beta : 0.0;
-    if (ctx->penalty == 0.0 || (ctx->pen_table && ctx->pen_beta == beta)) return 0;
-    if (!ctx->pen_table) {
-        ctx->pen_table = malloc(PEN_TABLE * sizeof *ctx->pen_table);
-        if (!ctx->pen_table) return BW_ENOMEM;
-    }
-    ctx->pen_table[0] = 1.0;
-    for (int d = 1; d < PEN_TABLE; d++) ctx->pen_table[d] = pow((double)d, -beta);
-    ctx->pen_beta = beta;
-    return 0;
+    return ctx->penalty == 0.0 ? 0 : pow_table(&ctx->pen_table, &ctx->pen_beta, beta);
 }
 
 /* a ranks before b: score desc, pins before boards, node asc. */
@@ -888,6 +910,8 @@ static int select_top(bw_walk_ctx *ctx, uint32_t top, const bw_node *exclude, si
     uint64_t cand;
     if (ctx->mode == MODE_SINGLE)
         cand = ctx->pins.nused + (ctx->include_boards ? ctx->boards.nused : 0);
+    else if (ctx->mode == MODE_EXACT)
+        cand = (ctx->xdense ? ctx->nxtouched : ctx->apins.nused) + (ctx->include_boards ? ctx->aboards.nused : 0);
     else
         cand = ctx->apins.nused + (ctx->include_boards ? ctx->aboards.nused : 0);
     size_t k = (size_t)(cand < top ? cand : top);
@@ -911,6 +935,25 @@ static int select_top(bw_walk_ctx *ctx, uint32_t top, const bw_node *exclude, si
                  * worst kept hit cannot enter, so skip its degree lookup. */
                 if (s.n == s.k && (double)n < s.h[0].score) continue;
                 select_offer(&s, v->key, (uint8_t)side, penalized(ctx, v->key, side, (double)n), n);
+            }
+        }
+    } else if (ctx->mode == MODE_EXACT) {
+        if (ctx->xdense) {
+            for (uint64_t i = 0; i < ctx->nxtouched; i++) {
+                const bw_node p = ctx->xtouched[i];
+                const double score = ctx->xmass[p];
+                if (s.n == s.k && score < s.h[0].score) continue;
+                select_offer(&s, p, 0, penalized(ctx, p, 0, score), ctx->xhits[p]);
+            }
+        }
+        for (int side = ctx->xdense ? 1 : 0; side < 1 + (ctx->include_boards != 0); side++) {
+            const atable *t = side ? &ctx->aboards : &ctx->apins;
+            s.srcs = side ? ctx->src_boards : ctx->src_pins;
+            s.nsrcs = side ? ctx->nsrc_boards : ctx->nsrc_pins;
+            for (uint64_t i = 0; i < t->nused; i++) {
+                const aslot *a = &t->slot[t->used[i]];
+                if (s.n == s.k && a->ssum < s.h[0].score) continue;
+                select_offer(&s, a->key, (uint8_t)side, penalized(ctx, a->key, side, a->ssum), a->visits);
             }
         }
     } else {
@@ -993,6 +1036,171 @@ static int prepare_tables(bw_walk_ctx *ctx) {
     return 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Exact 3-step scores (BW_METHOD_EXACT)                                      */
+
+#define EXACT_DENSE_MAX (1u << 21) /* pins: dense accumulators up to 24 MiB per context */
+#define EXACT_CHECK 65536u         /* adjacency entries between clock checks */
+
+/* Adds mass m to a node and counts one more arrival. -1 when out of memory. */
+static int at_add_mass(atable *t, uint32_t key, double m) {
+    if (!t->slot && at_alloc(t, VT_MIN_BITS) != 0) return -1;
+    if (t->nused >= t->grow_at && at_grow(t) != 0) {
+        const aslot *f = at_find(t, key);
+        if (!f) return -1;
+    }
+    uint64_t h = slot_hash(key, t->hshift);
+    for (;;) {
+        aslot *s = &t->slot[h];
+        if (s->key == key) {
+            s->ssum += m;
+            s->visits += 1;
+            return 0;
+        }
+        if (s->key == VT_EMPTY) {
+            s->key = key;
+            s->ssum = m;
+            s->visits = 1;
+            t->used[t->nused++] = (uint32_t)h;
+            return 0;
+        }
+        h = (h + 1) & t->mask;
+    }
+}
+
+/* deg^-e, the exact method's transition weight out of a node of degree d. */
+static inline double exp_factor(const bw_walk_ctx *ctx, uint64_t d) {
+    return d < PEN_TABLE ? ctx->exp_table[d] : pow((double)d, -ctx->exp_e);
+}
+
+/* Empties the dense accumulators the last exact run touched. */
+static void exact_clear(bw_walk_ctx *ctx) {
+    if (ctx->xdense)
+        for (uint64_t i = 0; i < ctx->nxtouched; i++) {
+            ctx->xmass[ctx->xtouched[i]] = 0.0;
+            ctx->xhits[ctx->xtouched[i]] = 0;
+        }
+    ctx->nxtouched = 0;
+    ctx->xdense = 0;
+}
+
+/* Counts `n` more adjacency entries read; 1 once past the deadline. */
+static inline int exact_tick(bw_walk_ctx *ctx, uint64_t n) {
+    ctx->steps_taken += n;
+    ctx->tick -= (int64_t)n;
+    if (ctx->tick > 0) return 0;
+    ctx->tick = EXACT_CHECK;
+    return ctx->deadline && now_ns() >= ctx->deadline;
+}
+
+/* Sends mass m (times the exponent factor of the board) from board b to each
+ * of its pins. Returns 0, 1 (deadline), BW_ECORRUPT or BW_ENOMEM. */
+static int exact_board(bw_walk_ctx *ctx, const bw_view *g, bw_node b, double m) {
+    const bw_chunked *adj = &g->boards.adj;
+    uint64_t lo = bw_u64_at(&g->boards.offsets, b), hi = bw_u64_at(&g->boards.offsets, (uint64_t)b + 1);
+    if (hi < lo || hi > adj->count) return BW_ECORRUPT;
+    const double f = m * exp_factor(ctx, hi - lo);
+    const uint32_t npins = g->pins.count;
+    while (lo < hi) {
+        uint64_t end = (lo | adj->mask) + 1; /* end of lo's chunk */
+        if (end > hi) end = hi;
+        if (end - lo > EXACT_CHECK) end = lo + EXACT_CHECK;
+        const uint32_t *p = (const uint32_t *)bw_addr_at(adj, lo);
+        const size_t n = (size_t)(end - lo);
+        if (ctx->xdense) {
+            double *restrict mass = ctx->xmass;
+            uint32_t *restrict hits = ctx->xhits;
+            for (size_t i = 0; i < n; i++) {
+                const uint32_t pin = p[i];
+                if (BW_UNLIKELY(pin >= npins)) return BW_ECORRUPT;
+                if (hits[pin]++ == 0) ctx->xtouched[ctx->nxtouched++] = pin;
+                mass[pin] += f;
+            }
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                if (BW_UNLIKELY(p[i] >= npins)) return BW_ECORRUPT;
+                if (at_add_mass(&ctx->apins, p[i], f) != 0) return BW_ENOMEM;
+            }
+        }
+        lo = end;
+        if (exact_tick(ctx, n)) return 1;
+    }
+    return 0;
+}
+
+/* The exact method: query -> boards (aboards), boards -> pins (dense or
+ * apins). Sources are valid indices with positive weights (bw_walk_run). */
+static int exact_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_config *cfg,
+                     const bw_walk_source *sources, size_t nsources) {
+    if (!(cfg->exponent >= 0.0 && cfg->exponent <= 2.0)) return BW_EINVAL;
+    if (cfg->bias > 0.0 && g->has_attributes && !(cfg->language == BW_WALK_ANY && cfg->topic == BW_WALK_ANY))
+        return BW_EINVAL; /* no exact counterpart of the biased walk */
+    int rc = pow_table(&ctx->exp_table, &ctx->exp_e, cfg->exponent);
+    if (rc) return rc;
+    exact_clear(ctx);
+    if (g->pins.count <= EXACT_DENSE_MAX) {
+        if (ctx->xcap < g->pins.count) {
+            free(ctx->xmass);
+            free(ctx->xhits);
+            free(ctx->xtouched);
+            ctx->xcap = 0;
+            ctx->xmass = calloc(g->pins.count, sizeof *ctx->xmass);
+            ctx->xhits = calloc(g->pins.count, sizeof *ctx->xhits);
+            ctx->xtouched = malloc((size_t)g->pins.count * sizeof *ctx->xtouched);
+            if (!ctx->xmass || !ctx->xhits || !ctx->xtouched) {
+                free(ctx->xmass);
+                free(ctx->xhits);
+                free(ctx->xtouched);
+                ctx->xmass = NULL;
+                ctx->xhits = ctx->xtouched = NULL;
+                return BW_ENOMEM;
+            }
+            ctx->xcap = g->pins.count;
+        }
+        ctx->xdense = 1;
+    }
+    ctx->tick = EXACT_CHECK;
+    ctx->mode = MODE_EXACT;
+
+    /* Weights scaled by 1/max before summing, so that the sum cannot overflow. */
+    double wmax = 0.0, wsum = 0.0;
+    for (size_t i = 0; i < nsources; i++)
+        if (usable_weight(sources[i].weight) > wmax) wmax = usable_weight(sources[i].weight);
+    if (!(wmax > 0.0)) return 0;
+    for (size_t i = 0; i < nsources; i++) wsum += usable_weight(sources[i].weight) / wmax;
+
+    /* Step 1: query -> boards. */
+    for (size_t i = 0; i < nsources && rc == 0; i++) {
+        const double w = usable_weight(sources[i].weight) / wmax / wsum;
+        const bw_node n = sources[i].node;
+        if (w <= 0.0) continue;
+        if (sources[i].is_board) {
+            if (at_add_mass(&ctx->aboards, n, w) != 0) return BW_ENOMEM;
+            continue;
+        }
+        const bw_chunked *adj = &g->pins.adj;
+        uint64_t lo = bw_u64_at(&g->pins.offsets, n), hi = bw_u64_at(&g->pins.offsets, (uint64_t)n + 1);
+        if (hi < lo || hi > adj->count) return BW_ECORRUPT;
+        const double f = w * exp_factor(ctx, hi - lo);
+        for (uint64_t e = lo; e < hi; e++) {
+            const uint32_t b = bw_u32_at(adj, e);
+            if (b >= g->boards.count) return BW_ECORRUPT;
+            if (at_add_mass(&ctx->aboards, b, f) != 0) return BW_ENOMEM;
+        }
+        if (exact_tick(ctx, hi - lo)) rc = 1;
+    }
+    /* Step 2: boards -> pins, in first-reached order (deterministic sums). */
+    for (uint64_t i = 0; i < ctx->aboards.nused && rc == 0; i++) {
+        const aslot *a = &ctx->aboards.slot[ctx->aboards.used[i]];
+        rc = exact_board(ctx, g, a->key, a->ssum);
+    }
+    if (rc == 1) {
+        ctx->partial = 1;
+        rc = 0;
+    }
+    return rc;
+}
+
 BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_config *cfg,
                           const bw_walk_source *sources, size_t nsources,
                           const bw_node *exclude, size_t nexclude) {
@@ -1030,6 +1238,22 @@ BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_conf
     qsort(ctx->src_pins, ctx->nsrc_pins, sizeof(bw_node), cmp_node);
     qsort(ctx->src_boards, ctx->nsrc_boards, sizeof(bw_node), cmp_node);
 
+    if (cfg->method == BW_METHOD_EXACT) {
+        ctx->deadline = 0;
+        if (cfg->time_budget_ns > 0) {
+            uint64_t t0 = now_ns();
+            ctx->deadline = cfg->time_budget_ns > UINT64_MAX - t0 ? UINT64_MAX : t0 + cfg->time_budget_ns;
+        }
+        rc = exact_run(g, ctx, cfg, sources, nsources);
+        if (rc == 0) rc = prepare_penalty(ctx, g, cfg->popularity_penalty);
+        if (rc == 0) rc = select_top(ctx, cfg->top, exclude, nexclude);
+        if (rc != 0) {
+            ctx->mode = MODE_NONE;
+            ctx->nhits = 0;
+        }
+        return rc;
+    }
+    if (cfg->method != BW_METHOD_WALK) return BW_EINVAL;
     if (nsources == 0 || cfg->steps == 0) {
         ctx->mode = MODE_SINGLE;
         return 0;
@@ -1145,6 +1369,19 @@ BW_HIDDEN void bw_walk_lookup(const bw_walk_ctx *ctx, bw_node node, int is_board
         if (v) {
             visits = v->count + ovf_extra(ctx, node, is_board ? 1u : 0u);
             score = (double)visits;
+        }
+    } else if (ctx && ctx->mode == MODE_EXACT) {
+        if (!is_board && ctx->xdense) {
+            if (node < ctx->xcap) {
+                score = ctx->xmass[node];
+                visits = ctx->xhits[node];
+            }
+        } else {
+            const aslot *a = node == VT_EMPTY ? NULL : at_find(is_board ? &ctx->aboards : &ctx->apins, node);
+            if (a) {
+                visits = a->visits;
+                score = a->ssum;
+            }
         }
     } else if (ctx && ctx->mode == MODE_MULTI) {
         const aslot *a = node == VT_EMPTY ? NULL : at_find(is_board ? &ctx->aboards : &ctx->apins, node);

@@ -69,6 +69,33 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(o2["walk"] as! [String: Double], walk)
     }
 
+    func testExactMethodInEvalIsDeterministicAndBeatsPopularity() throws {
+        let dir = TempDir()
+        var p = GeneratorParameters()
+        p.pins = 3000; p.boards = 400; p.edges = 12000; p.communities = 20; p.noise = 0.02; p.seed = 6
+        let gen = try EdgeGenerator(p)
+        var lines = ""
+        gen.forEachEdge { pin, board in lines += "\(gen.boardID(board).rawValue)\t\(gen.pinID(pin).rawValue)\n" }
+        let file = dir.write("interactions.tsv", lines)
+        let args = ["eval", file, "--json", "--seed", "4", "--method", "exact", "--exponent", "0.75"]
+        let r = try runBoardwalk(args)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(o["method"] as? String, "exact")
+        XCTAssertEqual(o["exponent"] as? Double, 0.75)
+        let exact = o["walk"] as! [String: Double], pop = o["popularity"] as! [String: Double]
+        XCTAssertGreaterThan(exact["hr@10"]!, pop["hr@10"]! * 1.5, "\(exact) vs \(pop)")
+        let again = try runBoardwalk(args)
+        let o2 = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(o2["walk"] as! [String: Double], exact)
+        // The exact sweep: exponent x penalty, one row each.
+        let sweep = try runBoardwalk(["eval", file, "--json", "--seed", "4", "--method", "exact", "--sweep", "--max-users", "50"])
+        XCTAssertEqual(sweep.status, 0, sweep.stderr)
+        let rows = (try JSONSerialization.jsonObject(with: Data(sweep.stdout.utf8)) as! [String: Any])["sweep"] as! [[String: Any]]
+        XCTAssertEqual(rows.count, 12)
+        XCTAssertEqual(Set(rows.map { "\($0["exponent"]!)/\($0["popularity_penalty"]!)" }).count, 12)
+    }
+
     func testEvalOnMovieLensWhenPresent() throws {
         let data = repositoryRoot + "/../shared/data/ml-100k/u.data"
         guard FileManager.default.fileExists(atPath: data) else { throw XCTSkip("MovieLens 100K is not in ../shared/data") }

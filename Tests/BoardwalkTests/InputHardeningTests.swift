@@ -42,7 +42,8 @@ final class InputHardeningTests: XCTestCase {
         let r = try request("""
             {"pins": {"1": 2, " 1 ": 0.5, "2": 1}, "boards": {"10": 3}, "candidates": [3, "4"], "exclude": ["2", 5],
              "seed": "42", "language": "en", "steps": 1500, "restart": 0.5, "early_stop": [10, 2], "boost": false,
-             "include_boards": true, "lenient": true, "time_budget_ms": 2.5, "popularity_penalty": 1.2, "extra": [1]}
+             "include_boards": true, "lenient": true, "time_budget_ms": 2.5, "popularity_penalty": 1.2, "extra": [1],
+             "method": "exact", "exponent": 0.75}
             """, defaults: base)
         XCTAssertEqual(r.pins, [PinID(1): 2.5, PinID(2): 1], "keys naming the same id add up")
         XCTAssertEqual(r.boards, [BoardID(10): 3])
@@ -62,6 +63,8 @@ final class InputHardeningTests: XCTestCase {
         XCTAssertTrue(p.lenient)
         XCTAssertEqual(p.timeBudget, .microseconds(2500))
         XCTAssertEqual(p.popularityPenalty, 1.2)
+        XCTAssertEqual(p.method, .exact)
+        XCTAssertEqual(p.exponent, 0.75)
 
         let plain = try request("{\"early_stop\": false}", defaults: base)
         XCTAssertNil(plain.parameters.earlyStop)
@@ -78,6 +81,7 @@ final class InputHardeningTests: XCTestCase {
         XCTAssertTrue(rejection("{\"steps\": -1}").contains("unsigned 64-bit integer"))
         XCTAssertTrue(rejection("{\"early_stop\": [0, 1]}").contains("early_stop must be [NP, NV] or false"))
         XCTAssertEqual(rejection("{\"pins\": {\"x1\": 1}}"), "\"x1\" is not an unsigned 64-bit id")
+        XCTAssertEqual(rejection("{\"method\": \"sampled\"}"), "method must be \"walk\" or \"exact\", not \"sampled\"")
         XCTAssertEqual(rejection("{\"pins\": {\"18446744073709551616\": 1}}"), "\"18446744073709551616\" is not an unsigned 64-bit id")
         XCTAssertEqual(rejection("{\"time_budget_ms\": 0}"), "time_budget_ms must be positive")
         XCTAssertEqual(rejection("{\"time_budget_ms\": -1}"), "time_budget_ms must be positive")

@@ -197,6 +197,81 @@ final class WalkTests: XCTestCase {
         XCTAssertThrowsError(try g.recommend(pins: q, parameters: p))
     }
 
+    /// The exact method against a direct computation over the graph's
+    /// neighbour lists (dictionaries, no kernel code).
+    func testExactMethodMatchesADirectComputation() throws {
+        let q: [PinID: Double] = [pin(inCommunity: 2): 3, pin(inCommunity: 2, rank: 1): 1, pin(inCommunity: 5): 0.5]
+        let e = 0.8, beta = 0.6
+        let total = q.values.reduce(0, +)
+        var boardMass: [BoardID: Double] = [:]
+        for (p, w) in q {
+            let boards = try g.boards(of: p)
+            for b in boards { boardMass[b, default: 0] += w / total * pow(Double(boards.count), -e) }
+        }
+        var score: [PinID: Double] = [:]
+        for (b, m) in boardMass {
+            let pins = try g.pins(of: b)
+            for p in pins { score[p, default: 0] += m * pow(Double(pins.count), -e) }
+        }
+        for p in Array(score.keys) { score[p]! *= pow(Double(try g.boards(of: p).count), -beta) }
+        for p in q.keys { score[p] = nil }
+
+        var params = WalkParameters()
+        params.method = .exact
+        params.exponent = e
+        params.popularityPenalty = beta
+        params.top = 500
+        let got = try g.walk(pins: q, parameters: params)
+        XCTAssertFalse(got.partial)
+        XCTAssertEqual(got.recommendations.count, min(500, score.count))
+        for r in got.recommendations {
+            let want = try XCTUnwrap(score[r.pin!])
+            XCTAssertEqual(r.score, want, accuracy: 1e-12 * want)
+        }
+        // Nothing left out scores above the last one returned.
+        let returned = Set(got.recommendations.compactMap(\.pin))
+        let last = got.recommendations.last!.score
+        XCTAssertFalse(score.contains { !returned.contains($0.key) && $0.value > last * (1 + 1e-12) })
+        // The seed and the walk's parameters do not change an exact answer.
+        params.seed = 99
+        params.steps = 10
+        params.restart = 0.2
+        XCTAssertEqual(try g.recommend(pins: q, parameters: params), got.recommendations)
+        // A bias has no exact counterpart: refused, not ignored.
+        params.language = "fr"
+        params.bias = 1
+        XCTAssertThrowsError(try g.recommend(pins: q, parameters: params)) { error in
+            guard case BoardwalkError.invalidArgument = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    /// The walk estimates the exact method: with restart 1 (walks of one
+    /// step), no booster, no early stopping and no penalty, one query pin's
+    /// visit frequencies converge to the exact 3-step probabilities (exponent
+    /// 1). With N = 2M steps a frequency p has standard deviation √(p/N) ≤
+    /// 3.2e-4 for p ≤ 0.2; the tolerance 0.002 is more than 6 of them.
+    func testTheWalkConvergesToTheExactScores() throws {
+        let q: [PinID: Double] = [pin(inCommunity: 4): 1]
+        var w = WalkParameters()
+        w.restart = 1
+        w.boost = false
+        w.earlyStop = nil
+        w.popularityPenalty = 0
+        w.steps = 2_000_000
+        w.top = 100_000
+        w.seed = 8
+        var x = w
+        x.method = .exact
+        let walk = try g.walk(pins: q, parameters: w), exact = try g.walk(pins: q, parameters: x)
+        XCTAssertEqual(walk.steps, 2_000_000)
+        var freq: [PinID: Double] = [:]
+        for r in walk.recommendations { freq[r.pin!] = Double(r.visits) / Double(walk.steps) }
+        var worst = 0.0
+        for r in exact.recommendations { worst = max(worst, abs((freq[r.pin!] ?? 0) - r.score)) }
+        XCTAssertLessThan(worst, 0.002)
+        XCTAssertEqual(Set(freq.keys), Set(exact.recommendations.compactMap(\.pin)), "the walk reaches exactly the pins the exact method scores")
+    }
+
     func testBiasTowardsALanguage() throws {
         // Two query pins from communities with different languages (c1: fr, c2: de).
         let q: [PinID: Double] = [pin(inCommunity: 1): 1, pin(inCommunity: 2): 1]

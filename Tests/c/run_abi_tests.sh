@@ -186,6 +186,8 @@ while i < len(args):
         elif a in ("--seed", "--top", "--steps"): kw[a[2:]] = int(v)
         elif a in ("--restart", "--bias"): kw[a[2:]] = float(v)
         elif a == "--popularity-penalty": kw["popularity_penalty"] = float(v)
+        elif a == "--method": kw["method"] = v
+        elif a == "--exponent": kw["exponent"] = float(v)
         elif a in ("--language", "--topic"): kw[a[2:]] = v
         else: sys.exit(f"py_query: unknown flag {a}")
     i += 1
@@ -219,6 +221,7 @@ queries=(
   "--pin $demo:2 --seed 4 --top 15 --no-boost --popularity-penalty 0 --steps 5000 --restart 0.3 --no-early-stop"
   "--pin $demo --seed 5 --top 10 --include-boards --popularity-penalty 1.5"
   "--board 571480179736215237 --pin $demo:0.25 --seed 6 --top 25"
+  "--pin $demo --pin 7291942844818578009:0.5 --board 571480179736215237:0.25 --top 40 --method exact --exponent 0.75 --popularity-penalty 0.5 --include-boards"
 )
 n=0
 for q in "${queries[@]}"; do

@@ -800,6 +800,15 @@ static void test_query_setters(void) {
     CHECK(rc_is(bw_query_set_popularity_penalty(q, 2.0), 0));
     CHECK(rc_is(bw_query_set_popularity_penalty(q, BW_DEFAULT_POPULARITY_PENALTY), 0));
 
+    CHECK(rc_is(bw_query_set_method(q, 2), BW_EINVAL));
+    CHECK(rc_is(bw_query_set_method(q, -1), BW_EINVAL));
+    CHECK(rc_is(bw_query_set_method(q, BW_METHOD_EXACT), 0));
+    CHECK(rc_is(bw_query_set_method(q, BW_METHOD_WALK), 0));
+    double bad_exponent[] = {-0.01, 2.0000001, NAN, INFINITY};
+    for (size_t i = 0; i < sizeof bad_exponent / sizeof bad_exponent[0]; i++)
+        CHECK(rc_is(bw_query_set_exponent(q, bad_exponent[i]), BW_EINVAL));
+    CHECK(rc_is(bw_query_set_exponent(q, 0.0), 0) && rc_is(bw_query_set_exponent(q, 2.0), 0));
+
     CHECK(rc_is(bw_query_set_seed(q, UINT64_MAX), 0));
     CHECK(rc_is(bw_query_set_time_budget(q, UINT64_MAX), BW_EINVAL));
     CHECK(rc_is(bw_query_set_time_budget(q, UINT64_MAX / 1000 + 1), BW_EINVAL));
@@ -833,6 +842,8 @@ static void test_query_setters(void) {
     CHECK(rc_is(bw_query_set_boost(NULL, 1), BW_EINVAL));
     CHECK(rc_is(bw_query_set_bias(NULL, 0.5, BW_ATTR_ANY, BW_ATTR_ANY), BW_EINVAL));
     CHECK(rc_is(bw_query_set_popularity_penalty(NULL, 0.5), BW_EINVAL));
+    CHECK(rc_is(bw_query_set_method(NULL, BW_METHOD_EXACT), BW_EINVAL));
+    CHECK(rc_is(bw_query_set_exponent(NULL, 1.0), BW_EINVAL));
     CHECK(rc_is(bw_query_set_seed(NULL, 1), BW_EINVAL));
     CHECK(rc_is(bw_query_set_time_budget(NULL, 1), BW_EINVAL));
     CHECK(rc_is(bw_query_set_include_boards(NULL, 1), BW_EINVAL));
@@ -881,6 +892,158 @@ static bw_query *new_query(uint64_t pin, double w, uint64_t seed) {
     bw_query_add_pin(q, pin, w);
     bw_query_set_seed(q, seed);
     return q;
+}
+
+/* The exact method against a direct computation through the neighbour API
+ * (no kernel code): query pins and boards with weights, exponent, penalty,
+ * boards in results, exclusions, bw_score. Scores must agree to 1e-12
+ * relative; ties make the order among equal scores the library's own, so
+ * the check is: every returned score is right, the list is ranked, and no
+ * pin left out scores above the last one returned. */
+typedef struct exact_case {
+    double e, beta;
+    int with_board, include_boards;
+} exact_case;
+
+static double degpow(uint64_t d, double e) { return pow((double)(d ? d : 1), -e); }
+
+static void test_exact(bw_graph *g) {
+    uint64_t npins = 0, nboards = 0;
+    bw_graph_stat(g, BW_STAT_PINS, &npins);
+    bw_graph_stat(g, BW_STAT_BOARDS, &nboards);
+    uint64_t p1, p2;
+    pick_pins(g, &p1, &p2);
+    uint64_t b0;
+    bw_graph_node_id(g, BW_BOARD, (uint32_t)(nboards / 3), &b0);
+    double *ps = calloc(npins, sizeof *ps), *bm = calloc(nboards, sizeof *bm);
+    uint64_t *nb = malloc((npins + nboards + 1) * sizeof *nb);
+    const exact_case cases[] = {{1.0, 0.0, 0, 0}, {0.75, 0.7, 0, 0}, {0.5, 0.3, 1, 0}, {1.0, 0.5, 1, 1}, {0.0, 0.0, 0, 0}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const exact_case *k = &cases[c];
+        memset(ps, 0, npins * sizeof *ps);
+        memset(bm, 0, nboards * sizeof *bm);
+        const double w1 = 2.0, w2 = 0.5, wb = k->with_board ? 1.5 : 0.0, wsum = w1 + w2 + wb;
+        const uint64_t qp[2] = {p1, p2};
+        const double qw[2] = {w1, w2};
+        for (int i = 0; i < 2; i++) {
+            size_t n = 0;
+            bw_graph_node_neighbors(g, BW_PIN, qp[i], nb, npins + nboards, &n);
+            for (size_t j = 0; j < n; j++) {
+                uint32_t bi;
+                bw_graph_node_index(g, BW_BOARD, nb[j], &bi);
+                bm[bi] += qw[i] / wsum * degpow(n, k->e);
+            }
+        }
+        uint32_t b0i;
+        bw_graph_node_index(g, BW_BOARD, b0, &b0i);
+        if (k->with_board) bm[b0i] += wb / wsum;
+        for (uint32_t bi = 0; bi < nboards; bi++) {
+            if (bm[bi] == 0.0) continue;
+            uint64_t bid;
+            size_t n = 0;
+            bw_graph_node_id(g, BW_BOARD, bi, &bid);
+            bw_graph_node_neighbors(g, BW_BOARD, bid, nb, npins + nboards, &n);
+            for (size_t j = 0; j < n; j++) {
+                uint32_t pi;
+                bw_graph_node_index(g, BW_PIN, nb[j], &pi);
+                ps[pi] += bm[bi] * degpow(n, k->e);
+            }
+        }
+        /* The penalty, and the pins never returned: the query's and one excluded. */
+        uint64_t excluded = 0;
+        double best = -1;
+        for (uint32_t pi = 0; pi < npins; pi++) {
+            uint64_t id, d = 0;
+            bw_graph_node_id(g, BW_PIN, pi, &id);
+            bw_graph_node_degree(g, BW_PIN, id, &d);
+            ps[pi] *= degpow(d, k->beta);
+            if (id != p1 && id != p2 && ps[pi] > best) {
+                best = ps[pi];
+                excluded = id;
+            }
+        }
+        for (uint32_t bi = 0; bi < nboards; bi++) {
+            uint64_t id, d = 0;
+            bw_graph_node_id(g, BW_BOARD, bi, &id);
+            bw_graph_node_degree(g, BW_BOARD, id, &d);
+            bm[bi] *= degpow(d, k->beta);
+        }
+        bw_query *q = NULL;
+        bw_query_new(&q);
+        bw_query_add_pin(q, p1, w1);
+        bw_query_add_pin(q, p2, w2);
+        if (k->with_board) bw_query_add_board(q, b0, wb);
+        CHECK(rc_is(bw_query_set_method(q, BW_METHOD_EXACT), 0));
+        CHECK(rc_is(bw_query_set_exponent(q, k->e), 0));
+        bw_query_set_popularity_penalty(q, k->beta);
+        bw_query_set_include_boards(q, k->include_boards);
+        bw_query_set_top(q, 12);
+        bw_query_set_seed(q, 1 + c); /* no effect: the method does not sample */
+        bw_query_exclude_pin(q, excluded);
+        recs a, a2;
+        CHECK(rc_is(run(g, q, &a), 0) && a.n > 0);
+        CHECK(ranked(&a));
+        bw_query_set_seed(q, 1000 + c);
+        CHECK(rc_is(run(g, q, &a2), 0) && same(&a, &a2));
+        int right = 1, kinds_ok = 1;
+        double last = a.n ? a.r[a.n - 1].score : 0;
+        for (size_t i = 0; i < a.n; i++) {
+            uint32_t ix;
+            double want;
+            if (a.r[i].kind == BW_BOARD) {
+                kinds_ok &= k->include_boards && bw_graph_node_index(g, BW_BOARD, a.r[i].id, &ix) == 0;
+                want = bm[ix];
+                kinds_ok &= !(k->with_board && a.r[i].id == b0);
+            } else {
+                bw_graph_node_index(g, BW_PIN, a.r[i].id, &ix);
+                want = ps[ix];
+                kinds_ok &= a.r[i].id != p1 && a.r[i].id != p2 && a.r[i].id != excluded;
+            }
+            if (!(fabs(a.r[i].score - want) <= 1e-12 * want)) right = 0;
+        }
+        int complete = 1;
+        for (uint32_t pi = 0; pi < npins; pi++) {
+            uint64_t id;
+            bw_graph_node_id(g, BW_PIN, pi, &id);
+            if (id == p1 || id == p2 || id == excluded || contains(&a, id)) continue;
+            if (ps[pi] > last * (1 + 1e-12)) complete = 0;
+        }
+        CHECK(right);
+        CHECK(kinds_ok);
+        CHECK(complete);
+        /* bw_score: the exact score of any pin, 0 for one not reached. */
+        bw_query_add_candidate(q, a.r[0].id);
+        bw_query_add_candidate(q, 1); /* not in the graph */
+        bw_results *r = NULL;
+        double sc = -1;
+        uint64_t v = 0;
+        CHECK(rc_is(bw_score(g, q, &r), 0) && bw_results_count(r) == 2);
+        bw_results_get(r, 0, NULL, &sc, &v);
+        CHECK(sc == a.r[0].score && v == a.r[0].visits && v >= 1);
+        bw_results_get(r, 1, NULL, &sc, &v);
+        CHECK(sc == 0.0 && v == 0);
+        bw_results_free(r);
+        free(a.r);
+        free(a2.r);
+        bw_query_free(q);
+    }
+    /* A walk and an exact query alternating on one thread's pooled context
+     * give the same answers as alone (the exact method's scratch is cleared). */
+    bw_query *w = new_query(p1, 1.0, 5), *x = new_query(p2, 1.0, 5);
+    bw_query_set_method(x, BW_METHOD_EXACT);
+    recs w1r, x1r, w2r, x2r;
+    CHECK(rc_is(run(g, w, &w1r), 0) && rc_is(run(g, x, &x1r), 0));
+    CHECK(rc_is(run(g, w, &w2r), 0) && rc_is(run(g, x, &x2r), 0));
+    CHECK(same(&w1r, &w2r) && same(&x1r, &x2r));
+    free(w1r.r);
+    free(x1r.r);
+    free(w2r.r);
+    free(x2r.r);
+    bw_query_free(w);
+    bw_query_free(x);
+    free(ps);
+    free(bm);
+    free(nb);
 }
 
 static void test_recommend(bw_graph *g, int has_attributes) {
@@ -1345,6 +1508,8 @@ static int query_json(int argc, char **argv) {
         else if (!strcmp(a, "--topic")) topic = v;
         else if (!strcmp(a, "--bias")) bias = strtod(v, NULL);
         else if (!strcmp(a, "--popularity-penalty")) rc = bw_query_set_popularity_penalty(q, strtod(v, NULL));
+        else if (!strcmp(a, "--method")) rc = bw_query_set_method(q, !strcmp(v, "exact") ? BW_METHOD_EXACT : !strcmp(v, "walk") ? BW_METHOD_WALK : -1);
+        else if (!strcmp(a, "--exponent")) rc = bw_query_set_exponent(q, strtod(v, NULL));
         else rc = BW_EINVAL;
         if (rc) fprintf(stderr, "test_abi: %s: %s\n", a, bw_strerror(rc));
     }
@@ -1427,6 +1592,7 @@ int main(int argc, char **argv) {
         test_nodes(g, &s);
         test_titles_and_attributes(g, &s);
         test_recommend(g, 1);
+        test_exact(g);
         test_threads(g);
         /* A second handle on the same file gives the same walks. */
         bw_graph *g2 = NULL;

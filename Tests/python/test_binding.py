@@ -239,6 +239,20 @@ def test_score_equals_recommend_for_the_same_seed(graph):
     assert scores == [r.score for r in reversed(recs)] + [0.0]
 
 
+def test_exact_method_is_deterministic_and_scores_probabilities(graph):
+    pins = {DEMO_PIN: 1.0, 7291942844818578009: 0.5}
+    a = graph.recommend(pins, method="exact", seed=1, top=graph.stats.pins, popularity_penalty=0)
+    b = graph.recommend(pins, method="exact", seed=2, top=graph.stats.pins, popularity_penalty=0)
+    assert [(r.id, r.score) for r in a] == [(r.id, r.score) for r in b]
+    # Without a penalty the scores are the probabilities of where a 3-step
+    # walk ends: the pins returned and the query's own pins (never returned,
+    # but scored by score()) hold all of the mass.
+    back = sum(graph.score(list(pins), pins, method="exact", popularity_penalty=0))
+    assert back > 0
+    assert abs(sum(r.score for r in a) + back - 1.0) < 1e-9
+    assert graph.score([a[0].id], pins, method="exact", popularity_penalty=0) == [a[0].score]
+
+
 @pytest.mark.parametrize("pins,seed,top,options,cli_flags", [
     ({DEMO_PIN: 1.0}, 1, 20, {}, []),
     ({DEMO_PIN: 1.0, 7291942844818578009: 0.5}, 7, 50, {}, []),
@@ -247,6 +261,9 @@ def test_score_equals_recommend_for_the_same_seed(graph):
                               "early_stop": None},
      ["--no-boost", "--popularity-penalty", "0", "--steps", "5000", "--restart", "0.3", "--no-early-stop"]),
     ({DEMO_PIN: 1.0}, 5, 10, {"include_boards": True}, ["--include-boards"]),
+    ({DEMO_PIN: 1.0, 7291942844818578009: 0.5}, 0, 30, {"method": "exact", "exponent": 0.75,
+                                                        "popularity_penalty": 0.5},
+     ["--method", "exact", "--exponent", "0.75", "--popularity-penalty", "0.5"]),
 ])
 def test_results_equal_the_cli(graph, graph_path, cli, pins, seed, top, options, cli_flags):
     ours = graph.recommend(pins, seed=seed, top=top, **options)
@@ -435,6 +452,9 @@ def test_unknown_ids(graph):
     {"pins": {DEMO_PIN: 1}, "early_stop": (1, 2, 3)},
     {"pins": {DEMO_PIN: 1}, "time_budget_ms": -1},
     {"pins": {DEMO_PIN: 1}, "time_budget_ms": float("nan")},
+    {"pins": {DEMO_PIN: 1}, "method": "sampled"},
+    {"pins": {DEMO_PIN: 1}, "method": "exact", "exponent": 2.5},
+    {"pins": {DEMO_PIN: 1}, "method": "exact", "language": "fr"},
     # Out of the C type's range: refused, never wrapped around.
     {"pins": {-1: 1.0}},
     {"pins": {2**64: 1.0}},

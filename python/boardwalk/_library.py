@@ -81,6 +81,8 @@ PROTOTYPES = {
     "bw_query_set_boost": (_c_int, [QueryP, _c_int]),
     "bw_query_set_bias": (_c_int, [QueryP, _dbl, _u32, _u32]),
     "bw_query_set_popularity_penalty": (_c_int, [QueryP, _dbl]),
+    "bw_query_set_method": (_c_int, [QueryP, _c_int]),
+    "bw_query_set_exponent": (_c_int, [QueryP, _dbl]),
     "bw_query_set_seed": (_c_int, [QueryP, _u64]),
     "bw_query_set_time_budget": (_c_int, [QueryP, _u64]),
     "bw_query_set_include_boards": (_c_int, [QueryP, _c_int]),

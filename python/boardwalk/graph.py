@@ -30,6 +30,7 @@ from .errors import (
 PIN = "pin"
 BOARD = "board"
 _KINDS = {PIN: 0, BOARD: 1}
+_METHODS = {"walk": 0, "exact": 1}  # BW_METHOD_WALK, BW_METHOD_EXACT
 _KIND_NAMES = {0: PIN, 1: BOARD}
 
 # boardwalk.h
@@ -477,7 +478,7 @@ class Graph:
     # -- walks --------------------------------------------------------------
 
     def _query(self, pins, boards, steps, restart, top, early_stop, popularity_penalty, boost, bias, language, topic,
-               seed, time_budget_ms, exclude, include_boards, lenient, candidates):
+               seed, time_budget_ms, exclude, include_boards, lenient, candidates, method="walk", exponent=DEFAULT):
         """A bw_query holding everything asked; the caller frees it."""
         pin_list = sorted(_weighted(pins, "pin"))
         board_list = sorted(_weighted(boards, "board"))
@@ -524,6 +525,13 @@ class Graph:
                     raise _invalid(f"time_budget_ms must be a positive number of milliseconds, not {time_budget_ms}")
                 us = max(1, math.ceil(ms * 1000))
                 _check(lib.bw_query_set_time_budget(q, min(us, _U64_MAX)), invalid=f"time_budget_ms {time_budget_ms} is too large")
+            if method not in _METHODS:
+                raise _invalid(f"method must be 'walk' or 'exact', not {method!r}")
+            if method == "exact" and bias != 0.0:
+                raise _invalid("the exact method has no biased counterpart: set bias to 0 or use the walk")
+            _check(lib.bw_query_set_method(q, _METHODS[method]))
+            if exponent is not DEFAULT:
+                _check(lib.bw_query_set_exponent(q, _real(exponent, "exponent")), invalid=f"exponent must be in [0, 2], not {exponent}")
             _check(lib.bw_query_set_include_boards(q, 1 if include_boards else 0))
             _check(lib.bw_query_set_lenient(q, 1 if lenient else 0))
             for pin in exclude or ():
@@ -557,7 +565,8 @@ class Graph:
 
     def recommend(self, pins, boards=None, *, steps=DEFAULT, restart=DEFAULT, top=DEFAULT, early_stop=DEFAULT,
                   popularity_penalty=DEFAULT, boost=True, bias=None, language=None, topic=None, seed=0,
-                  time_budget_ms=None, exclude=(), include_boards=False, lenient=False):
+                  time_budget_ms=None, exclude=(), include_boards=False, lenient=False, method="walk",
+                  exponent=DEFAULT):
         """Pixie's random walk from weighted query pins (and boards): the best
         pins, best first, as a list of Recommendation(id, score, visits).
 
@@ -570,12 +579,17 @@ class Graph:
         given, else 0. time_budget_ms: stop early and mark the result partial.
         exclude: pins never returned. lenient: skip unknown ids (listed in
         the result's ``unknown``) instead of raising UnknownNodeError.
+        method: "walk" (Pixie's random walk) or "exact" (exact 3-step scores,
+        P3alpha / RP3beta, with transition probabilities raised to
+        ``exponent``; see bw_query_set_method: no sampling, cheap on small
+        catalogues, dear on large graphs; steps, restart, early_stop, boost
+        and seed do not apply).
         Ties are broken by ascending id; the same graph, query and seed give
         the same list on any thread and in any process (bw_recommend).
         """
         q, pin_list, board_list = self._query(pins, boards, steps, restart, top, early_stop, popularity_penalty, boost,
                                               bias, language, topic, seed, time_budget_ms, exclude, include_boards,
-                                              lenient, ())
+                                              lenient, (), method, exponent)
         r = None
         try:
             r = self._run(lib.bw_recommend, q, pin_list, board_list)
@@ -601,7 +615,7 @@ class Graph:
 
     def score(self, candidates, pins, boards=None, *, steps=DEFAULT, restart=DEFAULT, early_stop=DEFAULT,
               popularity_penalty=DEFAULT, boost=True, bias=None, language=None, topic=None, seed=0,
-              time_budget_ms=None, exclude=(), lenient=False):
+              time_budget_ms=None, exclude=(), lenient=False, method="walk", exponent=DEFAULT):
         """Runs the same walk as recommend() and returns the score of each
         candidate pin, in order (0.0 for a pin never reached or not in the
         graph), with the popularity penalty applied as in recommend()
@@ -609,7 +623,7 @@ class Graph:
         cands = [_id(c, "candidate pin") for c in candidates]
         q, pin_list, board_list = self._query(pins, boards, steps, restart, DEFAULT, early_stop, popularity_penalty,
                                               boost, bias, language, topic, seed, time_budget_ms, exclude, False,
-                                              lenient, cands)
+                                              lenient, cands, method, exponent)
         r = None
         try:
             r = self._run(lib.bw_score, q, pin_list, board_list)

@@ -370,6 +370,40 @@ BW_API int bw_query_set_bias(bw_query *query, double beta, uint32_t language, ui
  * BW_DEFAULT_POPULARITY_PENALTY. Scores in
  * results and from bw_score() include the penalty. */
 BW_API int bw_query_set_popularity_penalty(bw_query *query, double beta);
+/* Methods (bw_query_set_method). */
+#define BW_METHOD_WALK 0  /* the Pixie random walk (default) */
+#define BW_METHOD_EXACT 1 /* exact 3-step scores: P3alpha, RP3beta with a penalty */
+
+/** How a query is answered.
+ *
+ * BW_METHOD_WALK (default) runs the Pixie random walk: its cost is the step
+ * budget, whatever the size of the graph.
+ *
+ * BW_METHOD_EXACT computes, without sampling, the probability that a
+ * 3-step walk query -> board -> pin from the query's pins ends on each pin
+ * (P3alpha, Christoffel et al. 2015), divided by degree^penalty when a
+ * popularity penalty is set (RP3beta, Paudel et al. 2016). A query pin q
+ * of weight w_q sends w_q / sum(w) * deg(q)^-e to each of its boards; a
+ * query board of weight w gets w / sum(w) directly; a board b then sends
+ * its mass times deg(b)^-e to each of its pins, e being the exponent
+ * (bw_query_set_exponent; 1 gives plain transition probabilities). Scores
+ * are these probabilities (after the penalty), not visit counts; a result's
+ * `visits` is the number of boards it was reached through, and
+ * bw_results_steps() the number of adjacency entries read.
+ *
+ * The exact cost is the sum of the degrees of the boards the query's pins
+ * are on: about one pass over a 100K-edge graph for a MovieLens user, but
+ * millions of entries for a popular pin of a large graph, where the walk's
+ * fixed budget is far cheaper. bw_query_set_time_budget() bounds it (the
+ * results are then partial). Steps, restart, early stopping, boosting and
+ * the seed do not apply; a bias on a graph with attributes is refused
+ * (BW_EINVAL from bw_recommend). Deterministic, thread-safe as the walk.
+ * Errors: BW_EINVAL (unknown method). */
+BW_API int bw_query_set_method(bw_query *query, int method);
+/** Exponent e of the exact method's transition probabilities (the alpha
+ * of P3alpha), 0 <= e <= 2; default 1. Ignored by the walk. */
+BW_API int bw_query_set_exponent(bw_query *query, double exponent);
+
 /** Seed of the walk. Same graph, query and seed give the same results on any
  * thread, in any process. */
 BW_API int bw_query_set_seed(bw_query *query, uint64_t seed);

@@ -164,6 +164,8 @@ typedef struct bw_walk_config {
     uint32_t top;            /* K results */
     int include_boards;      /* nonzero: boards may be results too */
     double popularity_penalty; /* RP3beta: rank by score / degree^penalty; 0 = off */
+    int method;              /* BW_METHOD_WALK, or BW_METHOD_EXACT: exact 3-step scores */
+    double exponent;         /* exact: transition probabilities raised to this (P3alpha) */
 } bw_walk_config;
 
 /** A query node at internal index, with its weight (> 0, finite). */
