@@ -84,6 +84,18 @@ struct Eval: ParsableCommand {
         var interacted: [UInt64: Set<UInt64>]
         var items: [UInt64]          // the catalogue: items in the graph, ascending
         var degree: [UInt64: Int]    // training interactions per item
+        var catalogue: Set<UInt64> = []  // items, as a set
+        var sortedDegrees: [Int] = []    // degrees of the catalogue's items, ascending
+
+        /// Items of the catalogue with degree >= d, in O(log n).
+        func itemsWithDegree(atLeast d: Int) -> Int {
+            var lo = 0, hi = sortedDegrees.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if sortedDegrees[mid] < d { lo = mid + 1 } else { hi = mid }
+            }
+            return sortedDegrees.count - lo
+        }
         var skipped: Int
         var graphSeconds: Double
         var pruning: [PruningReport]    // what pruning removed from the training graph
@@ -159,9 +171,12 @@ struct Eval: ParsableCommand {
             users.shuffle(using: &rng)
             users = Array(users.prefix(maxUsers)).sorted { $0.0 < $1.0 }
         }
-        return Setup(graph: g, users: users.map { (user: $0.0, held: $0.1, history: $0.2) }, interacted: interacted,
-                     items: items, degree: degree, skipped: skipped, graphSeconds: Date().timeIntervalSince(start),
-                     pruning: pruned)
+        var setup = Setup(graph: g, users: users.map { (user: $0.0, held: $0.1, history: $0.2) }, interacted: interacted,
+                          items: items, degree: degree, skipped: skipped, graphSeconds: Date().timeIntervalSince(start),
+                          pruning: pruned)
+        setup.catalogue = Set(items)
+        setup.sortedDegrees = items.map { degree[$0] ?? 0 }.sorted()
+        return setup
     }
 
     func readInteractions(_ path: String) throws -> [Interaction] {
@@ -322,9 +337,13 @@ struct Eval: ParsableCommand {
                 r.popularityCount += 1
             }
             // Popularity baseline, same protocol.
-            let hd = Double(s.degree[u.held] ?? 0)
-            var popAbove = 0
-            for item in s.items where item != u.held && !seen.contains(item) && Double(s.degree[item] ?? 0) >= hd { popAbove += 1 }
+            // Items of the catalogue at least as popular as the held-out one,
+            // less those the user has seen (the held-out one among them):
+            // O(log n + |seen|) per user rather than a pass over the catalogue.
+            let hdi = s.degree[u.held] ?? 0
+            var popAbove = s.itemsWithDegree(atLeast: hdi)
+            for item in seen where s.catalogue.contains(item) && (s.degree[item] ?? 0) >= hdi { popAbove -= 1 }
+            let hd = Double(hdi)
             let popSampled = RankingMetrics.pessimisticRank(target: hd, others: negatives.map { Double(s.degree[$0] ?? 0) })
             r.popularity.add(full: popAbove + 1, sampled: negatives.isEmpty ? Int.max : popSampled, ks)
             r.users += 1
