@@ -302,6 +302,23 @@ final class WalkTests: XCTestCase {
         XCTAssertFalse(r.recommendations.isEmpty)
     }
 
+    /// The exact method honours a time budget too: a query whose
+    /// neighbourhood takes longer than the budget comes back partial, with
+    /// what was read so far, instead of running to the end.
+    func testTimeBudgetBoundsTheExactMethod() throws {
+        var q: [PinID: Double] = [:]
+        for c in 0..<gen.parameters.communities { for rank in 0..<5 { q[pin(inCommunity: c, rank: rank)] = 1 } }
+        var p = WalkParameters()
+        p.method = .exact
+        let full = try g.walk(pins: q, parameters: p)
+        XCTAssertFalse(full.partial)
+        XCTAssertGreaterThan(full.steps, 8192, "the query reads enough entries for two clock checks")
+        p.timeBudget = .nanoseconds(1)  // rounded up to 1 µs: gone by the first check
+        let cut = try g.walk(pins: q, parameters: p)
+        XCTAssertTrue(cut.partial)
+        XCTAssertLessThan(cut.steps, full.steps)
+    }
+
     func testAsyncRecommendMatchesSync() async throws {
         var p = WalkParameters()
         p.seed = 4
