@@ -136,6 +136,15 @@ typedef struct range_entry {
 #define RC_BITS 12u
 #define RC_SIZE (1u << RC_BITS)
 
+/* Mass and arrival count per node, indexed by node; `touched` lists the
+ * nodes with mass in first-touch order, and is what clearing walks. */
+typedef struct dense_acc {
+    double *mass;
+    uint32_t *hits, *touched;
+    uint64_t ntouched;
+    uint32_t cap; /* nodes the arrays hold */
+} dense_acc;
+
 enum { MODE_NONE = 0, MODE_SINGLE = 1, MODE_MULTI = 2, MODE_EXACT = 3 };
 enum { BIAS_NONE = 0, BIAS_RANGE = 1, BIAS_TOPIC = 2 };
 
@@ -177,14 +186,11 @@ struct bw_walk_ctx {
     double *pen_table;     /* degree^-beta for degrees below PEN_TABLE */
     double pen_beta;       /* the beta pen_table was computed for */
 
-    /* Exact method: pin accumulators. Dense (indexed by pin) on graphs of
-     * at most EXACT_DENSE_MAX pins, where a hash probe per adjacency entry
-     * would cost more than the entry; otherwise apins. xtouched lists the
-     * pins with mass, in first-touch order, and is what the next run clears. */
-    double *xmass;
-    uint32_t *xhits, *xtouched;
-    uint64_t nxtouched;
-    uint32_t xcap;         /* pins the dense arrays hold */
+    /* Exact method: accumulators. Dense (indexed by node) on graphs of at
+     * most EXACT_DENSE_MAX pins and boards, where a hash probe per adjacency
+     * entry would cost more than reading the entry; otherwise apins and
+     * aboards. */
+    dense_acc xpins, xboards;
     int xdense;            /* the last exact run used them */
     double *exp_table;     /* degree^-exponent for degrees below PEN_TABLE */
     double exp_e;          /* the exponent exp_table was computed for */
@@ -385,9 +391,12 @@ BW_HIDDEN void bw_walk_ctx_free(bw_walk_ctx *ctx) {
     if (!ctx) return;
     free(ctx->pen_table);
     free(ctx->exp_table);
-    free(ctx->xmass);
-    free(ctx->xhits);
-    free(ctx->xtouched);
+    free(ctx->xpins.mass);
+    free(ctx->xpins.hits);
+    free(ctx->xpins.touched);
+    free(ctx->xboards.mass);
+    free(ctx->xboards.hits);
+    free(ctx->xboards.touched);
     vt_free(&ctx->pins);
     vt_free(&ctx->boards);
     at_free(&ctx->apins);
@@ -911,7 +920,8 @@ static int select_top(bw_walk_ctx *ctx, uint32_t top, const bw_node *exclude, si
     if (ctx->mode == MODE_SINGLE)
         cand = ctx->pins.nused + (ctx->include_boards ? ctx->boards.nused : 0);
     else if (ctx->mode == MODE_EXACT)
-        cand = (ctx->xdense ? ctx->nxtouched : ctx->apins.nused) + (ctx->include_boards ? ctx->aboards.nused : 0);
+        cand = (ctx->xdense ? ctx->xpins.ntouched : ctx->apins.nused) +
+               (ctx->include_boards ? (ctx->xdense ? ctx->xboards.ntouched : ctx->aboards.nused) : 0);
     else
         cand = ctx->apins.nused + (ctx->include_boards ? ctx->aboards.nused : 0);
     size_t k = (size_t)(cand < top ? cand : top);
@@ -938,15 +948,18 @@ static int select_top(bw_walk_ctx *ctx, uint32_t top, const bw_node *exclude, si
             }
         }
     } else if (ctx->mode == MODE_EXACT) {
-        if (ctx->xdense) {
-            for (uint64_t i = 0; i < ctx->nxtouched; i++) {
-                const bw_node p = ctx->xtouched[i];
-                const double score = ctx->xmass[p];
+        for (int side = 0; ctx->xdense && side < 1 + (ctx->include_boards != 0); side++) {
+            const dense_acc *d = side ? &ctx->xboards : &ctx->xpins;
+            s.srcs = side ? ctx->src_boards : ctx->src_pins;
+            s.nsrcs = side ? ctx->nsrc_boards : ctx->nsrc_pins;
+            for (uint64_t i = 0; i < d->ntouched; i++) {
+                const bw_node n = d->touched[i];
+                const double score = d->mass[n];
                 if (s.n == s.k && score < s.h[0].score) continue;
-                select_offer(&s, p, 0, penalized(ctx, p, 0, score), ctx->xhits[p]);
+                select_offer(&s, n, (uint8_t)side, penalized(ctx, n, side, score), d->hits[n]);
             }
         }
-        for (int side = ctx->xdense ? 1 : 0; side < 1 + (ctx->include_boards != 0); side++) {
+        for (int side = 0; !ctx->xdense && side < 1 + (ctx->include_boards != 0); side++) {
             const atable *t = side ? &ctx->aboards : &ctx->apins;
             s.srcs = side ? ctx->src_boards : ctx->src_pins;
             s.nsrcs = side ? ctx->nsrc_boards : ctx->nsrc_pins;
@@ -1039,7 +1052,13 @@ static int prepare_tables(bw_walk_ctx *ctx) {
 /* ------------------------------------------------------------------------ */
 /* Exact 3-step scores (BW_METHOD_EXACT)                                      */
 
-#define EXACT_DENSE_MAX (1u << 21) /* pins: dense accumulators up to 24 MiB per context */
+/* Graphs of at most this many pins and boards get dense accumulators (16
+ * bytes per node and side: at most 64 MiB per context); larger ones hash.
+ * The C tests build once with 0 so that the hashed path runs too. */
+#ifndef BW_EXACT_DENSE_MAX
+#define BW_EXACT_DENSE_MAX (1u << 21)
+#endif
+#define EXACT_DENSE_MAX BW_EXACT_DENSE_MAX
 #define EXACT_CHECK 4096u          /* adjacency entries between clock checks (~1-4 us) */
 
 /* Adds mass m to a node and counts one more arrival. -1 when out of memory. */
@@ -1073,15 +1092,37 @@ static inline double exp_factor(const bw_walk_ctx *ctx, uint64_t d) {
     return d < PEN_TABLE ? ctx->exp_table[d] : pow((double)d, -ctx->exp_e);
 }
 
-/* Empties the dense accumulators the last exact run touched. */
-static void exact_clear(bw_walk_ctx *ctx) {
-    if (ctx->xdense)
-        for (uint64_t i = 0; i < ctx->nxtouched; i++) {
-            ctx->xmass[ctx->xtouched[i]] = 0.0;
-            ctx->xhits[ctx->xtouched[i]] = 0;
-        }
-    ctx->nxtouched = 0;
-    ctx->xdense = 0;
+/* Empties what a dense accumulator's last run touched. */
+static void dacc_clear(dense_acc *d) {
+    for (uint64_t i = 0; i < d->ntouched; i++) {
+        d->mass[d->touched[i]] = 0.0;
+        d->hits[d->touched[i]] = 0;
+    }
+    d->ntouched = 0;
+}
+
+/* Makes room for n nodes, all empty. 0 or BW_ENOMEM (then d holds nothing). */
+static int dacc_reserve(dense_acc *d, uint32_t n) {
+    if (d->cap >= n) return 0;
+    free(d->mass);
+    free(d->hits);
+    free(d->touched);
+    d->mass = calloc(n ? n : 1, sizeof *d->mass);
+    d->hits = calloc(n ? n : 1, sizeof *d->hits);
+    d->touched = malloc((n ? n : 1) * sizeof *d->touched);
+    d->ntouched = 0;
+    d->cap = n;
+    if (d->mass && d->hits && d->touched) return 0;
+    free(d->mass);
+    free(d->hits);
+    free(d->touched);
+    memset(d, 0, sizeof *d);
+    return BW_ENOMEM;
+}
+
+static inline void dacc_add(dense_acc *restrict d, uint32_t n, double m) {
+    if (d->hits[n]++ == 0) d->touched[d->ntouched++] = n;
+    d->mass[n] += m;
 }
 
 /* Counts `n` more adjacency entries read; 1 once past the deadline. */
@@ -1108,13 +1149,10 @@ static int exact_board(bw_walk_ctx *ctx, const bw_view *g, bw_node b, double m) 
         const uint32_t *p = (const uint32_t *)bw_addr_at(adj, lo);
         const size_t n = (size_t)(end - lo);
         if (ctx->xdense) {
-            double *restrict mass = ctx->xmass;
-            uint32_t *restrict hits = ctx->xhits;
+            dense_acc *restrict d = &ctx->xpins;
             for (size_t i = 0; i < n; i++) {
-                const uint32_t pin = p[i];
-                if (BW_UNLIKELY(pin >= npins)) return BW_ECORRUPT;
-                if (hits[pin]++ == 0) ctx->xtouched[ctx->nxtouched++] = pin;
-                mass[pin] += f;
+                if (BW_UNLIKELY(p[i] >= npins)) return BW_ECORRUPT;
+                dacc_add(d, p[i], f);
             }
         } else {
             for (size_t i = 0; i < n; i++) {
@@ -1137,26 +1175,12 @@ static int exact_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_config *c
         return BW_EINVAL; /* no exact counterpart of the biased walk */
     int rc = pow_table(&ctx->exp_table, &ctx->exp_e, cfg->exponent);
     if (rc) return rc;
-    exact_clear(ctx);
-    if (g->pins.count <= EXACT_DENSE_MAX) {
-        if (ctx->xcap < g->pins.count) {
-            free(ctx->xmass);
-            free(ctx->xhits);
-            free(ctx->xtouched);
-            ctx->xcap = 0;
-            ctx->xmass = calloc(g->pins.count, sizeof *ctx->xmass);
-            ctx->xhits = calloc(g->pins.count, sizeof *ctx->xhits);
-            ctx->xtouched = malloc((size_t)g->pins.count * sizeof *ctx->xtouched);
-            if (!ctx->xmass || !ctx->xhits || !ctx->xtouched) {
-                free(ctx->xmass);
-                free(ctx->xhits);
-                free(ctx->xtouched);
-                ctx->xmass = NULL;
-                ctx->xhits = ctx->xtouched = NULL;
-                return BW_ENOMEM;
-            }
-            ctx->xcap = g->pins.count;
-        }
+    dacc_clear(&ctx->xpins);
+    dacc_clear(&ctx->xboards);
+    ctx->xdense = 0;
+    if (g->pins.count <= EXACT_DENSE_MAX && g->boards.count <= EXACT_DENSE_MAX) {
+        if ((rc = dacc_reserve(&ctx->xpins, g->pins.count)) != 0) return rc;
+        if ((rc = dacc_reserve(&ctx->xboards, g->boards.count)) != 0) return rc;
         ctx->xdense = 1;
     }
     ctx->tick = EXACT_CHECK;
@@ -1175,7 +1199,8 @@ static int exact_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_config *c
         const bw_node n = sources[i].node;
         if (w <= 0.0) continue;
         if (sources[i].is_board) {
-            if (at_add_mass(&ctx->aboards, n, w) != 0) return BW_ENOMEM;
+            if (ctx->xdense) dacc_add(&ctx->xboards, n, w);
+            else if (at_add_mass(&ctx->aboards, n, w) != 0) return BW_ENOMEM;
             continue;
         }
         const bw_chunked *adj = &g->pins.adj;
@@ -1185,14 +1210,20 @@ static int exact_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_config *c
         for (uint64_t e = lo; e < hi; e++) {
             const uint32_t b = bw_u32_at(adj, e);
             if (b >= g->boards.count) return BW_ECORRUPT;
-            if (at_add_mass(&ctx->aboards, b, f) != 0) return BW_ENOMEM;
+            if (ctx->xdense) dacc_add(&ctx->xboards, b, f);
+            else if (at_add_mass(&ctx->aboards, b, f) != 0) return BW_ENOMEM;
         }
         if (exact_tick(ctx, hi - lo)) rc = 1;
     }
     /* Step 2: boards -> pins, in first-reached order (deterministic sums). */
-    for (uint64_t i = 0; i < ctx->aboards.nused && rc == 0; i++) {
-        const aslot *a = &ctx->aboards.slot[ctx->aboards.used[i]];
-        rc = exact_board(ctx, g, a->key, a->ssum);
+    if (ctx->xdense) {
+        const dense_acc *d = &ctx->xboards;
+        for (uint64_t i = 0; i < d->ntouched && rc == 0; i++) rc = exact_board(ctx, g, d->touched[i], d->mass[d->touched[i]]);
+    } else {
+        for (uint64_t i = 0; i < ctx->aboards.nused && rc == 0; i++) {
+            const aslot *a = &ctx->aboards.slot[ctx->aboards.used[i]];
+            rc = exact_board(ctx, g, a->key, a->ssum);
+        }
     }
     if (rc == 1) {
         ctx->partial = 1;
@@ -1371,10 +1402,11 @@ BW_HIDDEN void bw_walk_lookup(const bw_walk_ctx *ctx, bw_node node, int is_board
             score = (double)visits;
         }
     } else if (ctx && ctx->mode == MODE_EXACT) {
-        if (!is_board && ctx->xdense) {
-            if (node < ctx->xcap) {
-                score = ctx->xmass[node];
-                visits = ctx->xhits[node];
+        if (ctx->xdense) {
+            const dense_acc *d = is_board ? &ctx->xboards : &ctx->xpins;
+            if (node < d->cap) {
+                score = d->mass[node];
+                visits = d->hits[node];
             }
         } else {
             const aslot *a = node == VT_EMPTY ? NULL : at_find(is_board ? &ctx->aboards : &ctx->apins, node);
