@@ -499,8 +499,11 @@ BW_HIDDEN int bw_walk_allocate(const bw_view *g, const bw_walk_config *cfg,
     }
 
     /* Largest remainder: floors first, then +1 to the largest fractional
-     * parts (ties to the lower index). The exact share is recomputed by the
-     * same expression whenever needed, so no scratch memory is required. */
+     * parts (ties to the lower index). out_steps first holds each eligible
+     * source's remainder bits + 1 (0: not eligible), so that the bisection
+     * below reads an array; the floors are recomputed by the same
+     * expression in the same order at the end, so no scratch memory is
+     * needed and a query costs three log() per source. */
     const double dtotal = (double)total;
     uint64_t assigned = 0;
     size_t eligible = 0;
@@ -508,55 +511,51 @@ BW_HIDDEN int bw_walk_allocate(const bw_view *g, const bw_walk_config *cfg,
         double share = source_share(g, &sources[i], wscale, by_weight);
         if (share <= 0.0) continue;
         eligible++;
-        out_steps[i] = floor_to_u64(dtotal * (share / sum), total);
-        assigned += out_steps[i];
-        if (assigned > total) { /* rounding in doubles past 2^53 */
-            out_steps[i] -= assigned - total;
-            assigned = total;
-        }
+        uint64_t f = floor_to_u64(dtotal * (share / sum), total);
+        assigned += f;
+        if (assigned > total) assigned = total; /* rounding in doubles past 2^53 */
+        out_steps[i] = remainder_bits(dtotal, share, sum) + 1;
     }
-    uint64_t rem = total - assigned;
-    if (rem == 0 || eligible == 0) return 0;
-    if (rem >= eligible) { /* only with totals beyond double precision */
-        uint64_t each = rem / eligible;
-        for (size_t i = 0; i < nsources; i++)
-            if (source_share(g, &sources[i], wscale, by_weight) > 0.0) out_steps[i] += each;
+    uint64_t rem = total - assigned, each = 0;
+    if (eligible > 0 && rem >= eligible) { /* only with totals beyond double precision */
+        each = rem / eligible;
         rem -= each * eligible;
-        if (rem == 0) return 0;
     }
 
-    /* Find the rem-th largest remainder by bisecting over its bit pattern
-     * (non-negative doubles order like their bits), then hand out +1s. */
+    /* The rem-th largest remainder, by bisecting over its bit pattern
+     * (non-negative doubles order like their bits). */
     uint64_t lo = 0, hi = 0x7FF0000000000000ull; /* count(bits >= lo) >= rem */
-    while (lo < hi) {
+    while (rem > 0 && lo < hi) {
         uint64_t mid = lo + (hi - lo + 1) / 2;
         uint64_t cnt = 0;
-        for (size_t i = 0; i < nsources; i++) {
-            double share = source_share(g, &sources[i], wscale, by_weight);
-            if (share <= 0.0) continue;
-            uint64_t bits_ = remainder_bits(dtotal, share, sum);
-            cnt += bits_ >= mid;
-        }
+        for (size_t i = 0; i < nsources; i++) cnt += out_steps[i] != 0 && out_steps[i] - 1 >= mid;
         if (cnt >= rem) lo = mid;
         else hi = mid - 1;
     }
-    for (size_t i = 0; i < nsources && rem > 0; i++) {
+    /* +1 to every remainder above lo, then to those equal to lo in index
+     * order until rem is handed out. */
+    uint64_t above = 0;
+    for (size_t i = 0; rem > 0 && i < nsources; i++) above += out_steps[i] != 0 && out_steps[i] - 1 > lo;
+    uint64_t ties = rem - above;
+    assigned = 0;
+    for (size_t i = 0; i < nsources; i++) {
+        const uint64_t r = out_steps[i];
+        out_steps[i] = 0;
+        if (r == 0) continue;
         double share = source_share(g, &sources[i], wscale, by_weight);
-        if (share <= 0.0) continue;
-        uint64_t bits_ = remainder_bits(dtotal, share, sum);
-        if (bits_ > lo) {
-            out_steps[i]++;
-            rem--;
+        uint64_t f = floor_to_u64(dtotal * (share / sum), total);
+        assigned += f;
+        if (assigned > total) {
+            f -= assigned - total;
+            assigned = total;
         }
-    }
-    for (size_t i = 0; i < nsources && rem > 0; i++) {
-        double share = source_share(g, &sources[i], wscale, by_weight);
-        if (share <= 0.0) continue;
-        uint64_t bits_ = remainder_bits(dtotal, share, sum);
-        if (bits_ == lo) {
-            out_steps[i]++;
-            rem--;
+        f += each;
+        if (rem > 0 && r - 1 > lo) f++;
+        else if (rem > 0 && r - 1 == lo && ties > 0) {
+            f++;
+            ties--;
         }
+        out_steps[i] = f;
     }
     return 0;
 }
