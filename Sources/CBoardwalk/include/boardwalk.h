@@ -424,16 +424,16 @@ BW_API int bw_query_exclude_pin(bw_query *query, uint64_t pin);
  * BW_MAX_QUERY_LIST), BW_ENOMEM. */
 BW_API int bw_query_add_candidate(bw_query *query, uint64_t pin);
 
-/** Runs the Pixie random walk for a query and sets *out_results to the top
- * pins (and boards, if asked), best first, ties broken by kind (pins first)
- * then ascending id. Thread-safe for a shared graph and query; it allocates
+/** Runs the Pixie random walk for a query (or the exact method, see
+ * bw_query_set_method) and sets *out_results to the top pins (and boards,
+ * if asked), best first, ties broken by kind (pins first) then ascending id. Thread-safe for a shared graph and query; it allocates
  * nothing per step and reuses per-thread scratch memory across calls.
  * Errors: BW_EINVAL, BW_ENOTFOUND (strict mode), BW_EEMPTY (no known node
  * with positive weight), BW_ENOMEM. */
 BW_API int bw_recommend(const bw_graph *graph, const bw_query *query, bw_results **out_results);
-/** Runs the same walk and sets *out_results to one entry per candidate, in
- * the order they were added, with its score and visits (0 when never
- * reached, or unknown). Errors as bw_recommend. */
+/** Runs the same walk (or exact method) and sets *out_results to one entry
+ * per candidate, in the order they were added, with its score and visits
+ * (0 when never reached, or unknown). Errors as bw_recommend. */
 BW_API int bw_score(const bw_graph *graph, const bw_query *query, bw_results **out_results);
 
 /* ------------------------------------------------------------------------ */
