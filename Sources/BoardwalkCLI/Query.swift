@@ -162,14 +162,19 @@ struct Query: ParsableCommand {
             }
             for u in r.unknownPins { print("skipped unknown pin \(u)") }
             for u in r.unknownBoards { print("skipped unknown board \(u)") }
-            print(String(format: "%llu steps in %.2f ms%@", r.steps, Double(r.elapsedMicroseconds) / 1000, r.partial ? " (partial: time budget)" : ""))
-            print("rank  id                     score      visits  title")
+            // The exact method's scores are probabilities and its counter is
+            // adjacency entries read: say so, with significant digits.
+            let exact = params.method == .exact
+            print(String(format: "%llu %@ in %.2f ms%@", r.steps, exact ? "adjacency entries read (exact)" : "steps",
+                         Double(r.elapsedMicroseconds) / 1000, r.partial ? " (partial: time budget)" : ""))
+            print(exact ? "rank  id                     score      boards  title" : "rank  id                     score      visits  title")
             for (i, rec) in r.recommendations.enumerated() {
                 let (id, title): (String, String?) = switch rec.node {
                 case .pin(let p): (String(p.rawValue), g.title(of: p))
                 case .board(let b): ("board " + String(b.rawValue), g.title(of: b))
                 }
-                print(String(format: "%4d  %-20@ %9.1f  %8llu  %@", i + 1, id, rec.score, rec.visits, title ?? ""))
+                print(String(format: exact ? "%4d  %-20@ %9.3g  %8llu  %@" : "%4d  %-20@ %9.1f  %8llu  %@", i + 1, id, rec.score,
+                             rec.visits, title ?? ""))
             }
         } catch let e as ValidationError {
             throw e

@@ -73,6 +73,14 @@ final class CommandLineTests: XCTestCase {
         let q = try runBoardwalk(["query", g, "--pin", "7136620868348139334", "--top", "5", "--seed", "1"])
         XCTAssertEqual(q.status, 0, q.stderr)
         XCTAssertTrue(q.stdout.contains("Sourdough starter from scratch"), q.stdout)
+        // The exact method's scores are probabilities: printed with significant
+        // digits (not rounded to 0.0), its counter named for what it counts.
+        let x = try runBoardwalk(["query", g, "--pin", "7136620868348139334", "--top", "5", "--method", "exact"])
+        XCTAssertEqual(x.status, 0, x.stderr)
+        XCTAssertTrue(x.stdout.contains("adjacency entries read (exact)"), x.stdout)
+        let exactScores = x.stdout.split(separator: "\n").filter { $0.hasPrefix("   ") }.compactMap { Double($0.split(separator: " ")[2]) }
+        XCTAssertEqual(exactScores.count, 5, x.stdout)
+        XCTAssertTrue(exactScores.allSatisfy { $0 > 0 && $0 < 1 }, x.stdout)
         let batch = """
             {"pins": {"7136620868348139334": 1}, "top": 3, "seed": 5}
             {"pins": {"1": 1}}
