@@ -337,36 +337,34 @@ static const vslot *vt_find(const vtable *t, uint32_t key) {
     }
 }
 
-/* Adds one source's count V to a node's totals. -1 when out of memory. */
-static int at_add(atable *t, uint32_t key, uint64_t v) {
-    if (!t->slot && at_alloc(t, VT_MIN_BITS) != 0) return -1;
-    if (t->nused >= t->grow_at && at_grow(t) != 0) {
-        /* Still room for keys already present; only a new key fails. */
-        const aslot *f = NULL;
-        uint64_t h = slot_hash(key, t->hshift);
-        for (;; h = (h + 1) & t->mask) {
-            if (t->slot[h].key == key) { f = &t->slot[h]; break; }
-            if (t->slot[h].key == VT_EMPTY) break;
-        }
-        if (!f) return -1;
-    }
+/* The slot of key, inserted with zero totals when new. NULL when out of
+ * memory: a table that cannot grow still takes the keys it holds. */
+static inline aslot *at_slot(atable *t, uint32_t key) {
+    if (!t->slot && at_alloc(t, VT_MIN_BITS) != 0) return NULL;
+    const int full = t->nused >= t->grow_at && at_grow(t) != 0;
     uint64_t h = slot_hash(key, t->hshift);
     for (;;) {
         aslot *s = &t->slot[h];
-        if (s->key == key) {
-            s->ssum += sqrt((double)v);
-            s->visits += v;
-            return 0;
-        }
+        if (s->key == key) return s;
         if (s->key == VT_EMPTY) {
+            if (full) return NULL;
             s->key = key;
-            s->ssum = sqrt((double)v);
-            s->visits = v;
+            s->ssum = 0.0;
+            s->visits = 0;
             t->used[t->nused++] = (uint32_t)h;
-            return 0;
+            return s;
         }
         h = (h + 1) & t->mask;
     }
+}
+
+/* Adds one source's count V to a node's totals. -1 when out of memory. */
+static int at_add(atable *t, uint32_t key, uint64_t v) {
+    aslot *s = at_slot(t, key);
+    if (!s) return -1;
+    s->ssum += sqrt((double)v);
+    s->visits += v;
+    return 0;
 }
 
 static const aslot *at_find(const atable *t, uint32_t key) {
@@ -636,6 +634,13 @@ static uint64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The deadline a time budget of ns nanoseconds sets from now (0: none). */
+static uint64_t deadline_after(uint64_t ns) {
+    if (ns == 0) return 0;
+    const uint64_t t0 = now_ns();
+    return ns > UINT64_MAX - t0 ? UINT64_MAX : t0 + ns;
 }
 
 #define CHUNK_AT64(ch, sh, mk, i) (((const uint64_t *)(ch)[(i) >> (sh)])[(i) & (mk)])
@@ -1062,28 +1067,11 @@ static int prepare_tables(bw_walk_ctx *ctx) {
 
 /* Adds mass m to a node and counts one more arrival. -1 when out of memory. */
 static int at_add_mass(atable *t, uint32_t key, double m) {
-    if (!t->slot && at_alloc(t, VT_MIN_BITS) != 0) return -1;
-    if (t->nused >= t->grow_at && at_grow(t) != 0) {
-        const aslot *f = at_find(t, key);
-        if (!f) return -1;
-    }
-    uint64_t h = slot_hash(key, t->hshift);
-    for (;;) {
-        aslot *s = &t->slot[h];
-        if (s->key == key) {
-            s->ssum += m;
-            s->visits += 1;
-            return 0;
-        }
-        if (s->key == VT_EMPTY) {
-            s->key = key;
-            s->ssum = m;
-            s->visits = 1;
-            t->used[t->nused++] = (uint32_t)h;
-            return 0;
-        }
-        h = (h + 1) & t->mask;
-    }
+    aslot *s = at_slot(t, key);
+    if (!s) return -1;
+    s->ssum += m;
+    s->visits += 1;
+    return 0;
 }
 
 /* deg^-e, the exact method's transition weight out of a node of degree d. */
@@ -1165,8 +1153,10 @@ static int exact_board(bw_walk_ctx *ctx, const bw_view *g, bw_node b, double m) 
     return 0;
 }
 
-/* The exact method: query -> boards (aboards), boards -> pins (dense or
- * apins). Sources are valid indices with positive weights (bw_walk_run). */
+/* The exact method: query -> boards, boards -> pins, accumulated in the
+ * dense arrays (xboards, xpins) or, on large graphs, the hash tables
+ * (aboards, apins). Sources are valid indices with positive weights
+ * (bw_walk_run). */
 static int exact_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_config *cfg,
                      const bw_walk_source *sources, size_t nsources) {
     if (!(cfg->exponent >= 0.0 && cfg->exponent <= 2.0)) return BW_EINVAL;
@@ -1217,7 +1207,8 @@ static int exact_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_config *c
     /* Step 2: boards -> pins, in first-reached order (deterministic sums). */
     if (ctx->xdense) {
         const dense_acc *d = &ctx->xboards;
-        for (uint64_t i = 0; i < d->ntouched && rc == 0; i++) rc = exact_board(ctx, g, d->touched[i], d->mass[d->touched[i]]);
+        for (uint64_t i = 0; i < d->ntouched && rc == 0; i++)
+            rc = exact_board(ctx, g, d->touched[i], d->mass[d->touched[i]]);
     } else {
         for (uint64_t i = 0; i < ctx->aboards.nused && rc == 0; i++) {
             const aslot *a = &ctx->aboards.slot[ctx->aboards.used[i]];
@@ -1269,11 +1260,7 @@ BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_conf
     qsort(ctx->src_boards, ctx->nsrc_boards, sizeof(bw_node), cmp_node);
 
     if (cfg->method == BW_METHOD_EXACT) {
-        ctx->deadline = 0;
-        if (cfg->time_budget_ns > 0) {
-            uint64_t t0 = now_ns();
-            ctx->deadline = cfg->time_budget_ns > UINT64_MAX - t0 ? UINT64_MAX : t0 + cfg->time_budget_ns;
-        }
+        ctx->deadline = deadline_after(cfg->time_budget_ns);
         rc = exact_run(g, ctx, cfg, sources, nsources);
         if (rc == 0) rc = prepare_penalty(ctx, g, cfg->popularity_penalty);
         if (rc == 0) rc = select_top(ctx, cfg->top, exclude, nexclude);
@@ -1330,12 +1317,8 @@ BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_conf
             ctx->rgen = 1;
         }
     }
-    ctx->deadline = 0;
+    ctx->deadline = deadline_after(cfg->time_budget_ns);
     ctx->tick = 1024;
-    if (cfg->time_budget_ns > 0) {
-        uint64_t t0 = now_ns();
-        ctx->deadline = cfg->time_budget_ns > UINT64_MAX - t0 ? UINT64_MAX : t0 + cfg->time_budget_ns;
-    }
 
     int (*kern)(bw_walk_ctx *, const bw_view *, const walk_src *);
     if (bias == BIAS_NONE) kern = ctx->include_boards ? walk_plain_b : walk_plain;

@@ -401,7 +401,8 @@ BW_API int bw_query_set_popularity_penalty(bw_query *query, double beta);
  * Errors: BW_EINVAL (unknown method). */
 BW_API int bw_query_set_method(bw_query *query, int method);
 /** Exponent e of the exact method's transition probabilities (the alpha
- * of P3alpha), 0 <= e <= 2; default 1. Ignored by the walk. */
+ * of P3alpha), 0 <= e <= 2; default 1. Ignored by the walk.
+ * Errors: BW_EINVAL (NULL query, e outside [0, 2] or NaN). */
 BW_API int bw_query_set_exponent(bw_query *query, double exponent);
 
 /** Seed of the walk. Same graph, query and seed give the same results on any
@@ -426,8 +427,9 @@ BW_API int bw_query_add_candidate(bw_query *query, uint64_t pin);
 
 /** Runs the Pixie random walk for a query (or the exact method, see
  * bw_query_set_method) and sets *out_results to the top pins (and boards,
- * if asked), best first, ties broken by kind (pins first) then ascending id. Thread-safe for a shared graph and query; it allocates
- * nothing per step and reuses per-thread scratch memory across calls.
+ * if asked), best first, ties broken by kind (pins first) then ascending
+ * id. Thread-safe for a shared graph and query; it allocates nothing per
+ * step and reuses per-thread scratch memory across calls.
  * Errors: BW_EINVAL, BW_ENOTFOUND (strict mode), BW_EEMPTY (no known node
  * with positive weight), BW_ENOMEM. */
 BW_API int bw_recommend(const bw_graph *graph, const bw_query *query, bw_results **out_results);
