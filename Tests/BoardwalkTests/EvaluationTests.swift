@@ -42,20 +42,26 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(a.heldOut.count, 50)
     }
 
-    func testEvalOnPlantedCommunitiesBeatsPopularity() throws {
-        // Users (boards) each draw items from their own community: a held-out
-        // item is predictable from the rest, and popularity alone cannot find it.
-        let dir = TempDir()
+    /// Interactions user<TAB>item[<TAB>1<TAB>time] from a generated graph with
+    /// planted communities (users are its boards, items its pins): users each
+    /// draw items from their own community, so a held-out item is predictable
+    /// from the rest and popularity alone cannot find it.
+    func plantedInteractions(in dir: TempDir, seed: UInt64, times: Bool) throws -> String {
         var p = GeneratorParameters()
-        p.pins = 3000; p.boards = 400; p.edges = 12000; p.communities = 20; p.noise = 0.02; p.seed = 5
+        p.pins = 3000; p.boards = 400; p.edges = 12000; p.communities = 20; p.noise = 0.02; p.seed = seed
         let gen = try EdgeGenerator(p)
         var lines = ""
         var t = 0
         gen.forEachEdge { pin, board in
             t += 1
-            lines += "\(gen.boardID(board).rawValue)\t\(gen.pinID(pin).rawValue)\t1\t\(t)\n"
+            lines += "\(gen.boardID(board).rawValue)\t\(gen.pinID(pin).rawValue)" + (times ? "\t1\t\(t)\n" : "\n")
         }
-        let file = dir.write("interactions.tsv", lines)
+        return dir.write("interactions.tsv", lines)
+    }
+
+    func testEvalOnPlantedCommunitiesBeatsPopularity() throws {
+        let dir = TempDir()
+        let file = try plantedInteractions(in: dir, seed: 5, times: true)
         let r = try runBoardwalk(["eval", file, "--json", "--k", "10", "--seed", "3"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
@@ -71,12 +77,7 @@ final class EvaluationTests: XCTestCase {
 
     func testExactMethodInEvalIsDeterministicAndBeatsPopularity() throws {
         let dir = TempDir()
-        var p = GeneratorParameters()
-        p.pins = 3000; p.boards = 400; p.edges = 12000; p.communities = 20; p.noise = 0.02; p.seed = 6
-        let gen = try EdgeGenerator(p)
-        var lines = ""
-        gen.forEachEdge { pin, board in lines += "\(gen.boardID(board).rawValue)\t\(gen.pinID(pin).rawValue)\n" }
-        let file = dir.write("interactions.tsv", lines)
+        let file = try plantedInteractions(in: dir, seed: 6, times: false)
         let args = ["eval", file, "--json", "--seed", "4", "--method", "exact", "--exponent", "0.75"]
         let r = try runBoardwalk(args)
         XCTAssertEqual(r.status, 0, r.stderr)
