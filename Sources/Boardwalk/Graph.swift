@@ -156,16 +156,27 @@ public final class Graph: @unchecked Sendable {
         return BoardID(id)
     }
 
+    /// Throws the error for a nonzero code of a call that reads the graph's
+    /// arrays; `BW_ECORRUPT` there means the file is damaged (it opened
+    /// without verification), so the message names the file and the way to
+    /// find the damage.
+    func checkRead(_ code: Int32, _ what: String) throws {
+        guard code == BW_ECORRUPT else { return try check(code) }
+        throw BoardwalkError.corrupt(
+            "\(path): the graph file is damaged: \(what) read an offset or index out of range "
+                + "(`boardwalk verify` locates the damage)")
+    }
+
     private func neighbours(_ kind: NodeKind, _ id: UInt64) throws -> [UInt64] {
         var count = 0
         var rc = bw_graph_node_neighbors(handle, kind.rawValue, id, nil, 0, &count)
         if rc == BW_ENOTFOUND {
             throw kind == .pin ? BoardwalkError.unknownPin(PinID(id)) : BoardwalkError.unknownBoard(BoardID(id))
         }
-        try check(rc)
+        try checkRead(rc, "a neighbour lookup")
         var out = [UInt64](repeating: 0, count: count)
         rc = bw_graph_node_neighbors(handle, kind.rawValue, id, &out, out.count, &count)
-        try check(rc)
+        try checkRead(rc, "a neighbour lookup")
         return out
     }
 

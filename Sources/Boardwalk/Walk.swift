@@ -227,7 +227,7 @@ extension Graph {
         var r: OpaquePointer?
         let rc = bw_recommend(handle, q.handle, &r)
         if rc == BW_ENOTFOUND { throw unknownError(pins: pins, boards: boards) }
-        try check(rc)
+        try checkRead(rc, parameters.method == .exact ? "the exact method" : "the walk")
         defer { bw_results_free(r) }
         return collect(r!)
     }
@@ -247,7 +247,7 @@ extension Graph {
         var r: OpaquePointer?
         let rc = bw_score(handle, q.handle, &r)
         if rc == BW_ENOTFOUND { throw unknownError(pins: pins, boards: boards) }
-        try check(rc)
+        try checkRead(rc, parameters.method == .exact ? "the exact method" : "the walk")
         defer { bw_results_free(r) }
         return (0..<bw_results_count(r)).map { i in
             var s = 0.0

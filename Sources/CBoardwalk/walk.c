@@ -563,19 +563,25 @@ BW_HIDDEN int bw_walk_allocate(const bw_view *g, const bw_walk_config *cfg,
 
 /* Neighbours of list [lo, lo + deg) of `self` whose attrs (read from `other`)
  * lie in [klo, khi]: a contiguous run, since lists sort by (attrs, index). */
+/* The attrs of neighbour nb; an index out of range (a damaged file, never
+ * verified) reads as "unknown", and the walk refuses it when it steps there. */
+static inline uint32_t attrs_of(const bw_side *s, uint32_t nb) {
+    return nb < s->count ? bw_u32_at(&s->attrs, nb) : BW_ATTRS_NONE;
+}
+
 static void match_range(const bw_side *self, const bw_side *other, uint64_t lo, uint32_t deg,
                         uint32_t klo, uint32_t khi, uint32_t *out_lo, uint32_t *out_n) {
     uint32_t a = 0, b = deg;
     while (a < b) {
         uint32_t mid = a + (b - a) / 2;
-        if (bw_u32_at(&other->attrs, bw_u32_at(&self->adj, lo + mid)) < klo) a = mid + 1;
+        if (attrs_of(other, bw_u32_at(&self->adj, lo + mid)) < klo) a = mid + 1;
         else b = mid;
     }
     uint32_t first = a;
     b = deg;
     while (a < b) {
         uint32_t mid = a + (b - a) / 2;
-        if (bw_u32_at(&other->attrs, bw_u32_at(&self->adj, lo + mid)) <= khi) a = mid + 1;
+        if (attrs_of(other, bw_u32_at(&self->adj, lo + mid)) <= khi) a = mid + 1;
         else b = mid;
     }
     *out_lo = first;
@@ -589,6 +595,9 @@ static BW_NOINLINE uint64_t biased_pick(bw_walk_ctx *ctx, const bw_side *self,
                                         const bw_side *other, uint32_t cache_base, bw_node x,
                                         uint64_t lo, uint64_t hi, uint64_t r, uint64_t *rng,
                                         int mode) {
+    /* The range searches below read the whole list: on a damaged file, one
+     * that is not inside the array answers a position the kernel refuses. */
+    if (BW_UNLIKELY(hi < lo || hi > self->adj.count)) return UINT64_MAX;
     uint32_t deg = (uint32_t)(hi - lo);
     if ((uint64_t)(uint32_t)(r >> 32) < ctx->beta_thr && deg > 0) {
         if (mode == BIAS_RANGE) {
@@ -611,7 +620,7 @@ static BW_NOINLINE uint64_t biased_pick(bw_walk_ctx *ctx, const bw_side *self,
             for (int t = 0; t < 8; t++) {
                 uint32_t k = bounded32((uint32_t)rng_next(rng), deg, rng);
                 uint32_t nb = bw_u32_at(&self->adj, lo + k);
-                if ((bw_u32_at(&other->attrs, nb) & 0xFFFFu) == ctx->topic) return lo + k;
+                if ((attrs_of(other, nb) & 0xFFFFu) == ctx->topic) return lo + k;
             }
             return lo + bounded32((uint32_t)rng_next(rng), deg, rng);
         }
@@ -660,7 +669,19 @@ static uint64_t deadline_after(uint64_t ns) {
  * with the A draw forced to the board's slot, so the first counted step is
  * board -> pin; the passes stay uniform across lanes (no per-lane phase).
  * Returns 0 when the source is done, 1 when the time budget ran out,
- * BW_ENOMEM. bias and inc_boards are compile-time constants per copy. */
+ * BW_ENOMEM, or BW_ECORRUPT when the graph's arrays contradict each other.
+ * bias and inc_boards are compile-time constants per copy.
+ *
+ * Memory safety on files that were never verified: every value read from
+ * the file is checked before it is used as a position, with one compare on
+ * a value already in a register, never true on a sound file: a drawn
+ * adjacency position must lie inside the adjacency array (whatever the
+ * offsets said: a list that runs past the end, or an empty or inverted one
+ * that draws its own start, is caught here or walks on wrong but in bounds),
+ * and a neighbour must be below its side's count. Checking the offsets
+ * themselves (lo < hi <= edges) cost 4-6% of the speed; checking the drawn
+ * position costs nothing measurable (BENCHMARKS.md, "Walks on unverified
+ * files"). */
 static BW_ALWAYS_INLINE int walk_kernel(bw_walk_ctx *restrict ctx, const bw_view *restrict g,
                                         const walk_src *restrict src, const int bias,
                                         const int inc_boards) {
@@ -677,6 +698,8 @@ static BW_ALWAYS_INLINE int walk_kernel(bw_walk_ctx *restrict ctx, const bw_view
     const uint8_t *const *restrict bac = g->boards.adj.chunks;
     const unsigned bas = g->boards.adj.shift;
     const uint64_t bam = g->boards.adj.mask;
+    const uint64_t pedges = g->pins.adj.count, bedges = g->boards.adj.count;
+    const uint32_t npins = g->pins.count, nboards = g->boards.count;
 
     vtable *restrict pt = &ctx->pins;
     vtable *restrict bt = &ctx->boards;
@@ -720,11 +743,13 @@ static BW_ALWAYS_INLINE int walk_kernel(bw_walk_ctx *restrict ctx, const bw_view
                 k = biased_pick(ctx, &g->pins, &g->boards, 0, (bw_node)p, lo, hi, r, &rng[w], bias);
             }
             k = frc[w] ? home_pos : k;
+            if (BW_UNLIKELY(k >= pedges)) goto corrupt;
             pos[w] = k;
             BW_PREFETCH(CHUNK_P32(pac, pas, pam, k));
         }
         for (unsigned w = 0; w < act; w++) { /* B */
             const uint64_t b = CHUNK_AT32(pac, pas, pam, pos[w]);
+            if (BW_UNLIKELY(b >= nboards)) goto corrupt;
             brd[w] = (uint32_t)b;
             BW_PREFETCH(CHUNK_P64(boc, bos, bom, b));
             BW_PREFETCH(CHUNK_P64(boc, bos, bom, b + 1));
@@ -740,11 +765,13 @@ static BW_ALWAYS_INLINE int walk_kernel(bw_walk_ctx *restrict ctx, const bw_view
                 k = lo + bounded32((uint32_t)r, (uint32_t)(hi - lo), &rng[w]);
             else
                 k = biased_pick(ctx, &g->boards, &g->pins, RC_SIZE, (bw_node)b, lo, hi, r, &rng[w], bias);
+            if (BW_UNLIKELY(k >= bedges)) goto corrupt;
             pos[w] = k;
             BW_PREFETCH(CHUNK_P32(bac, bas, bam, k));
         }
         for (unsigned w = 0; w < act; w++) { /* D */
             const uint64_t p = CHUNK_AT32(bac, bas, bam, pos[w]);
+            if (BW_UNLIKELY(p >= npins)) goto corrupt;
             arr[w] = (uint32_t)p;
             /* The restart coin is tossed here so that a lane going home (its
              * offsets are hot) spends no miss slot on the arrival's offsets. */
@@ -789,6 +816,9 @@ static BW_ALWAYS_INLINE int walk_kernel(bw_walk_ctx *restrict ctx, const bw_view
     }
     ctx->steps_taken += done;
     return rc;
+corrupt:
+    ctx->steps_taken += done;
+    return BW_ECORRUPT;
 }
 
 static BW_NOINLINE int walk_plain(bw_walk_ctx *c, const bw_view *g, const walk_src *s) {
@@ -1020,15 +1050,20 @@ static int fold_source(bw_walk_ctx *ctx) {
 /* For a board source: a pin of the board and the board's position in that
  * pin's list (sorted by (board attrs, board index)). */
 static int board_home(const bw_view *g, bw_node board, bw_node *home, uint64_t *home_pos) {
-    const bw_node p = bw_u32_at(&g->boards.adj, bw_u64_at(&g->boards.offsets, board));
+    /* Positions are checked as in the kernel: the file may be unverified. */
+    const uint64_t first = bw_u64_at(&g->boards.offsets, board);
+    if (first >= bw_u64_at(&g->boards.offsets, (uint64_t)board + 1) || first >= g->boards.adj.count)
+        return BW_ECORRUPT;
+    const bw_node p = bw_u32_at(&g->boards.adj, first);
     if (p >= g->pins.count) return BW_ECORRUPT;
     const uint64_t lo = bw_u64_at(&g->pins.offsets, p), hi = bw_u64_at(&g->pins.offsets, p + 1);
+    if (hi < lo || hi > g->pins.adj.count || hi - lo > 0xFFFFFFFFull) return BW_ECORRUPT;
     const uint64_t key = ((uint64_t)bw_u32_at(&g->boards.attrs, board) << 32) | board;
     uint64_t a = lo, b = hi;
     while (a < b) {
         uint64_t mid = a + (b - a) / 2;
         uint32_t x = bw_u32_at(&g->pins.adj, mid);
-        uint64_t kx = x < g->boards.count ? ((uint64_t)bw_u32_at(&g->boards.attrs, x) << 32) | x : UINT64_MAX;
+        uint64_t kx = x < g->boards.count ? ((uint64_t)attrs_of(&g->boards, x) << 32) | x : UINT64_MAX;
         if (kx < key) a = mid + 1;
         else b = mid;
     }

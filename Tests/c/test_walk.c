@@ -973,6 +973,125 @@ static void test_restart_one(void) {
     tg_free(&g);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Damaged arrays (a graph file opened without verification)                  */
+
+/* A writable pointer to element i of a chunked array of the test graph (its
+ * chunks are heap copies, so writing them leaves the flat arrays intact). */
+static uint64_t *off_at(const bw_chunked *c, uint64_t i) {
+    return (uint64_t *)(uintptr_t)c->chunks[i >> c->shift] + (i & c->mask);
+}
+static uint32_t *adj_at(const bw_chunked *c, uint64_t i) {
+    return (uint32_t *)(uintptr_t)c->chunks[i >> c->shift] + (i & c->mask);
+}
+
+/* Every kind of query on the graph as it is: each must end with 0 or
+ * BW_ECORRUPT, within its step budget, and (under ASan) read nothing
+ * outside the arrays. Returns how many answered BW_ECORRUPT. */
+static int walk_damaged(const tg_graph *g, bw_walk_ctx *ctx, uint32_t pin, uint32_t board, uint64_t seed) {
+    int corrupt = 0;
+    for (int kind = 0; kind < 7; kind++) {
+        bw_walk_config c = base_cfg(3000, 0.3, seed + (uint64_t)kind);
+        bw_walk_source s[2] = {pin_src(pin, 1.0), board_src(board, 0.5)};
+        size_t ns = 1;
+        if (kind == 1) c.include_boards = 1;
+        if (kind == 2) c.bias = 0.8, c.language = 1;              /* a range of each list */
+        if (kind == 3) c.bias = 0.8, c.topic = 3;                 /* sampled matches */
+        if (kind == 4) s[0] = board_src(board, 1.0);              /* a board source */
+        if (kind == 5) ns = 2, c.early_stop = 1, c.np = 5, c.nv = 2, c.boost = 1;
+        if (kind == 6) c.method = BW_METHOD_EXACT, c.exponent = 1.0, ns = 2, c.popularity_penalty = 0.5;
+        int rc = bw_walk_run(&g->v, ctx, &c, s, ns, NULL, 0);
+        CHECK(rc == 0 || rc == BW_ECORRUPT);
+        if (rc == BW_ECORRUPT) corrupt++;
+        if (kind != 6) CHECK(bw_walk_steps_taken(ctx) <= c.steps);
+        size_t n;
+        const bw_walk_hit *h = bw_walk_results(ctx, &n);
+        for (size_t i = 0; i < n; i++) CHECK(h[i].node < (h[i].is_board ? g->nboards : g->npins));
+    }
+    return corrupt;
+}
+
+static void test_damaged(void) {
+    printf("damaged arrays\n");
+    const uint32_t np = 3000, nb = 300;
+    uint64_t ne;
+    uint32_t *e = tg_powerlaw_edges(np, nb, 30000, 77, &ne);
+    uint32_t *attrs = malloc(np * sizeof *attrs);
+    uint64_t rs = 4321;
+    for (uint32_t p = 0; p < np; p++) attrs[p] = ((uint32_t)(tg_rand(&rs) % 2) << 16) | (uint32_t)(tg_rand(&rs) % 5);
+    tg_graph g;
+    tg_build(&g, np, nb, e, ne, attrs, NULL, 64); /* 64-element chunks: ASan sees a read past one */
+    free(e);
+    free(attrs);
+    bw_walk_ctx *ctx = bw_walk_ctx_new();
+    const uint32_t q = pick_pin(&g, 2, 50, 7);
+    uint32_t qb = 0;
+    while (tg_bdeg(&g, qb) == 0) qb++;
+    const uint64_t E = g.nedges;
+
+    /* Sound: nothing to refuse. */
+    CHECK(walk_damaged(&g, ctx, q, qb, 1) == 0);
+
+    /* Every pin index in the board lists out of range: the first hop back
+     * to a pin meets one, so every method answers BW_ECORRUPT. */
+    uint32_t *saved = malloc(E * sizeof *saved);
+    for (uint64_t i = 0; i < E; i++) saved[i] = *adj_at(&g.v.boards.adj, i), *adj_at(&g.v.boards.adj, i) = np + (uint32_t)(i % 7);
+    CHECK(walk_damaged(&g, ctx, q, qb, 2) == 7);
+    for (uint64_t i = 0; i < E; i++) *adj_at(&g.v.boards.adj, i) = saved[i];
+    /* The same for board indices in the pin lists (0xFFFFFFFF is also the
+     * visit tables' empty key). */
+    for (uint64_t i = 0; i < E; i++) saved[i] = *adj_at(&g.v.pins.adj, i), *adj_at(&g.v.pins.adj, i) = 0xFFFFFFFFu;
+    CHECK(walk_damaged(&g, ctx, q, qb, 3) == 7);
+    for (uint64_t i = 0; i < E; i++) *adj_at(&g.v.pins.adj, i) = saved[i];
+    free(saved);
+
+    /* The query pin's list past the end of the array: refused. */
+    uint64_t *lo = off_at(&g.v.pins.offsets, q), *hi = off_at(&g.v.pins.offsets, (uint64_t)q + 1);
+    const uint64_t lo0 = *lo, hi0 = *hi;
+    *lo = E + 10, *hi = E + 20;
+    bw_walk_config c = base_cfg(1000, 0.5, 5);
+    bw_walk_source s = pin_src(q, 1.0);
+    CHECK(bw_walk_run(&g.v, ctx, &c, &s, 1, NULL, 0) == BW_ECORRUPT);
+    c.method = BW_METHOD_EXACT;
+    c.exponent = 1.0;
+    CHECK(bw_walk_run(&g.v, ctx, &c, &s, 1, NULL, 0) == BW_ECORRUPT);
+    /* Inverted, empty, huge or past-the-end lists of the query pin: an
+     * answer or BW_ECORRUPT, never a read outside the arrays. */
+    const uint64_t bad[][2] = {{hi0, lo0}, {lo0, lo0}, {0, E}, {0, UINT64_MAX}, {E - 1, E + 1}, {UINT64_MAX - 1, 3}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        *lo = bad[i][0], *hi = bad[i][1];
+        walk_damaged(&g, ctx, q, qb, 10 + i);
+    }
+    *lo = lo0, *hi = hi0;
+
+    /* Random damage to any of the four arrays, one value at a time. */
+    int refused = 0, answered = 0;
+    for (int t = 0; t < 300; t++) {
+        const int which = (int)(tg_rand(&rs) % 4);
+        const bw_chunked *a = which == 0 ? &g.v.pins.offsets : which == 1 ? &g.v.boards.offsets
+                            : which == 2 ? &g.v.pins.adj : &g.v.boards.adj;
+        const uint64_t i = tg_rand(&rs) % a->count;
+        const uint64_t r = tg_rand(&rs);
+        if (which < 2) {
+            uint64_t *x = off_at(a, i), keep = *x;
+            *x = (r & 1) ? keep ^ (1ull << (r >> 1) % 64) : r % (2 * E + 2);
+            int k = walk_damaged(&g, ctx, q, qb, 100 + (uint64_t)t);
+            refused += k, answered += 7 - k;
+            *x = keep;
+        } else {
+            uint32_t *x = adj_at(a, i), keep = *x;
+            *x = (r & 1) ? keep ^ (1u << (r >> 1) % 32) : (uint32_t)r;
+            int k = walk_damaged(&g, ctx, q, qb, 100 + (uint64_t)t);
+            refused += k, answered += 7 - k;
+            *x = keep;
+        }
+    }
+    printf("  300 random damages x 7 queries: %d refused (BW_ECORRUPT), %d answered\n", refused, answered);
+    CHECK(walk_damaged(&g, ctx, q, qb, 1) == 0); /* restored */
+    bw_walk_ctx_free(ctx);
+    tg_free(&g);
+}
+
 int main(void) {
     test_distributions();
     test_allocate();
@@ -992,6 +1111,7 @@ int main(void) {
         tg_free(&g);
     }
     test_bias();
+    test_damaged();
     printf("walk: %d passed, %d failed\n", g_pass, g_fail);
     return g_fail ? 1 : 0;
 }
