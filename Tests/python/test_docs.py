@@ -9,6 +9,8 @@ the shipped defaults cannot drift apart.
   French", `--language en`), and no pin it says is absent ("no Lisbon pin").
 - README.md's Python example runs as written on the sample graph, and its
   language-biased walk returns only pins of that language.
+- README.md's C example (recommend.c) compiles without warnings and prints
+  the same ten pins as the binding.
 
 Environment: as test_binding.py (BOARDWALK_CLI, BOARDWALK_LIBRARY,
 BOARDWALK_TEST_INSTALLED).
@@ -19,6 +21,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 
@@ -141,3 +144,30 @@ def test_the_readme_python_example_runs_and_its_biased_walk_stays_in_the_languag
         assert [g.attributes(r.id)[0] for r in plain] != [language] * len(plain)
     # "same walk, your candidates": the scores equal the recommendations'.
     assert names["scores"] == [r.score for r in biased[0]]
+
+
+def test_the_readme_c_example_compiles_and_prints_the_walk(sample_graph, tmp_path):
+    """README.md's recommend.c, compiled with -Wall -Wextra -Werror against
+    boardwalk.h and the library the binding loaded, prints the binding's
+    ten results for the same pin and seed."""
+    cc = shutil.which("cc")
+    if not cc:
+        pytest.skip("no C compiler")
+    c_section = _read("README.md").split("\n## C\n", 1)[1].split("\n## ", 1)[0]
+    source = re.findall(r"```c\n(.*?)```", c_section, re.S)
+    assert len(source) == 1, "README.md's C section should have one C example"
+    (tmp_path / "recommend.c").write_text(source[0], encoding="utf-8")
+    libdir = os.path.dirname(os.path.realpath(boardwalk.library_path))
+    library = os.path.realpath(boardwalk.library_path)
+    include = os.path.join(REPO, "Sources", "CBoardwalk", "include")
+    subprocess.run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", include, "-o", str(tmp_path / "recommend"),
+                    str(tmp_path / "recommend.c"), library, f"-Wl,-rpath,{libdir}"], check=True)
+    pin = 7136620868348139334
+    out = subprocess.run([str(tmp_path / "recommend"), sample_graph, str(pin)], check=True, capture_output=True,
+                         text=True).stdout.splitlines()
+    with boardwalk.Graph(sample_graph) as g:
+        want = [f"{i + 1:2d}  {r.id}  {r.score:8.2f}  {g.title(r.id)}"
+                for i, r in enumerate(g.recommend({pin: 1.0}, top=10, seed=1))]
+    assert out == want
+    r = subprocess.run([str(tmp_path / "recommend"), sample_graph, "123"], capture_output=True, text=True)
+    assert r.returncode == 1 and "BW_ENOTFOUND" in r.stderr
