@@ -294,6 +294,20 @@ else
   echo "skip  python -m venv and pip install into it failed (no ensurepip?):"
   sed 's/^/      /' "$log" | tail -n 5
 fi
+# (4) `pip install --prefix P2` beside a library in P2/lib (as `pip install
+# --user` beside `Tools/install --prefix ~/.local`): found next to the package.
+mkdir -p "$tmp/prefix2/lib"
+cp -a "$prefix"/lib/libboardwalk.so* "$tmp/prefix2/lib/"
+if python3 -m pip install -q --disable-pip-version-check --no-index --prefix "$tmp/prefix2" "$tmp/python-src" >"$log" 2>&1; then
+  site2="$(ls -d "$tmp"/prefix2/lib/python3*/site-packages | head -n 1)"
+  saved_want="$want_lib"
+  want_lib="$tmp/prefix2/lib/libboardwalk.so.${version%%.*}"
+  check_import "python from pip install --prefix, library in that prefix's lib/, clean environment" PYTHONPATH="$site2" -- "$py"
+  want_lib="$saved_want"
+else
+  bad "pip install --no-index --prefix"
+  sed 's/^/      /' "$log" | tail -n 10
+fi
 
 # The Go and Rust examples (examples/), built against the installed library
 # through pkg-config and run in a clean environment (no LD_LIBRARY_PATH): the
