@@ -4,9 +4,14 @@
 # installed header through pkg-config and runs it; runs it again built with
 # AddressSanitizer and UndefinedBehaviorSanitizer (library sources compiled
 # into the test); checks that libboardwalk exports only bw_ symbols and needs
-# no Swift runtime; runs the Python binding's tests on the installed library;
-# and checks that C, Python and Swift (the CLI) return identical results for
-# the same queries and seeds.
+# no Swift runtime; runs the Python binding's tests (Tests/python, with the
+# docs' examples) on the installed library; checks that C, Python and Swift
+# (the CLI) return identical results for the same queries and seeds; that
+# Python finds the installed library with no LD_LIBRARY_PATH (installed by
+# Tools/install, and by pip into a venv); and builds and runs the Go and Rust
+# examples (examples/) against it, comparing them with Python. Go comes from
+# Debian's golang-go, installed here when missing (and apt-get works); the Go
+# or Rust step is skipped, with a note, when there is no toolchain.
 #
 #   Tests/c/run_abi_tests.sh        (KEEP=1 keeps the temporary directory)
 #
@@ -145,17 +150,17 @@ if [ -z "$unexpected" ]; then ok "NEEDED: $needed"; else bad "NEEDED has more th
 soname="$(readelf -d "$real_lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')"
 step "SONAME is libboardwalk.so.${version%%.*}" test "$soname" = "libboardwalk.so.${version%%.*}"
 
-# Python: install the binding with pip (from a copy, so that setuptools'
-# build files stay out of the tree), then its tests on the installed library.
+# Python: install the binding with pip (from a copy, so that nothing is
+# written into the tree; --no-index: its build backend needs no download),
+# then its tests on the installed library.
 export BOARDWALK_LIBRARY="$lib" BOARDWALK_CLI="$cli"
 cp -r python "$tmp/python-src"
-rm -rf "$tmp/python-src/build" "$tmp/python-src"/*.egg-info
-if python3 -m pip install -q --disable-pip-version-check --no-deps --target "$tmp/site" "$tmp/python-src" >"$log" 2>&1 ||
-  python3 -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation --target "$tmp/site" "$tmp/python-src" >"$log" 2>&1; then
-  ok "pip install ./python"
+if python3 -m pip install -q --disable-pip-version-check --no-index --no-deps --target "$tmp/site" "$tmp/python-src" >"$log" 2>&1; then
+  ok "pip install --no-index ./python"
   pyenv=(env PYTHONPATH="$tmp/site" BOARDWALK_TEST_INSTALLED=1)
 else
-  echo "skip  pip install ./python (no network for setuptools and no wheel package); testing python/ in place"
+  bad "pip install --no-index ./python"
+  sed 's/^/      /' "$log" | tail -n 20
   pyenv=(env)
 fi
 if "${pyenv[@]}" python3 -m pytest -q -p no:cacheprovider Tests/python >"$log" 2>&1; then
@@ -240,5 +245,160 @@ for q in "${queries[@]}"; do
     sed 's/^/      /' "$log" | tail -n 20
   fi
 done
+
+# Python finds the library by itself: no LD_LIBRARY_PATH, no BOARDWALK_LIBRARY,
+# a clean environment. (1) The package Tools/install put under the prefix
+# loads the prefix's library; (2) `pip install ./python` into a virtual
+# environment finds it through pkg-config, and (3) without PKG_CONFIG_PATH
+# fails with an ImportError that names BOARDWALK_LIBRARY.
+py="$(python3 -c 'import sys; print(sys.executable)')"
+clean=(env -i PATH=/usr/bin:/bin HOME="$tmp" LANG=C.UTF-8)
+pysite="$(ls -d "$prefix"/lib/python3*/site-packages 2>/dev/null | head -n 1)"
+want_lib="$prefix/lib/libboardwalk.so.${version%%.*}"
+q1="${queries[0]}"
+check_import() { # LABEL [VAR=VALUE...] -- PYTHON: imports boardwalk from /, checks the library and query 1
+  local label="$1"
+  shift
+  local assigns=()
+  while [ "$1" != -- ]; do assigns+=("$1"); shift; done
+  shift
+  # shellcheck disable=SC2086 # the query is a list of flags
+  if (cd / && "${clean[@]}" "${assigns[@]}" "$1" -c 'import boardwalk; print(boardwalk.library_path)') >"$tmp/libpath.txt" 2>"$log" &&
+    [ "$(cat "$tmp/libpath.txt")" = "$want_lib" ] &&
+    (cd / && "${clean[@]}" "${assigns[@]}" "$1" "$tmp/py_query.py" "$graph" $q1) >"$tmp/clean.json" 2>>"$log" &&
+    python3 "$tmp/compare.py" "$tmp/swift1.json" "$tmp/clean.json" >>"$log" 2>&1; then
+    ok "$label: loads $want_lib, same results as the CLI"
+  else
+    bad "$label (loaded: $(cat "$tmp/libpath.txt" 2>/dev/null))"
+    sed 's/^/      /' "$log" | tail -n 20
+  fi
+}
+if [ -n "$pysite" ] && [ -f "$pysite/boardwalk/_installed.py" ]; then
+  check_import "python from Tools/install's $pysite, clean environment" PYTHONPATH="$pysite" -- "$py"
+else
+  bad "Tools/install put no Python package under $prefix/lib/python3*/site-packages"
+fi
+if "$py" -m venv "$tmp/venv" >"$log" 2>&1 &&
+  "$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check --no-index "$tmp/python-src" >>"$log" 2>&1; then
+  ok "pip install --no-index ./python into a venv"
+  check_import "python from the venv, clean environment + PKG_CONFIG_PATH" PKG_CONFIG_PATH="$prefix/lib/pkgconfig" -- "$tmp/venv/bin/python"
+  if (cd / && "${clean[@]}" "$tmp/venv/bin/python" -c 'import boardwalk') >"$log" 2>&1; then
+    bad "python from the venv without PKG_CONFIG_PATH found a library: $(cat "$log")"
+  elif grep -q "ImportError: boardwalk: libboardwalk not found.*BOARDWALK_LIBRARY" "$log"; then
+    ok "python from the venv, nothing to find the library by: ImportError naming BOARDWALK_LIBRARY"
+  else
+    bad "python from the venv without PKG_CONFIG_PATH: unexpected failure"
+    sed 's/^/      /' "$log" | tail -n 5
+  fi
+else
+  echo "skip  python -m venv and pip install into it failed (no ensurepip?):"
+  sed 's/^/      /' "$log" | tail -n 5
+fi
+# (4) `pip install --prefix P2` beside a library in P2/lib (as `pip install
+# --user` beside `Tools/install --prefix ~/.local`): found next to the package.
+mkdir -p "$tmp/prefix2/lib"
+cp -a "$prefix"/lib/libboardwalk.so* "$tmp/prefix2/lib/"
+if python3 -m pip install -q --disable-pip-version-check --no-index --prefix "$tmp/prefix2" "$tmp/python-src" >"$log" 2>&1; then
+  site2="$(ls -d "$tmp"/prefix2/lib/python3*/site-packages | head -n 1)"
+  saved_want="$want_lib"
+  want_lib="$tmp/prefix2/lib/libboardwalk.so.${version%%.*}"
+  check_import "python from pip install --prefix, library in that prefix's lib/, clean environment" PYTHONPATH="$site2" -- "$py"
+  want_lib="$saved_want"
+else
+  bad "pip install --no-index --prefix"
+  sed 's/^/      /' "$log" | tail -n 10
+fi
+
+# The Go and Rust examples (examples/), built against the installed library
+# through pkg-config and run in a clean environment (no LD_LIBRARY_PATH): the
+# same lines as the Python binding for the same queries, and bw_strerror's
+# text for failures.
+cat >"$tmp/py_lines.py" <<'EOF'
+# py_lines.py GRAPH PIN TOP: the examples' output format, from the Python binding.
+import sys
+import boardwalk
+with boardwalk.Graph(sys.argv[1]) as g:
+    for i, r in enumerate(g.recommend({int(sys.argv[2]): 1.0}, top=int(sys.argv[3]), seed=1)):
+        print(f"{i + 1}\t{r.id}\t{r.score!r}\t{r.visits}\t{g.title(r.id) or ''}")
+EOF
+cat >"$tmp/same_lines.py" <<'EOF'
+# same_lines.py EXPECTED ACTUAL: the same rank, pin, score (as a double), visits and title on every line.
+import sys
+def rows(path):
+    out = []
+    for line in open(path, encoding="utf-8").read().splitlines():
+        rank, pin, score, visits, title = line.split("\t")
+        out.append((int(rank), int(pin), float(score), int(visits), title))
+    return out
+a, b = rows(sys.argv[1]), rows(sys.argv[2])
+if not a:
+    sys.exit("no expected results")
+if a != b:
+    i = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), min(len(a), len(b)))
+    sys.exit(f"line {i + 1}: {b[i:i+1]} != expected {a[i:i+1]} ({len(b)} lines, {len(a)} expected)")
+print(f"{len(a)} lines agree")
+EOF
+libdir="$(pkg-config --variable=libdir boardwalk)"
+example_queries=("7136620868348139334 10" "7173957479406035895 20" "7242038504239169131 5")
+check_example() { # NAME BINARY
+  local name="$1" bin="$2" n=0 eq rc
+  for eq in "${example_queries[@]}"; do
+    n=$((n + 1))
+    # shellcheck disable=SC2086 # pin and count
+    if "${pyenv[@]}" python3 "$tmp/py_lines.py" "$graph" $eq >"$tmp/expected$n.txt" 2>"$log" &&
+      "${clean[@]}" "$bin" "$graph" $eq >"$tmp/$name$n.txt" 2>>"$log" &&
+      python3 "$tmp/same_lines.py" "$tmp/expected$n.txt" "$tmp/$name$n.txt" >>"$log" 2>&1; then
+      ok "$name example = Python: pin, top $eq ($(tail -n 1 "$log"))"
+    else
+      bad "$name example = Python: pin, top $eq"
+      sed 's/^/      /' "$log" | tail -n 10
+    fi
+  done
+  # Failures: exit 1 with bw_strerror's text.
+  for failure in "$graph 123:BW_ENOTFOUND:an unknown pin" "$tmp/no-such.bwg 1:No such file:a missing file" \
+    "$repo/$s/edges.tsv 1:BW_ENOTGRAPH:a file that is not a graph"; do
+    local args="${failure%%:*}" rest="${failure#*:}"
+    local want="${rest%%:*}" what="${rest#*:}"
+    # shellcheck disable=SC2086 # graph and pin
+    "${clean[@]}" "$bin" $args >/dev/null 2>"$tmp/err.txt"
+    rc=$?
+    if [ $rc -eq 1 ] && grep -q "$want" "$tmp/err.txt"; then
+      ok "$name example, $what: exit 1, $(head -n 1 "$tmp/err.txt" | cut -c 1-110)"
+    else
+      bad "$name example, $what: exit $rc, wanted 1 and '$want': $(cat "$tmp/err.txt")"
+    fi
+  done
+}
+
+# Go: Debian's golang-go, installed here when it is missing and apt-get can.
+if ! command -v go >/dev/null && command -v apt-get >/dev/null; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || { sudo -n true 2>/dev/null && SUDO="sudo"; }
+  if [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; then
+    echo "note  installing golang-go with apt-get for the Go example"
+    { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq golang-go; } >"$log" 2>&1 ||
+      sed 's/^/      /' "$log" | tail -n 5
+  fi
+fi
+if command -v go >/dev/null; then
+  cp -r examples/go "$tmp/go-src"
+  # -ldflags "-r DIR": the library's directory as the binary's run path.
+  step "go build examples/go (cgo, pkg-config boardwalk; $(go version | awk '{print $3}'))" \
+    sh -c 'cd "$1" && GOTOOLCHAIN=local go build -ldflags "-r $2" -o "$3" .' sh "$tmp/go-src" "$libdir" "$tmp/go-recommend"
+  [ -x "$tmp/go-recommend" ] && check_example go "$tmp/go-recommend"
+else
+  echo "skip  Go example: no go command and golang-go could not be installed (apt-get install golang-go)"
+fi
+
+# Rust: cargo, offline (the example has no dependencies; build.rs runs pkg-config).
+if command -v cargo >/dev/null; then
+  cp -r examples/rust "$tmp/rust-src"
+  rm -rf "$tmp/rust-src/target" "$tmp/rust-src/Cargo.lock"
+  step "cargo build --release --offline examples/rust (build.rs: pkg-config boardwalk; cargo $(cargo --version | awk '{print $2}'))" \
+    cargo build --release --offline --quiet --manifest-path "$tmp/rust-src/Cargo.toml" --target-dir "$tmp/rust-target"
+  [ -x "$tmp/rust-target/release/recommend" ] && check_example rust "$tmp/rust-target/release/recommend"
+else
+  echo "skip  Rust example: no cargo command"
+fi
 
 finish

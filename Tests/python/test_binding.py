@@ -433,6 +433,33 @@ def test_unknown_ids(graph):
     assert isinstance(e.value, boardwalk.NotFoundError)
 
 
+def test_an_unknown_language_or_topic_is_named_as_such(graph):
+    languages = sorted({r[1] for r in _rows("pin-attributes.tsv")})
+    topics = sorted({r[2] for r in _rows("pin-attributes.tsv")})
+    assert sorted(graph.attribute_names("language")) == languages
+    assert sorted(graph.attribute_names("topic")) == topics
+    for call in (lambda: graph.recommend({DEMO_PIN: 1}, language="xx"),
+                 lambda: graph.score([DEMO_PIN], {DEMO_PIN: 1}, language="xx"),
+                 lambda: graph.attribute_code("language", "xx")):
+        with pytest.raises(boardwalk.UnknownAttributeError) as e:
+            call()
+        message = str(e.value)
+        # It names the language and the graph's languages, not pins or boards.
+        assert message == "unknown language 'xx'; the graph's languages are " + ", ".join(
+            graph.attribute_names("language"))
+        assert "pin" not in message and "board" not in message
+        assert (e.value.attribute, e.value.name) == ("language", "xx")
+        assert sorted(e.value.known) == languages
+        assert e.value.code == bwerrors.BW_ENOTFOUND and e.value.strerror == boardwalk.strerror(bwerrors.BW_ENOTFOUND)
+    with pytest.raises(boardwalk.UnknownAttributeError) as e:
+        graph.recommend({DEMO_PIN: 1}, topic="cooking")
+    assert str(e.value).startswith("unknown topic 'cooking'; the graph's topics are ")
+    assert all(t in str(e.value) for t in topics)
+    with pytest.raises(boardwalk.UnknownAttributeError) as e:
+        graph.recommend({DEMO_PIN: 1}, language="e\0n")
+    assert str(e.value).startswith("unknown language %r; " % "e\0n")
+
+
 @pytest.mark.parametrize("kwargs", [
     {"pins": {DEMO_PIN: float("nan")}},
     {"pins": {DEMO_PIN: -1.0}},

@@ -26,6 +26,7 @@ import math
 import os
 import random
 import sys
+import textwrap
 
 SEED = 20250611
 
@@ -948,20 +949,67 @@ SUB_LABELS = {
     "knitting": "knitting & crochet", "paper": "paper & painting",
 }
 
-# Pins worth querying in the README: (title, what to expect).
+# Pins worth querying in the README: (title, what the pin is).
 DEMO_PINS = [
     ("Sourdough starter from scratch",
-     "English, recipes/bread, a favourite: bread and baking pins first "
-     "(focaccia, no-knead bread, whole wheat sourdough), then other recipes."),
+     "English, recipes/bread, a favourite; also on a German and a Spanish board"),
     ("Weekend in Lisbon: Alfama walking route",
-     "English, travel/Lisbon: Lisbon and Portugal pins with European city "
-     "breaks, then other travel."),
+     "English, travel/Lisbon; also on German and Spanish boards"),
     ("Madeleines au beurre noisette",
-     "French, recipes/desserts, on French boards only: French baking and "
-     "cooking pins plus a few English ones; try it with language fr."),
+     "French, recipes/desserts, on French boards only"),
     ("Tiny balcony garden makeover",
-     "English, gardening/balcony: container and balcony pins, then the rest "
-     "of gardening."),
+     "English, gardening/balcony; also on French, German and Spanish boards"),
+]
+
+# What `boardwalk query sample.bwg --pin PIN FLAGS --top 10 --seed 1` prints
+# for them: (pin title, extra flags, text). Each *title* in the text must be
+# among the ten results, and with --language L every result is in L:
+# Tests/python/test_docs.py runs each command from the README and checks.
+# Write what the shipped defaults print, not what one would like them to.
+DEMO_QUERIES = [
+    ("Sourdough starter from scratch", "",
+     "German and Spanish bread and baking pins first (*Apfelstrudel mit "
+     "selbstgezogenem Teig*, *Roggenbrot mit Sauerteig: das Grundrezept*, "
+     "*Laugenbrezeln wie vom Bäcker*, *Pan de masa madre paso a paso*), then "
+     "the English favourites *Overnight focaccia with cherry tomatoes and "
+     "olives* and *No-knead Dutch oven bread*."),
+    ("Sourdough starter from scratch", "--language en",
+     "For an English-speaking user: ten English baking pins: bread (*Whole "
+     "wheat sourdough at 75% hydration*, *New York bagels boiled in barley malt "
+     "water*, *Cinnamon swirl brioche loaf*, *How to shape a batard, step by "
+     "step*) and desserts (*Rhubarb and strawberry galette*, *Victoria sponge "
+     "for afternoon tea*)."),
+    ("Sourdough starter from scratch", "--popularity-penalty 0",
+     "Pixie's raw visit counts: the popular bread pins lead (*Overnight "
+     "focaccia with cherry tomatoes and olives*, *No-knead Dutch oven bread*, "
+     "*Whole wheat sourdough at 75% hydration*), then popular recipes of every "
+     "kind (*Brown butter chocolate chip cookies*, *Creamy vegan mac and cheese "
+     "with cashews*)."),
+    ("Weekend in Lisbon: Alfama walking route", "",
+     "German and Spanish travel pins (*Ein Wochenende in Wien*, "
+     "*Berlin-Kreuzberg zu Fuß entdecken*, *Oporto con poco presupuesto*, "
+     "*Barcelona en tres días: qué ver*): no Lisbon pin in the first ten."),
+    ("Weekend in Lisbon: Alfama walking route", "--language en",
+     "Lisbon and Portugal (*Lisbon viewpoints for sunset*, *LX Factory and "
+     "Belém in one afternoon*, *Best pastéis de nata in Lisbon, ranked*, *Tram "
+     "28: tips and quieter alternatives*, *Benagil sea caves by kayak*) among "
+     "European city breaks (*Seville in spring*, *Bruges in a day*, "
+     "*Copenhagen on a budget*)."),
+    ("Madeleines au beurre noisette", "",
+     "French baking and cooking, all ten in French (its boards are French): "
+     "*Crème brûlée à la vanille*, *Pain de campagne au levain naturel*, "
+     "*Croissants maison en trois jours*, *Quiche lorraine facile*, *Tarte "
+     "tatin comme chez grand-mère*."),
+    ("Tiny balcony garden makeover", "",
+     "French vegetable-garden pins first (*Potager sur balcon : par où "
+     "commencer*, *Le potager en permaculture*), then English container and "
+     "balcony pins (*Winter pansies for pots*, *Chilli peppers on a sunny "
+     "balcony*, *Blueberries in pots*, *Lemon tree in a pot*)."),
+    ("Tiny balcony garden makeover", "--language en",
+     "Container and balcony pins (*Winter pansies for pots*, *Chilli peppers "
+     "on a sunny balcony*, *Self-watering pots from buckets*, *Tomatoes in "
+     "containers: the complete guide*), then houseplants (*Repotting a snake "
+     "plant*)."),
 ]
 
 # Sampling knobs.
@@ -1317,13 +1365,46 @@ def main(argv):
         "",
         "## Pins worth querying",
         "",
-        "| pin id | title | degree | what to expect |",
+        "| pin id | title | boards | what it is |",
         "|---|---|---|---|",
     ]
-    for title, why in DEMO_PINS:
+    for title, what in DEMO_PINS:
         i = by_title[title]
-        lines.append("| %d | %s | %d | %s |" % (pin_ids[i], title, pdeg[i], why))
+        lines.append("| %d | %s | %d | %s |" % (pin_ids[i], title, pdeg[i], what))
     lines += [
+        "",
+        "Build the graph from this directory (`Tools/demo` does the same from the",
+        "repository root) and query it:",
+        "",
+        "    boardwalk build --output sample.bwg --pin-titles pin-titles.tsv \\",
+        "        --board-titles board-titles.tsv --pin-attributes pin-attributes.tsv edges.tsv",
+        "",
+        "What the ten results are, at the defaults unless a flag says otherwise",
+        "(`Tests/python/test_docs.py` runs each command and checks that every pin",
+        "named after it is among its results, and that with `--language` every",
+        "result is in that language):",
+        "",
+    ]
+    for title, flags, text in DEMO_QUERIES:
+        i = by_title[title]
+        command = "boardwalk query sample.bwg --pin %d%s --top 10 --seed 1" % (
+            pin_ids[i], " " + flags if flags else "")
+        lines.append("- %s: `%s`" % (title, command))
+        lines.append("")
+        lines.extend("  " + l for l in textwrap.wrap(text, 72, break_on_hyphens=False))
+        lines.append("")
+    lines += [
+        "Why pins in other languages lead at the defaults: a German or Spanish",
+        "pin here is typically saved to one or two boards of its language, and",
+        "the default popularity penalty (score = visits / boards^0.7, RP3β) leaves",
+        "its visits almost undivided, while a favourite on 19 boards has its",
+        "visits divided by 19^0.7 ≈ 7.9. An English pin that is also on such a",
+        "board therefore gets them first. That is the penalty doing its job",
+        "(specific pins over merely popular ones), but not what an",
+        "English-speaking user wants: pass the user's language (`--language en`,",
+        "`language=\"en\"` in Python; the bias is then 1, so every hop goes to a",
+        "board or pin in that language whenever there is one), or set",
+        "`--popularity-penalty 0` to rank by raw visit counts as in Pixie.",
         "",
         "## How it was made",
         "",
@@ -1341,8 +1422,9 @@ def main(argv):
         "## Licence",
         "",
         "The titles, boards and graph are original work of the Boardwalk project,",
-        "written for it and not taken from any data set; they are distributed under",
-        "the same licence as the rest of the repository. Any resemblance to real",
+        "written for it and not taken from any data set or website; they are",
+        "distributed, like the rest of the repository, under the Apache License,",
+        "Version 2.0 (`LICENSE` at the repository root). Any resemblance to real",
         "users' boards is coincidence.",
     ]
     write(os.path.join(out, "README.md"), lines)

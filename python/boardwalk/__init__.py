@@ -7,8 +7,11 @@ pin-board graph, through libboardwalk's C ABI with ctypes (no compiler).
             print(pin, score, visits, g.title(pin))
 
 The library is found through the BOARDWALK_LIBRARY environment variable (a
-path), then this repository's build/lib/libboardwalk.so (`make lib`), then the
-system's library path (`Tools/install`). Its major version must match this
+path; nothing else is tried when it is set), else this repository's
+build/lib/libboardwalk.so (`make lib`), the prefix `Tools/install` installed
+this package into, the prefix pip installed it into (lib/ beside
+lib/pythonX.Y), pkg-config's libdir for boardwalk, and the system loader's
+path; `boardwalk.library_path` says which. Its major version must match this
 binding's. Failures raise BoardwalkError subclasses carrying bw_strerror's
 text and the C code.
 """

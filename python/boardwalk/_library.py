@@ -7,6 +7,7 @@ return types, so ctypes never guesses (a guessed `int` return would cut
 import ctypes
 import ctypes.util
 import os
+import subprocess
 
 # The library version this binding was written against (boardwalk.h's
 # BW_VERSION_*). The library must have the same major version and be at
@@ -103,14 +104,59 @@ PROTOTYPES = {
 }
 
 
+_SONAME = f"libboardwalk.so.{EXPECTED_VERSION[0]}"
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
 def _repo_library():
-    # python/boardwalk/_library.py -> <repo>/build/lib/libboardwalk.so (from `make lib`).
-    here = os.path.dirname(os.path.abspath(__file__))
-    return os.path.join(os.path.dirname(os.path.dirname(here)), "build", "lib", "libboardwalk.so")
+    # python/boardwalk/_library.py -> <repo>/build/lib/libboardwalk.so (from `make lib`),
+    # only when this package is the one inside a Boardwalk checkout.
+    repo = os.path.dirname(os.path.dirname(_HERE))
+    if not os.path.exists(os.path.join(repo, "Sources", "CBoardwalk", "include", "boardwalk.h")):
+        return None
+    return os.path.join(repo, "build", "lib", "libboardwalk.so")
+
+
+def _installed_library():
+    # Tools/install writes _installed.py (LIBDIR = "<prefix>/lib") into the
+    # copy of this package it installs under the prefix.
+    try:
+        from . import _installed
+    except ImportError:
+        return None
+    return os.path.join(_installed.LIBDIR, _SONAME)
+
+
+def _sibling_library():
+    # A package installed under a prefix (pip install --user, --prefix P):
+    # <P>/lib/pythonX.Y/site-packages/boardwalk -> <P>/lib/libboardwalk.so.N,
+    # where `Tools/install --prefix P` puts the library.
+    parts = _HERE.split(os.sep)
+    for i in range(len(parts) - 1, 0, -1):
+        if parts[i].startswith("python") and parts[i - 1] == "lib":
+            return os.path.join(os.sep.join(parts[:i]), _SONAME)
+    return None
+
+
+def _pkg_config_library():
+    # pkg-config's libdir for boardwalk (PKG_CONFIG_PATH is honoured).
+    try:
+        r = subprocess.run(["pkg-config", "--variable=libdir", "boardwalk"], capture_output=True, text=True,
+                           timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    libdir = r.stdout.strip()
+    return os.path.join(libdir, _SONAME) if r.returncode == 0 and libdir else None
 
 
 def _load():
-    """Returns (CDLL, where it came from), or raises ImportError saying what was tried."""
+    """Returns (CDLL, where it came from), or raises ImportError saying what was tried.
+
+    In order: BOARDWALK_LIBRARY (a path; when set, nothing else is tried);
+    this checkout's build/lib (`make lib`); the prefix Tools/install installed
+    this package into; the prefix pip installed it into; pkg-config's libdir
+    for boardwalk; the system loader's search path (ldconfig, LD_LIBRARY_PATH).
+    """
     explicit = os.environ.get("BOARDWALK_LIBRARY")
     if explicit:
         # An explicit choice is never silently replaced by another library.
@@ -119,23 +165,27 @@ def _load():
         except OSError as e:
             raise ImportError(f"boardwalk: cannot load BOARDWALK_LIBRARY={explicit}: {e}") from e
     tried = []
-    repo = _repo_library()
-    if os.path.exists(repo):
+    for what, find in (("this checkout (make lib)", _repo_library), ("Tools/install's prefix", _installed_library),
+                       ("this package's prefix", _sibling_library), ("pkg-config boardwalk", _pkg_config_library)):
+        candidate = find()
+        if candidate is None:
+            continue
+        if not os.path.exists(candidate):
+            tried.append(f"{candidate} ({what}): no such file")
+            continue
         try:
-            return ctypes.CDLL(repo), repo
+            return ctypes.CDLL(candidate), candidate
         except OSError as e:
-            tried.append(f"{repo}: {e}")
-    else:
-        tried.append(f"{repo}: not built (make lib)")
-    name = ctypes.util.find_library("boardwalk")
-    if name:
+            tried.append(f"{candidate} ({what}): {e}")
+    for name in (_SONAME, ctypes.util.find_library("boardwalk")):
+        if not name:
+            continue
         try:
             return ctypes.CDLL(name), name
         except OSError as e:
-            tried.append(f"{name}: {e}")
-    else:
-        tried.append("find_library('boardwalk'): not found (Tools/install, or set LD_LIBRARY_PATH)")
-    raise ImportError("boardwalk: libboardwalk not found; set BOARDWALK_LIBRARY to its path. Tried: " + "; ".join(tried))
+            tried.append(f"{name} (the loader's path): {e}")
+    raise ImportError("boardwalk: libboardwalk not found; install it (Tools/install) or set BOARDWALK_LIBRARY "
+                      "to its path. Tried: " + "; ".join(tried))
 
 
 def _declare(lib):

@@ -73,7 +73,23 @@ class UnknownNodeError(NotFoundError):
 
 
 class UnknownAttributeError(NotFoundError):
-    """A language or topic name is not in the graph's attributes."""
+    """A language or topic name is not in the graph's attributes.
+    ``attribute`` is "language" or "topic", ``name`` the name asked for and
+    ``known`` the graph's names for that attribute. Its message says so
+    ("unknown language 'xx'; the graph's languages are de, en, ..."): the C
+    code is BW_ENOTFOUND, whose bw_strerror text (kept in ``strerror``)
+    speaks of pins and boards."""
+
+    def __init__(self, code, strerror, detail=None, attribute=None, name=None, known=()):
+        super().__init__(code, strerror, detail)
+        self.attribute = attribute
+        self.name = name
+        self.known = tuple(known)
+        if detail:
+            self.args = (detail,)
+
+    def __str__(self):
+        return self.detail or self.strerror
 
 
 class OutOfMemoryError(BoardwalkError, MemoryError):

@@ -464,16 +464,34 @@ class Graph:
         if not isinstance(name, str):
             raise TypeError(f"{attribute} must be a str, not {type(name).__name__}")
         encoded = name.encode("utf-8")
-        if b"\0" in encoded:
-            raise _error(BW_ENOTFOUND, f"unknown {attribute} {name!r}", cls=UnknownAttributeError)
         out = ctypes.c_uint32()
-        rc = self._call(lib.bw_graph_attribute_code, which, encoded, ctypes.byref(out))
+        rc = BW_ENOTFOUND if b"\0" in encoded else self._call(lib.bw_graph_attribute_code, which, encoded,
+                                                                ctypes.byref(out))
         if rc == BW_ENOTFOUND:
-            raise _error(rc, f"unknown {attribute} {name!r}", cls=UnknownAttributeError)
+            known = self.attribute_names(attribute)
+            plural = {"language": "languages", "topic": "topics"}[attribute]
+            raise _error(rc, f"unknown {attribute} {name!r}; the graph's {plural} are {', '.join(known) or 'none'}",
+                         cls=UnknownAttributeError, attribute=attribute, name=name, known=known)
         if rc == BW_ENODATA:
             raise _error(rc, "the graph has no attributes")
         _check(rc, attribute)
         return int(out.value)
+
+    def attribute_names(self, attribute):
+        """The graph's language (or topic) names, in code order
+        (bw_graph_attribute_name); [] for a graph built without attributes."""
+        which = {"language": BW_ATTR_LANGUAGE, "topic": BW_ATTR_TOPIC}.get(attribute)
+        if which is None:
+            raise _invalid(f"attribute must be 'language' or 'topic', not {attribute!r}")
+        handle = self._acquire()
+        try:
+            names = []
+            p, n = ctypes.c_void_p(), ctypes.c_size_t()
+            while lib.bw_graph_attribute_name(handle, which, len(names), ctypes.byref(p), ctypes.byref(n)) == 0:
+                names.append(ctypes.string_at(p.value, n.value).decode("utf-8", "replace") if n.value else "")
+            return names
+        finally:
+            self._release()
 
     # -- walks --------------------------------------------------------------
 

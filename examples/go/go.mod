@@ -1,0 +1,3 @@
+module boardwalk.example/recommend
+
+go 1.19
