@@ -30,11 +30,15 @@ struct Build: ParsableCommand {
     @Option(help: ArgumentHelp("Malformed lines to skip (and count) before failing.", valueName: "n"))
     var maxInvalid: Int = 0
 
-    @Option(help: ArgumentHelp("1-based column of the pin id.", valueName: "n"))
-    var pinColumn: Int = 1
+    @Option(help: ArgumentHelp(
+        "1-based column of the pin id (default: the column a header line names pin or pin_id, else 1). Wins over the header.",
+        valueName: "n"))
+    var pinColumn: Int?
 
-    @Option(help: ArgumentHelp("1-based column of the board id.", valueName: "n"))
-    var boardColumn: Int = 2
+    @Option(help: ArgumentHelp(
+        "1-based column of the board id (default: the column a header line names board or board_id, else 2). Wins over the header.",
+        valueName: "n"))
+    var boardColumn: Int?
 
     @Option(help: ArgumentHelp(
         "1-based column of a per-edge score (similarity, recency …) that pruning keeps the best of; repeats keep the highest.",
@@ -61,11 +65,11 @@ struct Build: ParsableCommand {
             throw ValidationError("--chunk-size must be a power of two from 64 to 1G, not \(chunkSize)")
         }
         guard maxInvalid >= 0 else { throw ValidationError("--max-invalid cannot be negative") }
-        guard pinColumn >= 1, boardColumn >= 1, pinColumn != boardColumn else {
+        guard (pinColumn ?? 1) >= 1, (boardColumn ?? 2) >= 1, (pinColumn ?? 1) != (boardColumn ?? 2) else {
             throw ValidationError("--pin-column and --board-column must be distinct and at least 1")
         }
         guard !inputs.isEmpty else { throw ValidationError("give at least one input") }
-        if let s = scoreColumn, s < 1 || s == pinColumn || s == boardColumn {
+        if let s = scoreColumn, s < 1 || s == pinColumn ?? 1 || s == boardColumn ?? 2 {
             throw ValidationError("--score-column must be at least 1 and differ from the id columns")
         }
         if pruning.maxBoardEntropy != nil && pinAttributes == nil {
@@ -78,12 +82,15 @@ struct Build: ParsableCommand {
             var options = BuildOptions()
             options.chunkBytes = parseSize(chunkSize)!
             options.maxInvalidLines = maxInvalid
-            options.pinColumn = pinColumn
-            options.boardColumn = boardColumn
+            if let pinColumn { options.pinColumn = pinColumn }  // set only when given: it then wins over a header
+            if let boardColumn { options.boardColumn = boardColumn }
             options.scoreColumn = scoreColumn
             options.pruning = pruning.rules
             options.allowEmpty = allowEmpty
+            // Refuse, before reading anything, an output that is one of the inputs.
+            try GraphBuilder.checkOutput(output, isNotAmong: inputs + [pinTitles, boardTitles, pinAttributes].compactMap { $0 })
             let builder = try GraphBuilder(options: options)
+            builder.warning = { note("boardwalk: warning: \($0)") }  // even with --quiet: something was skipped
             if !quiet {
                 var lastLines = 0
                 var lastTime = 0.0
