@@ -86,7 +86,7 @@ struct Generate: ParsableCommand {
 
             Each edge line is drawn independently (board by size, then a pin of its community \
             by popularity), so some (pin, board) pairs come up more than once: 16.7% of the \
-            lines at the defaults, 2.2% for --pins 10M --boards 1M --edges 100M, more with \
+            lines at the defaults, 4.1% for --pins 1M --boards 100K --edges 5M, more with \
             fewer pins per community or more edges per board. build collapses repeats. \
             Progress (once a second) and a summary (lines, pins and boards with an edge, \
             distinct edges, duplicate lines; duplicates are counted up to 100M lines) go to \
