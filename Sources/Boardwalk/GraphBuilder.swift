@@ -115,6 +115,8 @@ public final class GraphBuilder {
     /// Scores (bit patterns of Double) parallel to `edges`, once any edge has one.
     private var scores: EdgeSegments?
     private var inputs: [String] = []
+    /// The 1-based pin and board columns each edge input was read with.
+    private var inputColumns: [[Int]] = []
     private var lines = 0
     private var bytesBefore = 0
     private var invalid = 0
@@ -257,6 +259,8 @@ public final class GraphBuilder {
         for w in parser.warnings { warn(w) }
         if let failure { throw failure }
         if let error = parser.error { throw error }
+        let used = parser.resolved ?? inherited ?? parser.defaults
+        inputColumns.append([used.pin + 1, used.board + 1])
         return parser.resolved
     }
 
@@ -612,6 +616,7 @@ public final class GraphBuilder {
             builder: "boardwalk \(String(cString: bw_libversion()))",
             inputs: inputs, chunkBytes: options.chunkBytes, maxInvalidLines: options.maxInvalidLines,
             pinColumn: options.pinColumn, boardColumn: options.boardColumn,
+            inputColumns: inputColumns.allSatisfy { $0 == [options.pinColumn, options.boardColumn] } ? nil : inputColumns,
             lines: lines, inputEdges: inputEdges, duplicateEdges: g.duplicates, invalidLines: invalid,
             pinTitles: g.titleCounts[0], boardTitles: g.titleCounts[1],
             attributedPins: g.attributedPins, scoreColumn: options.scoreColumn,
@@ -746,6 +751,9 @@ struct BuildRecord: Codable {
     var maxInvalidLines: Int
     var pinColumn: Int
     var boardColumn: Int
+    /// The [pin, board] columns of each edge input, in `inputs` order, when
+    /// a header chose other columns than `pinColumn` and `boardColumn`.
+    var inputColumns: [[Int]]?
     var lines: Int
     var inputEdges: Int
     var duplicateEdges: Int

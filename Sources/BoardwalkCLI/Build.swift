@@ -9,19 +9,23 @@ struct Build: ParsableCommand {
         discussion: """
             INPUT is a file (plain or gzip), - for standard input, or a directory of part \
             files as Spark and Hive write them. The graph is written atomically: a failed or \
-            killed build leaves OUTPUT as it was.
+            killed build leaves OUTPUT as it was; an OUTPUT that is one of the inputs (or inside an \
+            input part directory) is refused. A header line naming its columns (pin or pin_id, board \
+            or board_id) chooses them unless --pin-column/--board-column are given; fields may be \
+            quoted (RFC 4180); a UTF-8 byte-order mark is skipped; a binary part file is skipped \
+            with a warning.
             """)
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Graph file to write (conventionally .bwg).", valueName: "graph"))
     var output: String
 
-    @Option(help: ArgumentHelp("Pin titles, lines id<TAB>title.", valueName: "file"))
+    @Option(help: ArgumentHelp("Pin titles, lines id<TAB>title or id,title (the title may be quoted).", valueName: "file"))
     var pinTitles: String?
 
-    @Option(help: ArgumentHelp("Board titles, lines id<TAB>title.", valueName: "file"))
+    @Option(help: ArgumentHelp("Board titles, lines id<TAB>title or id,title (the title may be quoted).", valueName: "file"))
     var boardTitles: String?
 
-    @Option(help: ArgumentHelp("Pin attributes, lines pin_id<TAB>language<TAB>topic.", valueName: "file"))
+    @Option(help: ArgumentHelp("Pin attributes, lines pin_id<TAB>language<TAB>topic (or comma-separated).", valueName: "file"))
     var pinAttributes: String?
 
     @Option(help: ArgumentHelp("Bytes per stored array chunk: a power of two, 64 to 1G (suffixes K, M, G).", valueName: "size"))

@@ -78,12 +78,15 @@ final class InputFileTests: XCTestCase {
         // Timestamps in the middle: they must not become boards.
         let tsv = dir.write("saves.tsv", "pin_id\ttimestamp\tboard_id\n1\t1700000000\t10\n2\t1700000001\t10\n2\t1700000002\t11\n")
         let csv = dir.write("saves.csv", "Timestamp,BOARD,Pin\n1700000000,10,1\n1700000001,10,2\n1700000002,11,2\n")
-        for input in [tsv, csv] {
+        for (input, columns) in [(tsv, [1, 3]), (csv, [3, 2])] {
             let r = try runBoardwalk(["build", "-q", "--json", "-o", dir.file("g.bwg"), input])
             XCTAssertEqual(r.status, 0, r.stderr)
             let g = try Graph(path: dir.file("g.bwg"))
             XCTAssertEqual(g.stats.boards, 2, input)
             XCTAssertEqual(try adjacency(g, pins: [1, 2]), [1: [10], 2: [10, 11]], input)
+            // The graph's build record says which columns were read.
+            let record = try JSONSerialization.jsonObject(with: Data(g.buildInfo.utf8)) as! [String: Any]
+            XCTAssertEqual(record["input_columns"] as? [[Int]], [columns], g.buildInfo)
         }
 
         // Explicit flags win over the header; one contradicting it is warned about.
