@@ -321,13 +321,13 @@ public final class GraphBuilder {
                     try invalidLine(input, number, reason)
                 }
                 guard let sep = lineSeparator(line) else { return try bad("expected id<TAB>title or id,title") }
-                let (next, idField) = scanField(base, 0, line.count) { $0 == sep }
+                let (next, idField) = scanField(base, 0, line.count, sep, sep)
                 guard !idField.malformed, case .value(let id) = parseUInt64(base, idField.start, idField.end) else {
                     return try bad("id \"\(fieldText(base, idField.start, idField.end))\" is not an unsigned integer")
                 }
                 let rest = next + 1
                 if sep == 0x2C {
-                    let (_, t) = scanField(base, rest, line.count) { $0 == 0x2C }
+                    let (_, t) = scanField(base, rest, line.count, 0x2C, 0x2C)
                     if t.quoted || t.malformed {
                         guard !t.malformed else { return try bad("the quoted title has no closing quote, or text after it") }
                         seenData = true
@@ -363,7 +363,7 @@ public final class GraphBuilder {
                 if isSkippable(line) { return }
                 let base = line.baseAddress!
                 let sep = lineSeparator(line) ?? 0x09
-                let fields = splitFields(line) { $0 == sep }
+                let fields = splitFields(line, sep, sep)
                 guard fields.count >= 2, !fields[0].malformed, case .value(let id) = parseUInt64(base, fields[0].start, fields[0].end)
                 else {
                     if !seenData && looksLikeHeader(line) { seenData = true; return }
@@ -924,24 +924,24 @@ final class EdgeParser: @unchecked Sendable {
     func run(_ reader: LineReader, into channel: EdgeBlockChannel) {
         var block = UnsafeMutablePointer<UInt64>.allocate(capacity: EdgeParser.blockValues)
         var n = 0
-        var columns = inherited ?? defaults
-        var pinField = columns.pin, boardField = columns.board
-        var needed = max(pinField, boardField, scoreField ?? 0) + 1
+        let start = inherited ?? defaults
+        // (pin field, board field, fields needed); a header may change them.
+        var current = (start.pin, start.board, max(start.pin, start.board, scoreField ?? 0) + 1)
         let scoreField = self.scoreField ?? -1
         let stride = scoreField >= 0 ? 3 : 2
         var seenData = false
-        let isSeparator: (UInt8) -> Bool = { $0 == 0x09 || $0 == 0x2C }
         do {
             try reader.forEachLine { line, number in
                 lines += 1
                 if isSkippable(line) { return }
                 let base = line.baseAddress!
+                let (pinField, boardField, needed) = current  // locals, for the loop below
                 // Find the needed fields in one pass over the line.
                 var field = 0, i = 0
                 var pf = FieldRange(start: 0, end: 0), bf = pf, sf = pf
                 let count = line.count
                 while true {
-                    let (next, f) = scanField(base, i, count, isSeparator)
+                    let (next, f) = scanField(base, i, count, 0x09, 0x2C)
                     if field == pinField {
                         pf = f
                     } else if field == boardField {
@@ -958,7 +958,7 @@ final class EdgeParser: @unchecked Sendable {
                 func header() throws -> Bool {
                     guard !seenData && looksLikeHeader(line) else { return false }
                     seenData = true
-                    let names = splitFields(line, isSeparator).map {
+                    let names = splitFields(line, 0x09, 0x2C).map {
                         fieldString(base, $0).trimmingBlanks()
                     }
                     let (c, w) = try resolveHeader(
@@ -966,10 +966,7 @@ final class EdgeParser: @unchecked Sendable {
                         scoreField: scoreField >= 0 ? scoreField : nil, file: reader.input.name, line: number)
                     warnings += w
                     resolved = c
-                    columns = c
-                    pinField = c.pin
-                    boardField = c.board
-                    needed = max(pinField, boardField, scoreField) + 1
+                    current = (c.pin, c.board, max(c.pin, c.board, scoreField) + 1)
                     return true
                 }
                 if field < needed {

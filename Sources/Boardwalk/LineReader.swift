@@ -313,11 +313,13 @@ struct FieldRange {
 /// The end of the field starting at `start` (the index of the separator
 /// after it, or `count`) and its content. A field that starts with `"` is
 /// quoted as RFC 4180 says: it runs to the next `"` not doubled, and
-/// separators inside it are text. `isSeparator` says which bytes end a field.
+/// separators inside it are text. Fields end at byte `sep` or `sep2` (pass
+/// the same byte twice for one separator).
 @inline(__always)
-func scanField(_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int, _ isSeparator: (UInt8) -> Bool)
+func scanField(_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int, _ sep: UInt8, _ sep2: UInt8)
     -> (next: Int, field: FieldRange)
 {
+    @inline(__always) func isSeparator(_ c: UInt8) -> Bool { c == sep || c == sep2 }
     var q = start
     while q < count && base[q] == 0x20 { q += 1 }  // blanks before an opening quote
     if q < count && base[q] == 0x22 {
@@ -351,13 +353,13 @@ func scanField(_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int, _ isSep
     return (i, FieldRange(start: start, end: i))
 }
 
-/// Every field of a line, split at bytes `isSeparator` accepts, quotes honoured.
-func splitFields(_ line: UnsafeBufferPointer<UInt8>, _ isSeparator: (UInt8) -> Bool) -> [FieldRange] {
+/// Every field of a line, split at `sep` or `sep2`, quotes honoured.
+func splitFields(_ line: UnsafeBufferPointer<UInt8>, _ sep: UInt8, _ sep2: UInt8) -> [FieldRange] {
     guard let base = line.baseAddress else { return [FieldRange(start: 0, end: 0)] }
     var fields: [FieldRange] = []
     var i = 0
     while true {
-        let (next, f) = scanField(base, i, line.count, isSeparator)
+        let (next, f) = scanField(base, i, line.count, sep, sep2)
         fields.append(f)
         if next >= line.count { break }
         i = next + 1
@@ -383,7 +385,7 @@ func fieldString(_ base: UnsafePointer<UInt8>, _ f: FieldRange) -> String {
 /// ends its first (id) field; nil when the line has neither.
 func lineSeparator(_ line: UnsafeBufferPointer<UInt8>) -> UInt8? {
     guard let base = line.baseAddress else { return nil }
-    let (next, _) = scanField(base, 0, line.count) { $0 == 0x09 || $0 == 0x2C }
+    let (next, _) = scanField(base, 0, line.count, 0x09, 0x2C)
     return next < line.count ? base[next] : nil
 }
 
