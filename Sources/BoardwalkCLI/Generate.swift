@@ -89,8 +89,8 @@ struct Generate: ParsableCommand {
             lines at the defaults, 4.1% for --pins 1M --boards 100K --edges 5M, more with \
             fewer pins per community or more edges per board. build collapses repeats. \
             Progress (once a second) and a summary (lines, pins and boards with an edge, \
-            distinct edges, duplicate lines; duplicates are counted up to 100M lines) go to \
-            standard error; --quiet silences both.
+            distinct edges, duplicate lines; duplicates are counted up to 100M lines, with 16 \
+            bytes of memory per line) go to standard error; --quiet silences both.
             """)
 
     @Option(help: ArgumentHelp("Pin population.", valueName: "n")) var pins: String = "100K"
