@@ -20,10 +20,17 @@ public struct BuildOptions: Sendable {
     /// Malformed input lines tolerated before the build fails; each is
     /// skipped and counted.
     public var maxInvalidLines: Int = 0
-    /// 1-based column of the pin id in edge lists.
-    public var pinColumn: Int = 1
-    /// 1-based column of the board id in edge lists.
-    public var boardColumn: Int = 2
+    /// 1-based column of the pin id in edge lists. Unless set, a header line
+    /// naming a column `pin` or `pin_id` (any case) chooses it, else 1; once
+    /// set, it wins over the header.
+    public var pinColumn: Int = 1 { didSet { pinColumnIsExplicit = true } }
+    /// 1-based column of the board id in edge lists. Unless set, a header
+    /// line naming a column `board` or `board_id` chooses it, else 2; once
+    /// set, it wins over the header.
+    public var boardColumn: Int = 2 { didSet { boardColumnIsExplicit = true } }
+    /// Whether ``pinColumn`` / ``boardColumn`` were set (and so win over header names).
+    public private(set) var pinColumnIsExplicit = false
+    public private(set) var boardColumnIsExplicit = false
     /// 1-based column of a per-edge score (a similarity, a recency …) in
     /// edge lists, or nil for none. Pruning rules keep the best-scored edges;
     /// repeated edges keep their highest score. Scores are not stored in the graph.
@@ -65,6 +72,9 @@ public struct BuildSummary: Sendable, Codable {
     public var duplicateEdges: Int
     /// Malformed lines skipped (allowed by `maxInvalidLines`).
     public var invalidLines: Int
+    /// Warnings, as printed: part files skipped as binary, header names that
+    /// contradict an explicit column.
+    public var warnings: [String]
     /// The first few malformed lines, as `file:line: reason`.
     public var invalidSamples: [String]
     /// Distinct pins, boards and edges in the graph.
@@ -96,6 +106,8 @@ public final class GraphBuilder {
     public let options: BuildOptions
     /// Called about once a second during long phases.
     public var progress: ((BuildProgress) -> Void)?
+    /// Called with each warning as it happens (they are also in the summary).
+    public var warning: ((String) -> Void)?
 
     private let pins = IDInterner()
     private let boards = IDInterner()
@@ -103,10 +115,15 @@ public final class GraphBuilder {
     /// Scores (bit patterns of Double) parallel to `edges`, once any edge has one.
     private var scores: EdgeSegments?
     private var inputs: [String] = []
+    /// The 1-based pin and board columns each edge input was read with.
+    private var inputColumns: [[Int]] = []
     private var lines = 0
     private var bytesBefore = 0
     private var invalid = 0
     private var invalidSamples: [String] = []
+    private var warnings: [String] = []
+    /// Every file and directory read, for refusing an output that is one.
+    private var inputPaths: [String] = []
     private var titles = [TitleStore(), TitleStore()]
     private var titlesForUnknown = 0
     private var attributeNames = [AttributeNames(), AttributeNames()]
@@ -165,18 +182,50 @@ public final class GraphBuilder {
     /// - Throws: ``BoardwalkError/malformedInput(file:line:reason:)`` naming
     ///   the file and line once more than `maxInvalidLines` lines are bad;
     ///   ``BoardwalkError/io(path:reason:)`` when a file cannot be read.
+    ///
+    /// A header line naming its columns (`pin`/`pin_id`, `board`/`board_id`)
+    /// chooses the pin and board columns unless the options set them; in a
+    /// directory, the columns a part file's header chose also apply to the
+    /// following part files without a header. A header naming another column
+    /// (`timestamp`) where the pin or board ids would be read is an error.
+    /// Comma-separated fields may be quoted (RFC 4180). A UTF-8 byte-order
+    /// mark is skipped. A part file of a directory that is binary (not text)
+    /// is skipped with a warning; a binary file named on its own is an error.
     public func addEdges(from argument: String) throws {
-        for input in try InputFile.expand(argument) { try readEdges(input) }
+        inputPaths.append(argument)
+        var columns: EdgeColumns?
+        for input in try InputFile.expand(argument) {
+            columns = try readEdges(input, inherited: input.directory == nil ? nil : columns) ?? columns
+        }
+    }
+
+    private func warn(_ message: String) {
+        warnings.append(message)
+        warning?(message)
+    }
+
+    /// Opens an input, or returns nil for a binary part file of a directory,
+    /// skipped with a warning. A binary file named on its own is an error.
+    private func openText(_ input: InputFile, _ what: String) throws -> LineReader? {
+        let reader = try LineReader(input, maxLineBytes: options.maxLineBytes)
+        guard try reader.looksBinary() else { return reader }
+        if let dir = input.directory {
+            warn("\(input.name): skipped: binary data, not a text \(what) (a stray file in the part directory \(dir)?)")
+            return nil
+        }
+        throw BoardwalkError.io(path: input.name, reason: "binary data, not a text \(what)")
     }
 
     /// Reads one edge list on two cores: a parser thread turns lines into
-    /// blocks of raw id pairs while this thread interns them.
-    private func readEdges(_ input: InputFile) throws {
+    /// blocks of raw id pairs while this thread interns them. Returns the
+    /// columns the file's header chose, if it had a header.
+    private func readEdges(_ input: InputFile, inherited: EdgeColumns?) throws -> EdgeColumns? {
+        guard let reader = try openText(input, "edge list") else { return nil }
         inputs.append(input.name)
-        let reader = try LineReader(input, maxLineBytes: options.maxLineBytes)
         let channel = EdgeBlockChannel()
-        let parser = EdgeParser(pinField: options.pinColumn - 1, boardField: options.boardColumn - 1,
-                                scoreField: options.scoreColumn.map { $0 - 1 },
+        let parser = EdgeParser(defaults: EdgeColumns(pin: options.pinColumn - 1, board: options.boardColumn - 1),
+                                pinExplicit: options.pinColumnIsExplicit, boardExplicit: options.boardColumnIsExplicit,
+                                inherited: inherited, scoreField: options.scoreColumn.map { $0 - 1 },
                                 maxInvalid: options.maxInvalidLines, invalidSoFar: invalid)
         let thread = Thread { [reader, channel, parser] in
             parser.run(reader, into: channel)
@@ -207,8 +256,12 @@ public final class GraphBuilder {
         invalid = parser.invalid
         invalidSamples.append(contentsOf: parser.samples.prefix(max(0, 10 - invalidSamples.count)))
         bytesBefore += reader.bytesRead
+        for w in parser.warnings { warn(w) }
         if let failure { throw failure }
         if let error = parser.error { throw error }
+        let used = parser.resolved ?? inherited ?? parser.defaults
+        inputColumns.append([used.pin + 1, used.board + 1])
+        return parser.resolved
     }
 
     fileprivate static func idProblem(_ parsed: ParsedID, _ what: String, _ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int)
@@ -249,29 +302,41 @@ public final class GraphBuilder {
         titles[Int(kind.rawValue)].set(id: id, title: Array(title.utf8))
     }
 
-    /// Reads a title file, lines `id<TAB>title`, `#` comments, blank lines
-    /// and a header line allowed. Titles of nodes not in the graph are
-    /// counted and dropped.
+    /// Reads a title file, lines `id<TAB>title` or `id,title`, `#` comments,
+    /// blank lines and a header line allowed. Titles of nodes not in the
+    /// graph are counted and dropped. After a TAB the title is the rest of
+    /// the line, as it is; after a comma it may be quoted (RFC 4180:
+    /// `1,"Bread, sourdough"`, `""` for a quote), else it is the rest of the
+    /// line. A quoted id is unquoted.
     public func addTitles(from path: String, kind: NodeKind) throws {
+        inputPaths.append(path)
         for input in try InputFile.expand(path) {
-            let reader = try LineReader(input, maxLineBytes: options.maxLineBytes)
+            guard let reader = try openText(input, "title file") else { continue }
             var seenData = false
             try reader.forEachLine { line, number in
                 if isSkippable(line) { return }
                 let base = line.baseAddress!
-                guard let tab = line.firstIndex(of: 0x09) else {
+                func bad(_ reason: String) throws {
                     if !seenData && looksLikeHeader(line) { seenData = true; return }
-                    try invalidLine(input, number, "expected id<TAB>title")
-                    return
+                    try invalidLine(input, number, reason)
                 }
-                guard case .value(let id) = parseUInt64(base, 0, tab) else {
-                    if !seenData && looksLikeHeader(line) { seenData = true; return }
-                    try invalidLine(input, number, "id \"\(fieldText(base, 0, tab))\" is not an unsigned integer")
-                    return
+                guard let sep = lineSeparator(line) else { return try bad("expected id<TAB>title or id,title") }
+                let (next, idField) = scanField(base, 0, line.count, sep, sep)
+                guard !idField.malformed, case .value(let id) = parseUInt64(base, idField.start, idField.end) else {
+                    return try bad("id \"\(fieldText(base, idField.start, idField.end))\" is not an unsigned integer")
+                }
+                let rest = next + 1
+                if sep == 0x2C {
+                    let (_, t) = scanField(base, rest, line.count, 0x2C, 0x2C)
+                    if t.quoted || t.malformed {
+                        guard !t.malformed else { return try bad("the quoted title has no closing quote, or text after it") }
+                        seenData = true
+                        titles[Int(kind.rawValue)].set(id: id, title: Array(fieldString(base, t).utf8))
+                        return
+                    }
                 }
                 seenData = true
-                titles[Int(kind.rawValue)].set(
-                    id: id, title: UnsafeBufferPointer(rebasing: line[(tab + 1)...]))
+                titles[Int(kind.rawValue)].set(id: id, title: UnsafeBufferPointer(rebasing: line[rest...]))
             }
         }
     }
@@ -286,26 +351,33 @@ public final class GraphBuilder {
         pinAttributes[pin.rawValue] = l << 16 | t
     }
 
-    /// Reads a pin attributes file, lines `pin_id<TAB>language<TAB>topic`
-    /// (`-` or an empty field for unknown), comments and a header allowed.
+    /// Reads a pin attributes file, lines `pin_id<TAB>language<TAB>topic` or
+    /// comma-separated (fields may be quoted), `-` or an empty field for
+    /// unknown, comments and a header allowed.
     public func addPinAttributes(from path: String) throws {
+        inputPaths.append(path)
         for input in try InputFile.expand(path) {
-            let reader = try LineReader(input, maxLineBytes: options.maxLineBytes)
+            guard let reader = try openText(input, "attribute file") else { continue }
             var seenData = false
             try reader.forEachLine { line, number in
                 if isSkippable(line) { return }
-                let fields = line.split(separator: 0x09, omittingEmptySubsequences: false)
                 let base = line.baseAddress!
-                let idEnd = fields[0].endIndex
-                guard fields.count >= 2, case .value(let id) = parseUInt64(base, 0, idEnd) else {
+                let sep = lineSeparator(line) ?? 0x09
+                let fields = splitFields(line, sep, sep)
+                guard fields.count >= 2, !fields[0].malformed, case .value(let id) = parseUInt64(base, fields[0].start, fields[0].end)
+                else {
                     if !seenData && looksLikeHeader(line) { seenData = true; return }
                     try invalidLine(input, number, "expected pin_id<TAB>language<TAB>topic")
+                    return
+                }
+                if let m = fields.prefix(3).first(where: \.malformed) {
+                    try invalidLine(input, number, "malformed quoted field \(fieldText(base, m.start, m.end))")
                     return
                 }
                 seenData = true
                 func text(_ i: Int) -> String? {
                     guard i < fields.count else { return nil }
-                    let s = String(decoding: fields[i], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                    let s = fieldString(base, fields[i]).trimmingCharacters(in: .whitespaces)
                     return s.isEmpty || s == "-" ? nil : s
                 }
                 try setAttributes(pin: PinID(id), language: text(1), topic: text(2))
@@ -322,11 +394,13 @@ public final class GraphBuilder {
     public func build(to path: String) throws -> BuildSummary {
         guard !built else { throw BoardwalkError.invalidArgument("a GraphBuilder builds once") }
         built = true
+        try GraphBuilder.checkOutput(path, isNotAmong: inputPaths)
         let compiled = try compile()
         if compiled.edges == 0 && !options.allowEmpty {
             let pruned = compiled.pruning.reduce(0) { $0 + $1.edges }
             throw BoardwalkError.emptyGraph(
                 "no edges to write: \(compiled.inputEdges) edges read from \(inputs.count) input(s)"
+                    + (invalid > 0 ? ", \(invalid) invalid line\(invalid == 1 ? "" : "s") skipped (the first: \(invalidSamples.first ?? "?"))" : "")
                     + (pruned > 0 ? ", all \(pruned) distinct edges removed by pruning" : "")
                     + "; \(path) was left as it was (--allow-empty or BuildOptions.allowEmpty writes an empty graph)")
         }
@@ -335,13 +409,40 @@ public final class GraphBuilder {
         try writer.write(compiled)
         return BuildSummary(
             output: path, inputs: inputs, lines: lines, inputEdges: compiled.inputEdges,
-            duplicateEdges: compiled.duplicates, invalidLines: invalid, invalidSamples: invalidSamples,
+            duplicateEdges: compiled.duplicates, invalidLines: invalid, warnings: warnings, invalidSamples: invalidSamples,
             pins: compiled.pinIDs.count, boards: compiled.boardIDs.count, edges: compiled.edges,
             pinTitles: compiled.titleCounts[0], boardTitles: compiled.titleCounts[1],
             titlesForUnknownNodes: titlesForUnknown,
             attributedPins: compiled.attributedPins, attributesForUnknownPins: attributesForUnknown,
             pruning: compiled.pruning,
             seconds: elapsed(), fileBytes: writer.fileBytes)
+    }
+
+    /// Throws when writing a graph to `output` would replace one of
+    /// `inputs` (edge lists, title and attribute files or directories): the
+    /// same file (device and inode, so also through symlinks and hard links),
+    /// or a file inside an input part directory. `build(to:)` checks this
+    /// itself; the command line calls it before reading anything.
+    public static func checkOutput(_ output: String, isNotAmong inputs: [String]) throws {
+        func identity(_ path: String) -> (dev: UInt64, ino: UInt64, dir: Bool)? {
+            var st = stat()
+            guard stat(path, &st) == 0 else { return nil }
+            return (UInt64(st.st_dev), UInt64(st.st_ino), (st.st_mode & S_IFMT) == S_IFDIR)
+        }
+        let out = identity(output)
+        let parentPath = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        let parent = identity(parentPath.isEmpty ? "." : parentPath)
+        for input in inputs where input != "-" {
+            guard let id = identity(input) else { continue }
+            if let out, out.dev == id.dev, out.ino == id.ino {
+                throw BoardwalkError.invalidArgument(
+                    "the output \(output) is the input \(input)\(id.dir ? "" : " (the same file)"): writing the graph would destroy it; choose another output")
+            }
+            if id.dir, let parent, parent.dev == id.dev, parent.ino == id.ino {
+                throw BoardwalkError.invalidArgument(
+                    "the output \(output) is inside the input part directory \(input): it would replace a part file or be read as one; choose another output")
+            }
+        }
     }
 
     private func compile() throws -> CompiledGraph {
@@ -515,6 +616,7 @@ public final class GraphBuilder {
             builder: "boardwalk \(String(cString: bw_libversion()))",
             inputs: inputs, chunkBytes: options.chunkBytes, maxInvalidLines: options.maxInvalidLines,
             pinColumn: options.pinColumn, boardColumn: options.boardColumn,
+            inputColumns: inputColumns.allSatisfy { $0 == [options.pinColumn, options.boardColumn] } ? nil : inputColumns,
             lines: lines, inputEdges: inputEdges, duplicateEdges: g.duplicates, invalidLines: invalid,
             pinTitles: g.titleCounts[0], boardTitles: g.titleCounts[1],
             attributedPins: g.attributedPins, scoreColumn: options.scoreColumn,
@@ -649,6 +751,9 @@ struct BuildRecord: Codable {
     var maxInvalidLines: Int
     var pinColumn: Int
     var boardColumn: Int
+    /// The [pin, board] columns of each edge input, in `inputs` order, when
+    /// a header chose other columns than `pinColumn` and `boardColumn`.
+    var inputColumns: [[Int]]?
     var lines: Int
     var inputEdges: Int
     var duplicateEdges: Int
@@ -725,21 +830,86 @@ final class EdgeBlockChannel: @unchecked Sendable {
     }
 }
 
+/// The 0-based pin and board columns of an edge list.
+struct EdgeColumns: Equatable, Sendable {
+    var pin: Int
+    var board: Int
+}
+
+/// Header names that mean a pin id or a board id column: `pin`, `pin_id`,
+/// `pinid`, `pin-id`, `pin id`, any case (and the same for boards).
+func headerNameKind(_ name: String) -> NodeKind? {
+    let n = String(name.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" && $0 != " " })
+    if n == "pin" || n == "pinid" { return .pin }
+    if n == "board" || n == "boardid" { return .board }
+    return nil
+}
+
+/// Chooses the pin and board columns from a header's names. A column given
+/// explicitly (`--pin-column`, or `BuildOptions.pinColumn` set) wins; else the
+/// column the header names `pin`/`pin_id` (`board`/`board_id`); else the
+/// default. A column chosen without a flag whose header name is something
+/// else (`timestamp`) is an error: reading it would silently build a wrong
+/// graph. Returns the columns and warnings.
+func resolveHeader(
+    _ names: [String], defaults: EdgeColumns, pinExplicit: Bool, boardExplicit: Bool, scoreField: Int?,
+    file: String, line: Int
+) throws -> (EdgeColumns, [String]) {
+    let kinds = names.map(headerNameKind)
+    let pin = pinExplicit ? defaults.pin : (kinds.firstIndex(of: .pin) ?? defaults.pin)
+    let board = boardExplicit ? defaults.board : (kinds.firstIndex(of: .board) ?? defaults.board)
+    func name(_ i: Int) -> String { "column \(i + 1) \"\(names[i])\"" }
+    let fix = "give --pin-column N and --board-column N (BuildOptions.pinColumn, boardColumn), or name the columns pin_id and board_id in the header"
+    var warnings: [String] = []
+    for (kind, column, explicit) in [(NodeKind.pin, pin, pinExplicit), (.board, board, boardExplicit)] {
+        let what = kind == .pin ? "pin" : "board"
+        let flag = kind == .pin ? "--pin-column" : "--board-column"
+        guard column < names.count else { continue }
+        if explicit {
+            if let k = kinds[column], k != kind {
+                warnings.append("\(file):\(line): \(flag) \(column + 1) reads \(what) ids from the header's \(name(column))")
+            }
+        } else if kinds[column] != kind {
+            throw BoardwalkError.malformedInput(
+                file: file, line: line,
+                reason: "the header names \(name(column)), not the \(what) id column: \(flag) N picks it; \(fix)")
+        }
+    }
+    if pin == board {
+        throw BoardwalkError.malformedInput(
+            file: file, line: line, reason: "the pin and board ids would both be read from column \(pin + 1); \(fix)")
+    }
+    if let s = scoreField, s == pin || s == board {
+        throw BoardwalkError.malformedInput(
+            file: file, line: line, reason: "the header puts \(s == pin ? "pin" : "board") ids in the score column \(s + 1)")
+    }
+    return (EdgeColumns(pin: pin, board: board), warnings)
+}
+
 /// Parses edge-list lines into id pairs on its own thread, applying the
 /// invalid-line budget, and sends them on in blocks.
 final class EdgeParser: @unchecked Sendable {
     // Unchecked: written only by the parser thread; read by the builder after
     // the last block, which the channel's semaphores order after every write.
     static let blockValues = 1 << 17
-    let pinField: Int, boardField: Int, scoreField: Int?, maxInvalid: Int
+    let scoreField: Int?, maxInvalid: Int
+    let defaults: EdgeColumns, pinExplicit: Bool, boardExplicit: Bool
+    /// Columns a header of an earlier part file of the same directory chose.
+    let inherited: EdgeColumns?
+    /// The columns this file's header chose, if it had one that named them.
+    private(set) var resolved: EdgeColumns?
+    private(set) var warnings: [String] = []
     private(set) var lines = 0
     private(set) var invalid: Int
     private(set) var samples: [String] = []
     private(set) var error: Error?
 
-    init(pinField: Int, boardField: Int, scoreField: Int? = nil, maxInvalid: Int, invalidSoFar: Int) {
-        self.pinField = pinField
-        self.boardField = boardField
+    init(defaults: EdgeColumns, pinExplicit: Bool = true, boardExplicit: Bool = true, inherited: EdgeColumns? = nil,
+         scoreField: Int? = nil, maxInvalid: Int, invalidSoFar: Int) {
+        self.defaults = defaults
+        self.pinExplicit = pinExplicit
+        self.boardExplicit = boardExplicit
+        self.inherited = inherited
         self.scoreField = scoreField
         self.maxInvalid = maxInvalid
         self.invalid = invalidSoFar
@@ -754,7 +924,9 @@ final class EdgeParser: @unchecked Sendable {
     func run(_ reader: LineReader, into channel: EdgeBlockChannel) {
         var block = UnsafeMutablePointer<UInt64>.allocate(capacity: EdgeParser.blockValues)
         var n = 0
-        let needed = max(pinField, boardField, scoreField ?? 0) + 1
+        let start = inherited ?? defaults
+        // (pin field, board field, fields needed); a header may change them.
+        var current = (start.pin, start.board, max(start.pin, start.board, scoreField ?? 0) + 1)
         let scoreField = self.scoreField ?? -1
         let stride = scoreField >= 0 ? 3 : 2
         var seenData = false
@@ -763,46 +935,61 @@ final class EdgeParser: @unchecked Sendable {
                 lines += 1
                 if isSkippable(line) { return }
                 let base = line.baseAddress!
-                // Find the two fields in one pass over the line.
-                var field = 0, start = 0
-                var ps = 0, pe = 0, bs = 0, be = 0, ss = 0, se = 0
-                var i = 0
+                let (pinField, boardField, needed) = current  // locals, for the loop below
+                // Find the needed fields in one pass over the line.
+                var field = 0, i = 0
+                var pf = FieldRange(start: 0, end: 0), bf = pf, sf = pf
                 let count = line.count
-                while i <= count {
-                    if i == count || base[i] == 0x09 || base[i] == 0x2C {
-                        if field == pinField {
-                            ps = start; pe = i
-                        } else if field == boardField {
-                            bs = start; be = i
-                        } else if field == scoreField {
-                            ss = start; se = i
-                        }
-                        field += 1
-                        if field >= needed { break }
-                        start = i + 1
+                while true {
+                    let (next, f) = scanField(base, i, count, 0x09, 0x2C)
+                    if field == pinField {
+                        pf = f
+                    } else if field == boardField {
+                        bf = f
+                    } else if field == scoreField {
+                        sf = f
                     }
-                    i += 1
+                    field += 1
+                    if field >= needed || next >= count { break }
+                    i = next + 1
+                }
+                // The header: the first line, before any edge, that is not
+                // an edge and looks like one; its names may choose the columns.
+                func header() throws -> Bool {
+                    guard !seenData && looksLikeHeader(line) else { return false }
+                    seenData = true
+                    let names = splitFields(line, 0x09, 0x2C).map {
+                        fieldString(base, $0).trimmingBlanks()
+                    }
+                    let (c, w) = try resolveHeader(
+                        names, defaults: defaults, pinExplicit: pinExplicit, boardExplicit: boardExplicit,
+                        scoreField: scoreField >= 0 ? scoreField : nil, file: reader.input.name, line: number)
+                    warnings += w
+                    resolved = c
+                    current = (c.pin, c.board, max(c.pin, c.board, scoreField) + 1)
+                    return true
                 }
                 if field < needed {
-                    if !seenData && looksLikeHeader(line) { seenData = true; return }
+                    if try header() { return }
                     let shape = stride == 3 ? "pin_id, board_id and score" : "pin_id<TAB>board_id"
                     try invalidLine(reader.input, number, "expected at least \(needed) columns (\(shape)), found \(field)")
                     return
                 }
-                let pin = parseUInt64(base, ps, pe), board = parseUInt64(base, bs, be)
+                let pin = pf.malformed ? .notANumber : parseUInt64(base, pf.start, pf.end)
+                let board = bf.malformed ? .notANumber : parseUInt64(base, bf.start, bf.end)
                 guard case .value(let p) = pin, case .value(let b) = board else {
-                    if !seenData && looksLikeHeader(line) { seenData = true; return }
+                    if try header() { return }
                     try invalidLine(
                         reader.input, number,
-                        GraphBuilder.idProblem(pin, "pin", base, ps, pe) ?? GraphBuilder.idProblem(board, "board", base, bs, be)
-                            ?? "bad line")
+                        GraphBuilder.idProblem(pin, "pin", base, pf.start, pf.end)
+                            ?? GraphBuilder.idProblem(board, "board", base, bf.start, bf.end) ?? "bad line")
                     return
                 }
                 var score = 0.0
                 if stride == 3 {
-                    guard let v = parseScore(base, ss, se) else {
-                        if !seenData && looksLikeHeader(line) { seenData = true; return }
-                        try invalidLine(reader.input, number, "score \"\(fieldText(base, ss, se))\" is not a finite number")
+                    guard !sf.malformed, let v = parseScore(base, sf.start, sf.end) else {
+                        if try header() { return }
+                        try invalidLine(reader.input, number, "score \"\(fieldText(base, sf.start, sf.end))\" is not a finite number")
                         return
                     }
                     score = v
@@ -822,5 +1009,15 @@ final class EdgeParser: @unchecked Sendable {
             self.error = error
         }
         channel.send(EdgeBlock(pairs: block, count: error == nil ? n : 0, lines: lines, bytes: reader.bytesRead, last: true))
+    }
+}
+
+extension String {
+    /// Without blanks (space, TAB, CR) at either end.
+    func trimmingBlanks() -> String {
+        var u = Substring(self)
+        while let f = u.first, f == " " || f == "\t" || f == "\r" { u = u.dropFirst() }
+        while let l = u.last, l == " " || l == "\t" || l == "\r" { u = u.dropLast() }
+        return String(u)
     }
 }

@@ -17,6 +17,8 @@ struct InputFile {
     let name: String
     /// The path to open; nil for standard input.
     let path: String?
+    /// The directory argument this is a part file of, if any.
+    var directory: String? = nil
 
     /// Expands what a user typed: `-` is standard input, a directory is its
     /// part files (every regular file whose name does not start with `_` or
@@ -43,7 +45,7 @@ struct InputFile {
             if stat(full, &fst) == 0, (fst.st_mode & S_IFMT) == S_IFREG { names.append(full) }
         }
         names.sort()
-        return names.map { InputFile(name: $0, path: $0) }
+        return names.map { InputFile(name: $0, path: $0, directory: argument) }
     }
 }
 
@@ -63,6 +65,9 @@ final class LineReader: @unchecked Sendable {
     private let maxLineBytes: Int
     /// Compressed or plain bytes consumed so far, for progress reports.
     private(set) var bytesRead: Int = 0
+    /// Bytes already in `buffer` (from ``looksBinary()``) before `forEachLine` runs.
+    private var filled = 0
+    private var eof = false
 
     init(_ input: InputFile, maxLineBytes: Int = LineReader.defaultMaxLineBytes) throws {
         self.input = input
@@ -92,12 +97,16 @@ final class LineReader: @unchecked Sendable {
 
     /// Calls `body` with each line (without its `\n` or a trailing `\r`) and
     /// its 1-based number. The buffer is valid only during the call.
+    ///
+    /// A UTF-8 byte-order mark at the start of the input is skipped.
     func forEachLine(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws {
-        var filled = 0  // bytes in buffer
         var lineNumber = 0
-        var eof = false
-        while !eof {
-            if filled == capacity {
+        var first = true
+        while first || !eof {
+            // Bytes ``looksBinary()`` read are split into lines before reading more.
+            let prefetched = first && filled > 0
+            first = false
+            if !prefetched && filled == capacity {
                 // A line fills the whole buffer: grow, up to the line limit.
                 // Not `>= maxLineBytes + 1`: that overflows for a limit of Int.max.
                 if capacity > maxLineBytes {
@@ -111,17 +120,11 @@ final class LineReader: @unchecked Sendable {
                 buffer = bigger
                 capacity *= 2
             }
-            let n = gzread(gz, buffer + filled, UInt32(capacity - filled))
-            if n < 0 { throw readError() }
-            if n == 0 {
-                var errnum: Int32 = 0
-                gzerror(gz, &errnum)
-                if errnum != Z_OK && errnum != Z_STREAM_END { throw readError() }
-                eof = true
-            }
-            bytesRead += Int(n)
-            filled += Int(n)
+            if !prefetched && !eof { try fill() }
             var start = 0
+            if lineNumber == 0 && filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF {
+                start = 3  // a byte-order mark
+            }
             while start < filled {
                 let rest = filled - start
                 guard let nl = memchr(buffer + start, 0x0A, rest) else { break }
@@ -154,6 +157,40 @@ final class LineReader: @unchecked Sendable {
                 filled = rest
             }
         }
+    }
+
+    /// Reads once more into the free end of the buffer; sets `eof` at the end.
+    private func fill() throws {
+        let n = gzread(gz, buffer + filled, UInt32(capacity - filled))
+        if n < 0 { throw readError() }
+        if n == 0 {
+            var errnum: Int32 = 0
+            gzerror(gz, &errnum)
+            if errnum != Z_OK && errnum != Z_STREAM_END { throw readError() }
+            eof = true
+        }
+        bytesRead += Int(n)
+        filled += Int(n)
+    }
+
+    /// True when the input is not text: a NUL byte in its first 8,000 bytes
+    /// (after gzip decompression, as git decides), or a control character
+    /// other than TAB, CR, FF or ESC on its first line. Call before
+    /// ``forEachLine(_:)``, which then starts from the same bytes.
+    func looksBinary() throws -> Bool {
+        while filled < 8000 && !eof { try fill() }
+        let n = min(filled, 8000)
+        if n == 0 { return false }
+        if memchr(buffer, 0, n) != nil { return true }
+        var i = 0
+        if n >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { i = 3 }
+        while i < n && buffer[i] != 0x0A {
+            let c = buffer[i]
+            if c < 0x20 && c != 0x09 && c != 0x0D && c != 0x0C && c != 0x1B { return true }
+            if c == 0x7F { return true }
+            i += 1
+        }
+        return false
     }
 
     private func readError() -> BoardwalkError {
@@ -236,13 +273,120 @@ func fieldText(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> String
     return n < end - start ? text + "…" : text
 }
 
-/// True when a line looks like a header: its first field starts with a letter or `_`.
+/// True when a line looks like a header: its first field starts with a letter
+/// or `_` (after blanks and an opening quote), and the line is valid UTF-8
+/// text without control characters other than TAB: a line of binary junk is
+/// never taken for a header.
 func looksLikeHeader(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-    for c in line {
-        if c == 0x20 { continue }
-        return (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F
+    var starts = false
+    var i = 0
+    while i < line.count && line[i] == 0x20 { i += 1 }
+    if i < line.count && line[i] == 0x22 { i += 1 }
+    if i < line.count {
+        let c = line[i]
+        starts = (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F
     }
-    return false
+    guard starts else { return false }
+    for c in line where (c < 0x20 && c != 0x09) || c == 0x7F { return false }
+    var it = line.makeIterator()
+    var decoder = UTF8()
+    while true {
+        switch decoder.decode(&it) {
+        case .scalarValue: continue
+        case .emptyInput: return true
+        case .error: return false
+        }
+    }
+}
+
+/// One field of a line: the byte range of its content (inside the quotes
+/// for a quoted field), and whether it holds doubled quotes to unescape.
+struct FieldRange {
+    var start: Int
+    var end: Int
+    var quoted = false
+    var escapes = false
+    /// A quoted field without its closing quote, or with text after it.
+    var malformed = false
+}
+
+/// The end of the field starting at `start` (the index of the separator
+/// after it, or `count`) and its content. A field that starts with `"` is
+/// quoted as RFC 4180 says: it runs to the next `"` not doubled, and
+/// separators inside it are text. Fields end at byte `sep` or `sep2` (pass
+/// the same byte twice for one separator).
+@inline(__always)
+func scanField(_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int, _ sep: UInt8, _ sep2: UInt8)
+    -> (next: Int, field: FieldRange)
+{
+    @inline(__always) func isSeparator(_ c: UInt8) -> Bool { c == sep || c == sep2 }
+    var q = start
+    while q < count && base[q] == 0x20 { q += 1 }  // blanks before an opening quote
+    if q < count && base[q] == 0x22 {
+        var j = q + 1
+        var escapes = false
+        while j < count {
+            if base[j] == 0x22 {
+                if j + 1 < count && base[j + 1] == 0x22 {
+                    escapes = true
+                    j += 2
+                    continue
+                }
+                break
+            }
+            j += 1
+        }
+        if j >= count {  // no closing quote
+            return (count, FieldRange(start: start, end: count, malformed: true))
+        }
+        var k = j + 1
+        while k < count && base[k] == 0x20 { k += 1 }
+        if k == count || isSeparator(base[k]) {
+            return (k, FieldRange(start: q + 1, end: j, quoted: true, escapes: escapes))
+        }
+        // Text after the closing quote: the raw field, for the message.
+        while k < count && !isSeparator(base[k]) { k += 1 }
+        return (k, FieldRange(start: start, end: k, malformed: true))
+    }
+    var i = start
+    while i < count && !isSeparator(base[i]) { i += 1 }
+    return (i, FieldRange(start: start, end: i))
+}
+
+/// Every field of a line, split at `sep` or `sep2`, quotes honoured.
+func splitFields(_ line: UnsafeBufferPointer<UInt8>, _ sep: UInt8, _ sep2: UInt8) -> [FieldRange] {
+    guard let base = line.baseAddress else { return [FieldRange(start: 0, end: 0)] }
+    var fields: [FieldRange] = []
+    var i = 0
+    while true {
+        let (next, f) = scanField(base, i, line.count, sep, sep2)
+        fields.append(f)
+        if next >= line.count { break }
+        i = next + 1
+    }
+    return fields
+}
+
+/// A field's text: unquoted, doubled quotes made single.
+func fieldString(_ base: UnsafePointer<UInt8>, _ f: FieldRange) -> String {
+    let bytes = UnsafeBufferPointer(start: base + f.start, count: f.end - f.start)
+    guard f.escapes else { return String(decoding: bytes, as: UTF8.self) }
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count)
+    var i = 0
+    while i < bytes.count {
+        out.append(bytes[i])
+        i += bytes[i] == 0x22 && i + 1 < bytes.count && bytes[i + 1] == 0x22 ? 2 : 1
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// The separator of a title or attribute line: TAB or comma, whichever
+/// ends its first (id) field; nil when the line has neither.
+func lineSeparator(_ line: UnsafeBufferPointer<UInt8>) -> UInt8? {
+    guard let base = line.baseAddress else { return nil }
+    let (next, _) = scanField(base, 0, line.count, 0x09, 0x2C)
+    return next < line.count ? base[next] : nil
 }
 
 /// True for a blank line or a `#` comment.

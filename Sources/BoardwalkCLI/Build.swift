@@ -9,19 +9,23 @@ struct Build: ParsableCommand {
         discussion: """
             INPUT is a file (plain or gzip), - for standard input, or a directory of part \
             files as Spark and Hive write them. The graph is written atomically: a failed or \
-            killed build leaves OUTPUT as it was.
+            killed build leaves OUTPUT as it was; an OUTPUT that is one of the inputs (or inside an \
+            input part directory) is refused. A header line naming its columns (pin or pin_id, board \
+            or board_id) chooses them unless --pin-column/--board-column are given; fields may be \
+            quoted (RFC 4180); a UTF-8 byte-order mark is skipped; a binary part file is skipped \
+            with a warning.
             """)
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Graph file to write (conventionally .bwg).", valueName: "graph"))
     var output: String
 
-    @Option(help: ArgumentHelp("Pin titles, lines id<TAB>title.", valueName: "file"))
+    @Option(help: ArgumentHelp("Pin titles, lines id<TAB>title or id,title (the title may be quoted).", valueName: "file"))
     var pinTitles: String?
 
-    @Option(help: ArgumentHelp("Board titles, lines id<TAB>title.", valueName: "file"))
+    @Option(help: ArgumentHelp("Board titles, lines id<TAB>title or id,title (the title may be quoted).", valueName: "file"))
     var boardTitles: String?
 
-    @Option(help: ArgumentHelp("Pin attributes, lines pin_id<TAB>language<TAB>topic.", valueName: "file"))
+    @Option(help: ArgumentHelp("Pin attributes, lines pin_id<TAB>language<TAB>topic (or comma-separated).", valueName: "file"))
     var pinAttributes: String?
 
     @Option(help: ArgumentHelp("Bytes per stored array chunk: a power of two, 64 to 1G (suffixes K, M, G).", valueName: "size"))
@@ -30,11 +34,15 @@ struct Build: ParsableCommand {
     @Option(help: ArgumentHelp("Malformed lines to skip (and count) before failing.", valueName: "n"))
     var maxInvalid: Int = 0
 
-    @Option(help: ArgumentHelp("1-based column of the pin id.", valueName: "n"))
-    var pinColumn: Int = 1
+    @Option(help: ArgumentHelp(
+        "1-based column of the pin id (default: the column a header line names pin or pin_id, else 1). Wins over the header.",
+        valueName: "n"))
+    var pinColumn: Int?
 
-    @Option(help: ArgumentHelp("1-based column of the board id.", valueName: "n"))
-    var boardColumn: Int = 2
+    @Option(help: ArgumentHelp(
+        "1-based column of the board id (default: the column a header line names board or board_id, else 2). Wins over the header.",
+        valueName: "n"))
+    var boardColumn: Int?
 
     @Option(help: ArgumentHelp(
         "1-based column of a per-edge score (similarity, recency …) that pruning keeps the best of; repeats keep the highest.",
@@ -61,11 +69,11 @@ struct Build: ParsableCommand {
             throw ValidationError("--chunk-size must be a power of two from 64 to 1G, not \(chunkSize)")
         }
         guard maxInvalid >= 0 else { throw ValidationError("--max-invalid cannot be negative") }
-        guard pinColumn >= 1, boardColumn >= 1, pinColumn != boardColumn else {
+        guard (pinColumn ?? 1) >= 1, (boardColumn ?? 2) >= 1, (pinColumn ?? 1) != (boardColumn ?? 2) else {
             throw ValidationError("--pin-column and --board-column must be distinct and at least 1")
         }
         guard !inputs.isEmpty else { throw ValidationError("give at least one input") }
-        if let s = scoreColumn, s < 1 || s == pinColumn || s == boardColumn {
+        if let s = scoreColumn, s < 1 || s == pinColumn ?? 1 || s == boardColumn ?? 2 {
             throw ValidationError("--score-column must be at least 1 and differ from the id columns")
         }
         if pruning.maxBoardEntropy != nil && pinAttributes == nil {
@@ -78,12 +86,15 @@ struct Build: ParsableCommand {
             var options = BuildOptions()
             options.chunkBytes = parseSize(chunkSize)!
             options.maxInvalidLines = maxInvalid
-            options.pinColumn = pinColumn
-            options.boardColumn = boardColumn
+            if let pinColumn { options.pinColumn = pinColumn }  // set only when given: it then wins over a header
+            if let boardColumn { options.boardColumn = boardColumn }
             options.scoreColumn = scoreColumn
             options.pruning = pruning.rules
             options.allowEmpty = allowEmpty
+            // Refuse, before reading anything, an output that is one of the inputs.
+            try GraphBuilder.checkOutput(output, isNotAmong: inputs + [pinTitles, boardTitles, pinAttributes].compactMap { $0 })
             let builder = try GraphBuilder(options: options)
+            builder.warning = { note("boardwalk: warning: \($0)") }  // even with --quiet: something was skipped
             if !quiet {
                 var lastLines = 0
                 var lastTime = 0.0

@@ -24,12 +24,15 @@ struct Info: ParsableCommand {
             }
             let pinDeg = try degrees(.pin), boardDeg = try degrees(.board)
             let perEdge = s.edges > 0 ? Double(s.fileBytes) / Double(s.edges) : 0
+            let layout = ArrayLayout(s)
             if json {
                 let build = (try? JSONSerialization.jsonObject(with: Data(g.buildInfo.utf8))) ?? [:]
                 try printJSON([
                     "path": graph, "format_version": s.formatVersion, "pins": s.pins, "boards": s.boards,
                     "edges": s.edges, "file_bytes": s.fileBytes, "bytes_per_edge": perEdge,
                     "chunk_bytes": s.chunkBytes, "chunks": s.chunks, "created_unix": s.createdUnix,
+                    "array_bytes": Dictionary(uniqueKeysWithValues: layout.arrays.map { ($0.name, $0.bytes) }),
+                    "title_text_chunks": layout.titleTextChunks,
                     "fingerprint": String(format: "%016llx", s.fingerprint),
                     "duplicate_edges": s.duplicateEdges, "invalid_lines": s.invalidLines,
                     "has_pin_titles": s.hasPinTitles, "has_board_titles": s.hasBoardTitles,
@@ -42,8 +45,16 @@ struct Info: ParsableCommand {
             print("graph \(graph)")
             print("  format version \(s.formatVersion), built \(ISO8601DateFormatter().string(from: created))")
             print("  \(s.pins) pins, \(s.boards) boards, \(s.edges) edges")
-            print(String(format: "  file %llu bytes (%.2f bytes/edge) in %llu chunks of %@B", s.fileBytes, perEdge, s.chunks,
-                         human(Double(s.chunkBytes))))
+            print(String(format: "  file %llu bytes (%.2f bytes/edge); %llu chunk records of at most %@ each", s.fileBytes, perEdge,
+                         s.chunks, binarySize(s.chunkBytes)))
+            let known = layout.arrays.reduce(UInt64(0)) { $0 + $1.bytes }
+            let titles = s.hasPinTitles || s.hasBoardTitles
+            var arrays = "  arrays: ids, adjacency, attributes\(titles ? ", title offsets" : ""): \(known) bytes"
+            arrays += " in \(layout.knownChunks) chunk\(layout.knownChunks == 1 ? "" : "s")"
+            if s.hasPinTitles || s.hasBoardTitles {
+                arrays += "; title text in \(layout.titleTextChunks) chunk\(layout.titleTextChunks == 1 ? "" : "s")"
+            }
+            print(arrays)
             func line(_ name: String, _ d: [String: UInt32]) {
                 guard !d.isEmpty else { return }
                 print("  \(name) degree: min \(d["min"]!), median \(d["median"]!), p90 \(d["p90"]!), p99 \(d["p99"]!), max \(d["max"]!)")
@@ -79,4 +90,37 @@ struct Verify: ParsableCommand {
             throw failure(error)
         }
     }
+}
+
+/// The arrays a graph stores, sized from its counts as the builder lays them
+/// out (element count × element size; chunks = ⌈bytes / chunk size⌉). The
+/// title text's size is not among the counts: its chunks are the rest of the
+/// chunk records.
+struct ArrayLayout {
+    var arrays: [(name: String, bytes: UInt64)] = []
+    var knownChunks: UInt64 = 0
+    var titleTextChunks: UInt64 = 0
+
+    init(_ s: GraphStats) {
+        arrays = [
+            ("pin_ids", s.pins * 8), ("board_ids", s.boards * 8),
+            ("pin_offsets", (s.pins + 1) * 8), ("pin_adjacency", s.edges * 4),
+            ("board_offsets", (s.boards + 1) * 8), ("board_adjacency", s.edges * 4),
+            ("pin_attributes", s.pins * 4), ("board_attributes", s.boards * 4),
+        ]
+        if s.hasPinTitles { arrays.append(("pin_title_offsets", (s.pins + 1) * 8)) }
+        if s.hasBoardTitles { arrays.append(("board_title_offsets", (s.boards + 1) * 8)) }
+        let chunk = max(s.chunkBytes, 1)
+        knownChunks = arrays.reduce(0) { $0 + ($1.bytes + chunk - 1) / chunk }
+        titleTextChunks = s.chunks >= knownChunks ? s.chunks - knownChunks : 0
+    }
+}
+
+/// 1073741824 → "1 GiB", 65536 → "64 KiB".
+func binarySize(_ bytes: UInt64) -> String {
+    for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] as [(String, UInt64)] where bytes >= 1 << shift {
+        let v = Double(bytes) / Double(UInt64(1) << shift)
+        return v == v.rounded() ? "\(UInt64(v)) \(unit)" : String(format: "%.2f %@", v, unit)
+    }
+    return "\(bytes) bytes"
 }
