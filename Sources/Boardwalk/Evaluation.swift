@@ -35,29 +35,47 @@ public struct LeaveOneOutSplit: Sendable {
     /// Repeated (user, item) pairs count once; the held-out item is removed
     /// from the user's training interactions entirely.
     public init(_ interactions: [Interaction], minInteractions: Int = 2, seed: UInt64 = 1) {
-        var byUser: [UInt64: [Interaction]] = [:]
-        for i in interactions { byUser[i.user, default: []].append(i) }
+        // Grouped by sorting (user, input position) rather than a dictionary
+        // of arrays: the same groups in the same order, several times faster
+        // on millions of interactions.
+        let order = interactions.indices.sorted {
+            (interactions[$0].user, $0) < (interactions[$1].user, $1)
+        }
         var train: [Interaction] = []
+        train.reserveCapacity(interactions.count)
         var held: [UInt64: UInt64] = [:]
         var skipped = 0
         var rng = SeededGenerator(seed: seed)
-        for user in byUser.keys.sorted() {
-            let list = byUser[user]!
-            let distinctItems = Set(list.map(\.item))
-            guard distinctItems.count >= max(2, minInteractions) else {
+        var start = 0
+        var items: [UInt64] = []
+        while start < order.count {
+            let user = interactions[order[start]].user
+            var end = start + 1
+            while end < order.count && interactions[order[end]].user == user { end += 1 }
+            let list = order[start..<end]
+            items.removeAll(keepingCapacity: true)
+            for i in list { items.append(interactions[i].item) }
+            items.sort()
+            var distinct = 0
+            for (n, item) in items.enumerated() where n == 0 || items[n - 1] != item {
+                items[distinct] = item
+                distinct += 1
+            }
+            items.removeSubrange(distinct...)
+            start = end
+            guard items.count >= max(2, minInteractions) else {
                 skipped += 1
-                train.append(contentsOf: list)
+                for i in list { train.append(interactions[i]) }
                 continue
             }
             let target: UInt64
-            if list.allSatisfy({ $0.time != nil }) {
-                target = list.max { ($0.time!, $0.item) < ($1.time!, $1.item) }!.item
+            if list.allSatisfy({ interactions[$0].time != nil }) {
+                target = list.map { interactions[$0] }.max { ($0.time!, $0.item) < ($1.time!, $1.item) }!.item
             } else {
-                let items = distinctItems.sorted()
                 target = items[Int(rng.next() % UInt64(items.count))]
             }
             held[user] = target
-            train.append(contentsOf: list.filter { $0.item != target })
+            for i in list where interactions[i].item != target { train.append(interactions[i]) }
         }
         self.train = train
         self.heldOut = held

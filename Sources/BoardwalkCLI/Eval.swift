@@ -147,6 +147,7 @@ struct Eval: ParsableCommand {
         var held: [UInt64: UInt64] = [:]
         var skippedTooFew = 0, skippedNotInGraph = 0
         var pruned: [PruningReport] = []
+        var trainingDegree: [UInt64: Int] = [:]  // with interactions: training interactions per item
         let g: Graph
         if let interactions {
             progress.note("reading \(interactions)", always: true)
@@ -173,10 +174,13 @@ struct Eval: ParsableCommand {
             if progress.enabled {
                 b.progress = { p in progress.note("building the training graph: \(p.phase) (\(String(format: "%.1fs", Date().timeIntervalSince(start))))") }
             }
+            // Histories of the evaluated users only; degrees count every training interaction.
+            let byTime = pruneScore == "time"  // (an option read once, not per interaction)
+            for u in held.keys { histories[u] = [] }
             for i in split.train {
-                let score = pruneScore == "time" ? Double(i.time ?? 0) : i.weight
-                try b.addEdge(pin: PinID(i.item), board: BoardID(i.user), score: score)
-                histories[i.user, default: []].append((i.item, i.weight, i.time))
+                try b.addEdge(pin: PinID(i.item), board: BoardID(i.user), score: byTime ? Double(i.time ?? 0) : i.weight)
+                trainingDegree[i.item, default: 0] += 1
+                if histories[i.user] != nil { histories[i.user]!.append((i.item, i.weight, i.time)) }
             }
             if let pinAttributes { try b.addPinAttributes(from: pinAttributes) }
             progress.note("building the training graph from \(split.train.count) interactions", always: true)
@@ -227,11 +231,10 @@ struct Eval: ParsableCommand {
             items.append(p.rawValue)
         }
         var interacted: [UInt64: Set<UInt64>] = [:]
-        for (u, h) in histories {
-            interacted[u] = Set(h.map(\.0))
-            for (item, _, _) in h { degree[item, default: 0] += 1 }
-        }
-        if graph != nil {
+        for (u, h) in histories { interacted[u] = Set(h.map(\.0)) }
+        if interactions != nil {
+            degree = trainingDegree
+        } else {
             // Degrees from the graph itself.
             for p in items { degree[p] = try g.boards(of: PinID(p)).count }
         }
