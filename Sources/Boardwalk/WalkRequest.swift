@@ -360,9 +360,20 @@ private indirect enum JSONValue: Decodable, CustomStringConvertible {
         case .string(let s): text = "\"" + s + "\""
         case .bool(let b): text = b ? "true" : "false"
         case .null: text = "null"
-        case .array(let a): text = "[" + a.map(\.description).joined(separator: ", ") + "]"
-        case .object(let o): text = "{" + o.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+        case .array(let a): text = Self.list("[", a.lazy.map(\.description), "]")
+        case .object(let o): text = Self.list("{", o.lazy.map { "\"\($0.0)\": \($0.1)" }, "}")
         }
         return text.count > 60 ? String(text.prefix(57)) + "…" : text
+    }
+
+    /// Members joined until the text is long enough to be cut: a huge array
+    /// in an error message costs no more than a short one.
+    private static func list<S: Sequence<String>>(_ open: String, _ members: S, _ close: String) -> String {
+        var text = open
+        for (i, m) in members.enumerated() {
+            if text.count > 60 { return text + "…" }
+            text += (i == 0 ? "" : ", ") + m
+        }
+        return text + close
     }
 }

@@ -87,6 +87,11 @@ final class QueryEvalInputTests: XCTestCase {
         let quiet = try runBoardwalk(["eval", "-q", "--graph", graph, "--held-out", mostly, "--json"] + fast)
         XCTAssertEqual(quiet.stderr.split(separator: "\n").count, 1, quiet.stderr)
         XCTAssertTrue(quiet.stderr.contains("warning"), quiet.stderr)
+        // Held-out items that are not pins of the graph can never be hit: counted, and a warning when most are.
+        let strangers = dir.write("unknown-items.tsv", held.prefix(4).enumerated().map { "\($1.user)\t\($0 == 0 ? $1.item : UInt64($0))\n" }.joined())
+        let u = try runBoardwalk(["eval", "-q", "--graph", graph, "--held-out", strangers, "--json"] + fast)
+        XCTAssertEqual(try json(u)["held_out_not_in_graph"] as? Int, 3)
+        XCTAssertTrue(u.stderr.contains("warning: the held-out items of 3 of 4 evaluated users (75%) are not pins of the graph"), u.stderr)
         // A few unknown users are no warning.
         let few = dir.write("few-unknown.tsv", (Array(held.prefix(9)) + unknown.prefix(1)).map { "\($0.user)\t\($0.item)\n" }.joined())
         let f = try runBoardwalk(["eval", "-q", "--graph", graph, "--held-out", few, "--json"] + fast)
