@@ -38,9 +38,9 @@ public struct LeaveOneOutSplit: Sendable {
         // Grouped by sorting (user, input position) rather than a dictionary
         // of arrays: the same groups in the same order, several times faster
         // on millions of interactions.
-        let order = interactions.indices.sorted {
-            (interactions[$0].user, $0) < (interactions[$1].user, $1)
-        }
+        var keys = interactions.enumerated().map { (user: $1.user, index: $0) }
+        keys.sort { ($0.user, $0.index) < ($1.user, $1.index) }  // keys in place: no lookups while sorting
+        let order = keys.map(\.index)
         var train: [Interaction] = []
         train.reserveCapacity(interactions.count)
         var held: [UInt64: UInt64] = [:]

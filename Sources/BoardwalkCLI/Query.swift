@@ -115,9 +115,12 @@ struct Query: ParsableCommand {
         discussion: """
             With --batch, reads JSON Lines ({"pins": {"ID": WEIGHT, …}, "boards": …, "candidates": […], \
             "exclude": […], "seed": …, "language": …, "topic": …, "bias": …, "steps": …, "restart": …, \
-            "top": …, "early_stop": [NP, NV] or false, "boost": …}) and writes one JSON object per line, \
-            in order: {"results": [{"id", "score", "visits"}…], "steps", "elapsed_us", "partial"}, or \
-            "scores" in candidate order when "candidates" is given, or {"error": "…"}.
+            "top": …, "early_stop": [NP, NV] or false, "boost": …, "include_boards": …, "lenient": …, \
+            "time_budget_ms": …, "popularity_penalty": …, "method": …, "exponent": …}) and writes one \
+            JSON object per line, in order: {"results": [{"id", "score", "visits"}…], "steps", \
+            "elapsed_us", "partial"}, or "scores" in candidate order when "candidates" is given, or \
+            {"error": "…"} naming the field at fault. An unknown field is an error; fields starting \
+            with "x-" are ignored.
             """)
 
     @Argument(help: ArgumentHelp("The graph file.", valueName: "graph"))
