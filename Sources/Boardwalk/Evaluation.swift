@@ -161,8 +161,8 @@ public enum EvaluationInput {
         return out
     }
 
-    /// Reads a list of ids, one per line (the first column; a header line is
-    /// allowed). A directory is an error (`PATH: Is a directory`).
+    /// Reads a list of ids, one per line and nothing else on it (a header
+    /// line is allowed). A directory is an error (`PATH: Is a directory`).
     ///
     /// - Parameter what: what an id is, for messages ("pin id").
     public static func ids(from path: String, what: String = "id") throws -> [UInt64] {
@@ -257,6 +257,8 @@ public enum EvaluationInput {
                 }
                 switch roles {
                 case .ids(let what):
+                    // One id a line: a second column may be the one meant, so none is guessed.
+                    guard ranges.count == 1 else { throw fail("expected one \(what) a line, found \(ranges.count) fields") }
                     f.user = try id(columns.user, what)
                 case .interactions, .heldOut:
                     f.user = try id(columns.user, "user id")

@@ -74,7 +74,7 @@ struct Bench: ParsableCommand {
                 print(String(format: "open: %.0f µs median of 7 (%llu chunks, %@B file)", openMicros, s.chunks, human(Double(s.fileBytes))))
                 print("throughput: one-pin queries of 1M steps, no early stopping, \(seconds)s per run")
             }
-            progress("warming up: prefaulted the graph, 3 walks of 1M steps")
+            progress("warming up: 3 walks of 1M steps")
             // Warm the page cache and the walk contexts.
             var warm = WalkParameters()
             if let restart { warm.restart = restart }

@@ -156,6 +156,9 @@ struct Query: ParsableCommand {
             for p in pins { let (id, w) = try parseWeighted(p, what: "--pin"); qp[PinID(id), default: 0] += w }
             for b in boards { let (id, w) = try parseWeighted(b, what: "--board"); qb[BoardID(id), default: 0] += w }
             let excluded = try exclude.map { try EvaluationInput.ids(from: $0, what: "pin id") } ?? []
+            if let exclude, !excluded.isEmpty, !excluded.contains(where: { g.contains(PinID($0)) }) {
+                note("query: warning: none of the \(excluded.count) ids in \(exclude) is a pin of \(graph): nothing is excluded")
+            }
             let r = try g.walk(pins: qp, boards: qb, parameters: params, exclude: excluded.map { PinID($0) })
             if json {
                 print(resultJSON(r, g: g, titles: true))

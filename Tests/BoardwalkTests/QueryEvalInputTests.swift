@@ -211,6 +211,8 @@ final class QueryEvalInputTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let latin1 = dir.file("latin1.tsv")
         try Data("1\t2\n\u{e9}3\t4\n".data(using: .isoLatin1)!).write(to: URL(fileURLWithPath: latin1))
+        let latin1IDs = dir.file("latin1-ids.txt")
+        try Data("1\n\u{e9}2\n".data(using: .isoLatin1)!).write(to: URL(fileURLWithPath: latin1IDs))
         let utf16 = dir.file("utf16.tsv")
         try Data([0xFF, 0xFE] + Array("1\t2\n".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }).write(to: URL(fileURLWithPath: utf16))
         let query = ["query", graph, "--pin", String(held[0].item)]
@@ -218,7 +220,7 @@ final class QueryEvalInputTests: XCTestCase {
             (query + ["--exclude-file", missing], "\(missing): No such file or directory"),
             (query + ["--exclude", missing], "\(missing): No such file or directory"),
             (query + ["--exclude-file", folder], "\(folder): Is a directory"),
-            (query + ["--exclude-file", latin1], "\(latin1):2: not UTF-8 text"),
+            (query + ["--exclude-file", latin1IDs], "\(latin1IDs):2: not UTF-8 text"),
             (["query", graph, "--batch", missing], "\(missing): No such file or directory"),
             (["query", graph, "--batch", folder], "\(folder): Is a directory"),
             (["eval", "--graph", graph, "--held-out", missing], "\(missing): No such file or directory"),
@@ -292,6 +294,15 @@ final class QueryEvalInputTests: XCTestCase {
             let rest = try XCTUnwrap(json(runBoardwalk(q + [option, exclude]))["results"] as? [[String: Any]]).map { $0["id"] as! UInt64 }
             XCTAssertEqual(Array(rest.prefix(7)), Array(top.dropFirst(3)), option)
         }
+        // Two columns are refused, not guessed; ids that are no pin of the graph are a warning.
+        let twoColumns = dir.write("two-columns.txt", "\(top[0])\t\(top[1])\n")
+        let t = try runBoardwalk(q + ["--exclude-file", twoColumns])
+        XCTAssertEqual(t.status, 1)
+        XCTAssertEqual(t.stderr, "boardwalk: \(twoColumns):1: expected one pin id a line, found 2 fields\n")
+        let strangers = dir.write("strangers.txt", "1\n2\n")
+        let w = try runBoardwalk(q + ["--exclude-file", strangers])
+        XCTAssertEqual(w.status, 0)
+        XCTAssertTrue(w.stderr.contains("warning: none of the 2 ids in \(strangers) is a pin of"), w.stderr)
         // A batch file starting with a mark.
         let batch = dir.write("batch.jsonl", bom + "{\"pins\": {\"\(held[0].item)\": 1}, \"top\": 2}\n")
         let r = try runBoardwalk(["query", graph, "--batch", batch])
