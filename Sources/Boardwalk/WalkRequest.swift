@@ -172,23 +172,29 @@ private struct RequestJSON: Decodable {
             guard c.contains(k), try !c.decodeNil(forKey: k) else { return nil }
             // The common shape decodes directly; anything else is decoded
             // again as JSON values to say what is wrong.
-            let members: [(String, JSONValue)]
-            if let plain = try? c.decode([String: Double].self, forKey: k) {
-                members = plain.map { ($0.key, JSONValue.number($0.value, nil)) }
-            } else {
-                let v = try c.decode(JSONValue.self, forKey: k)
-                guard case .object(let m) = v else { throw bad(name, "an object of \"ID\": weight", v) }
-                members = m
-            }
             var out: [UInt64: Double] = [:]
-            for (key, w) in members {
-                guard let id = UInt64(key.trimmingCharacters(in: .whitespaces)) else {
+            func id(_ key: String) throws -> UInt64 {
+                guard let id = UInt64(key) ?? UInt64(key.trimmingCharacters(in: .whitespaces)) else {
                     throw BoardwalkError.invalidArgument("\(name): \"\(key)\" is not an unsigned 64-bit id")
                 }
+                return id
+            }
+            if let plain = try? c.decode([String: Double].self, forKey: k) {
+                out.reserveCapacity(plain.count)
+                for (key, x) in plain {
+                    guard x.isFinite, x >= 0 else { throw bad("\(name).\(key)", "a weight, a finite number >= 0", .number(x, nil)) }
+                    out[try id(key), default: 0] += x
+                }
+                return out
+            }
+            let v = try c.decode(JSONValue.self, forKey: k)
+            guard case .object(let members) = v else { throw bad(name, "an object of \"ID\": weight", v) }
+            for (key, w) in members {
+                let i = try id(key)
                 guard case .number(let x, _) = w, x.isFinite, x >= 0 else {
                     throw bad("\(name).\(key)", "a weight, a finite number >= 0", w)
                 }
-                out[id, default: 0] += x
+                out[i, default: 0] += x
             }
             return out
         }
