@@ -234,7 +234,7 @@ public enum EvaluationInput {
                     }
                 }
                 func fail(_ reason: String) -> BoardwalkError {
-                    let valid = String(validating: line, as: UTF8.self) != nil
+                    let valid = isValidUTF8(line)
                     return .malformedInput(file: input.name, line: number, reason: valid ? reason : "not UTF-8 text (\(reason))")
                 }
                 var f = Fields()
@@ -362,6 +362,19 @@ public enum EvaluationInput {
                 if c.time == c.user || c.time == c.item { c.time = nil }
             }
             return c
+        }
+    }
+
+    /// Whether the bytes are UTF-8 (any platform version: no `String(validating:)`).
+    private static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var it = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&it) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
         }
     }
 

@@ -137,6 +137,25 @@ final class QueryEvalInputTests: XCTestCase {
         XCTAssertEqual(t.stderr, "boardwalk: \(twice):1: the header names two user columns (\"user\", \"user_id\")\n")
     }
 
+    /// The library reader behind eval: quoted CSV headers and fields, named
+    /// weight and time columns in any order, empty weights and times.
+    func testInteractionReaderMapsNamedColumns() throws {
+        let dir = TempDir()
+        let csv = dir.write("ratings.csv", "\"user_id\",\"item_id\",\"rating\",\"timestamp\"\n\"1\",\"10\",\"4\",\"100\"\n1,11,,200\n# a comment\n\n2,10,2.5,\n")
+        XCTAssertEqual(try EvaluationInput.interactions(from: csv), [
+            Interaction(user: 1, item: 10, weight: 4, time: 100), Interaction(user: 1, item: 11, weight: 1, time: 200),
+            Interaction(user: 2, item: 10, weight: 2.5, time: nil),
+        ])
+        let reordered = dir.write("reordered.tsv", "time\titem\tuser\n5\t10\t1\n")
+        XCTAssertEqual(try EvaluationInput.interactions(from: reordered), [Interaction(user: 1, item: 10, weight: 1, time: 5)])
+        let bad = dir.write("bad.tsv", "1\t10\t-2\n")
+        XCTAssertThrowsError(try EvaluationInput.interactions(from: bad)) { error in
+            XCTAssertEqual("\(error)", "\(bad):1: weight \"-2\" must be a finite number >= 0")
+        }
+        let held = dir.write("held.tsv", "item\tuser\n10\t1\n11\t2\n")
+        XCTAssertEqual(try EvaluationInput.heldOut(from: held).map { [$0.user, $0.item, UInt64($0.line)] }, [[1, 10, 2], [2, 11, 3]])
+    }
+
     // MARK: 3–4. Batch fields
 
     func testMisspeltAndOutOfRangeBatchFieldsAreErrorsNamingTheField() throws {
