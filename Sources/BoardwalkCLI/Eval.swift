@@ -184,7 +184,12 @@ struct Eval: ParsableCommand {
             }
             if let pinAttributes { try b.addPinAttributes(from: pinAttributes) }
             progress.note("building the training graph from \(split.train.count) interactions", always: true)
-            pruned = try b.build(to: tmp).pruning
+            do {
+                pruned = try b.build(to: tmp).pruning
+            } catch BoardwalkError.emptyGraph {
+                // The builder's message names the temporary file and --allow-empty, neither of which is eval's.
+                throw Failure("the training graph has no edges: \(pruning.rules.isEmpty ? "no training interactions" : "pruning removed every edge of the \(split.train.count) training interactions"); loosen the pruning options")
+            }
             g = try Graph(path: tmp)  // stays mapped after the unlink
         } else {
             g = try Graph(path: graph!)

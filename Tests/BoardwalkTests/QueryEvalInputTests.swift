@@ -69,6 +69,12 @@ final class QueryEvalInputTests: XCTestCase {
         XCTAssertEqual(s.status, 1, s.stdout)
         XCTAssertEqual(s.stdout, "")
         XCTAssertTrue(s.stderr.contains("none of the 50 users"), s.stderr)
+        // Pruning that leaves no training graph says so in eval's terms (no temporary file, no --allow-empty).
+        let (file, _) = try interactions(in: dir)
+        let p = try runBoardwalk(["eval", "-q", file, "--min-pin-degree", "100000"] + fast)
+        XCTAssertEqual(p.status, 1)
+        XCTAssertTrue(p.stderr.hasPrefix("boardwalk: the training graph has no edges: pruning removed every edge"), p.stderr)
+        XCTAssertFalse(p.stderr.contains("allow-empty"), p.stderr)
     }
 
     func testEvalWarnsWhenMoreThanHalfTheUsersAreSkipped() throws {
