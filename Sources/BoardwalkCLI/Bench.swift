@@ -11,34 +11,46 @@ struct Bench: ParsableCommand {
 
     @Argument(help: ArgumentHelp("The graph file.", valueName: "graph"))
     var graph: String
-    @Option(help: ArgumentHelp("Largest thread count for the throughput runs.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Largest thread count for the throughput runs.", valueName: "n"))
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: ArgumentHelp("Seconds per throughput run.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds per throughput run.", valueName: "s"))
     var seconds: Double = 3
-    @Option(help: ArgumentHelp("Queries per latency run.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Queries per latency run.", valueName: "n"))
     var queries: Int = 2000
-    @Option(help: ArgumentHelp("Steps per latency query.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Steps per latency query.", valueName: "n"))
     var steps: String = "100K"
-    @Option(help: ArgumentHelp("Query pins per latency query.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Query pins per latency query.", valueName: "n"))
     var queryPins: Int = 1
-    @Option(help: ArgumentHelp("Restart probability of the walks (default: the library's).", valueName: "alpha"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Restart probability of the walks (default: the library's).", valueName: "alpha"))
     var restart: Double?
-    @Option(help: ArgumentHelp("Seed for drawing query pins.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed for drawing query pins.", valueName: "s"))
     var seed: UInt64 = 1
     @Flag(help: "Print one JSON object.")
     var json = false
+    @Flag(name: .shortAndLong, help: "No progress on standard error.")
+    var quiet = false
 
     func validate() throws {
-        if let restart { guard restart > 0, restart <= 1 else { throw ValidationError("--restart must be in (0, 1]") } }
-        guard threads >= 1, seconds > 0, queries >= 1, queryPins >= 1, parseCount(steps).map({ $0 >= 1 }) == true else {
-            throw ValidationError("threads, seconds, queries, query pins and steps must be positive")
+        if let restart { guard restart > 0, restart <= 1 else { throw ValidationError("--restart must be in (0, 1], not \(restart)") } }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, not \(threads)") }
+        guard seconds > 0, seconds.isFinite, seconds <= 86400 else { throw ValidationError("--seconds must be in (0, 86400], not \(seconds)") }
+        guard queries >= 1 else { throw ValidationError("--queries must be at least 1, not \(queries)") }
+        guard queryPins >= 1 else { throw ValidationError("--query-pins must be at least 1, not \(queryPins)") }
+        guard let n = parseCount(steps), n >= 1, n <= 1_000_000_000 else {
+            throw ValidationError("--steps must be a count 1 … 1G, not \(steps)")
         }
+    }
+
+    /// A progress line on standard error (not with --quiet), as `build` prints them.
+    private func progress(_ text: String) {
+        if !quiet { note("bench: " + text) }
     }
 
     func run() throws {
         do {
             // Opening is O(chunks): time it on its own before anything is cached by this process.
             // The first open also pays for process warm-up: report the median of 7.
+            progress("opening \(graph) 7 times")
             var opens: [Double] = []
             for _ in 0..<7 {
                 let openStart = DispatchTime.now().uptimeNanoseconds
@@ -62,6 +74,7 @@ struct Bench: ParsableCommand {
                 print(String(format: "open: %.0f µs median of 7 (%llu chunks, %@B file)", openMicros, s.chunks, human(Double(s.fileBytes))))
                 print("throughput: one-pin queries of 1M steps, no early stopping, \(seconds)s per run")
             }
+            progress("warming up: 3 walks of 1M steps")
             // Warm the page cache and the walk contexts.
             var warm = WalkParameters()
             if let restart { warm.restart = restart }
@@ -75,6 +88,7 @@ struct Bench: ParsableCommand {
             // the cost of a step depends on where in the graph the walk is.
             let pool = try (0..<256).map { _ in try randomPins(1) }
             for t in 1...threads {
+                progress(String(format: "throughput on %d thread%@ (%gs)", t, t == 1 ? "" : "s", seconds))
                 let pools = (0..<t).map { i in (0..<256).map { pool[($0 + i * 256 / t) % 256] } }
                 let counters = StepCounters(t)
                 let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
@@ -112,7 +126,13 @@ struct Bench: ParsableCommand {
                 var times: [Double] = []
                 var walked: UInt64 = 0
                 let start = DispatchTime.now().uptimeNanoseconds
+                progress("latency, early stopping \(early ? "on" : "off"): \(queries) queries of \(n) steps")
+                var lastNote = start
                 for (i, q) in qs.enumerated() {
+                    if !quiet, i > 0, DispatchTime.now().uptimeNanoseconds - lastNote >= 1_000_000_000 {
+                        lastNote = DispatchTime.now().uptimeNanoseconds
+                        progress("latency, early stopping \(early ? "on" : "off"): \(i) of \(queries) queries")
+                    }
                     p.seed = UInt64(i)
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     let r = try g.walk(pins: q, parameters: p)

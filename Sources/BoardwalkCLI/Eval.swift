@@ -12,9 +12,12 @@ struct Eval: ParsableCommand {
             Input: interactions user<TAB>item[<TAB>weight][<TAB>time] (users play boards, items play \
             pins), split leave-one-out per user (the last by time, or a random one with --seed when \
             there are no times); the graph is built from the rest. Or --graph with --held-out \
-            (user<TAB>item): each user is a board of the graph and queries with its pins. Ranks are \
-            pessimistic: an item tied with the held-out one ranks above it. The popularity baseline \
-            ranks items by their number of training interactions.
+            (user<TAB>item): each user is a board of the graph and queries with its pins. A header \
+            line naming the columns (user/user_id/board/board_id, item/item_id/pin/pin_id, \
+            weight/score/rating, time/timestamp) may put them in any order. Ranks are pessimistic: an \
+            item tied with the held-out one ranks above it. The popularity baseline ranks items by \
+            their number of training interactions. No user to evaluate is an error; more than half \
+            of the users skipped is a warning on standard error.
             """)
 
     @Argument(help: ArgumentHelp("Interactions file (user<TAB>item[<TAB>weight][<TAB>time]).", valueName: "interactions"))
@@ -23,22 +26,26 @@ struct Eval: ParsableCommand {
     var graph: String?
     @Option(help: ArgumentHelp("… with this held-out file (user<TAB>item).", valueName: "file"))
     var heldOut: String?
-    @Option(help: ArgumentHelp("Cut-offs K, comma-separated.", valueName: "k,…"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Cut-offs K, comma-separated.", valueName: "k,…"))
     var k: String = "10"
-    @Option(help: ArgumentHelp("Users with fewer interactions are skipped.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Users with fewer distinct items are skipped.", valueName: "n"))
     var minInteractions: Int = 2
     @Option(help: ArgumentHelp("Query weights: uniform, weight (the input's), or recency.", valueName: "scheme"))
     var queryWeights: String = "uniform"
-    @Option(help: ArgumentHelp("Sampled negatives per user for the sampled protocol.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Sampled negatives per user for the sampled protocol.", valueName: "n"))
     var negatives: Int = 99
-    @Option(help: ArgumentHelp("Evaluate at most this many users (a seeded sample).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Evaluate at most this many users (a seeded sample).", valueName: "n"))
     var maxUsers: Int?
-    @Option(help: ArgumentHelp("Write the split (train.tsv, test.tsv) to this directory.", valueName: "dir"))
+    @Option(help: ArgumentHelp(
+        "Write the split to this directory: train.tsv (pin_id<TAB>board_id<TAB>weight<TAB>time, for boardwalk build) and test.tsv (user<TAB>item, for --held-out).",
+        valueName: "dir"))
     var writeSplit: String?
     @Flag(help: "Try a grid of steps, restart and popularity penalty (with --method exact: exponent and penalty) and print a table.")
     var sweep = false
     @Flag(help: "Print JSON.")
     var json = false
+    @Flag(name: .shortAndLong, help: "No progress on standard error.")
+    var quiet = false
     @OptionGroup var walk: WalkOptions
     @Option(help: ArgumentHelp("Item attributes (item<TAB>language<TAB>topic) for the training graph: topics for --max-board-entropy and bias.", valueName: "file"))
     var pinAttributes: String?
@@ -50,16 +57,29 @@ struct Eval: ParsableCommand {
     func validate() throws {
         guard (interactions != nil) != (graph != nil) else { throw ValidationError("give an interactions file or --graph") }
         guard (graph == nil) == (heldOut == nil) else { throw ValidationError("--graph and --held-out go together") }
-        guard !cutoffs.isEmpty, cutoffs.allSatisfy({ $0 >= 1 && $0 <= 10000 }) else { throw ValidationError("--k takes cut-offs 1 … 10000") }
+        guard let ks = parsedCutoffs, ks.allSatisfy({ $0 >= 1 && $0 <= 10000 }) else {
+            throw ValidationError("--k takes cut-offs 1 … 10000, comma-separated, not \(k)")
+        }
         guard ["uniform", "weight", "recency"].contains(queryWeights) else { throw ValidationError("--query-weights: uniform, weight or recency") }
-        guard negatives >= 1, minInteractions >= 2 else { throw ValidationError("--negatives >= 1, --min-interactions >= 2") }
+        guard negatives >= 1 else { throw ValidationError("--negatives must be at least 1, not \(negatives)") }
+        guard minInteractions >= 2 else { throw ValidationError("--min-interactions must be at least 2, not \(minInteractions)") }
+        if let maxUsers, maxUsers < 1 { throw ValidationError("--max-users must be at least 1, not \(maxUsers)") }
         guard ["weight", "time"].contains(pruneScore) else { throw ValidationError("--prune-score: weight or time") }
         guard graph == nil || (pruning.rules.isEmpty && pinAttributes == nil) else {
             throw ValidationError("pruning and --pin-attributes apply to the graph eval builds, not to --graph")
         }
     }
 
-    var cutoffs: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+    /// The cut-offs in the order given, without repeats; nil when one is not an integer.
+    var parsedCutoffs: [Int]? {
+        var out: [Int] = []
+        for part in k.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let v = Int(part.trimmingCharacters(in: .whitespaces)) else { return nil }
+            if !out.contains(v) { out.append(v) }
+        }
+        return out.isEmpty ? nil : out
+    }
+    var cutoffs: [Int] { parsedCutoffs ?? [10] }
 
     func run() throws {
         do {
@@ -67,7 +87,7 @@ struct Eval: ParsableCommand {
             if sweep {
                 try runSweep(setup)
             } else {
-                let r = try evaluate(setup, try walk.parameters())
+                let r = try evaluate(setup, try walk.parameters(), label: nil)
                 if json { try printJSON(r.json(setup)) } else { r.print(setup, cutoffs) }
             }
         } catch let e as ValidationError {
@@ -96,75 +116,146 @@ struct Eval: ParsableCommand {
             }
             return sortedDegrees.count - lo
         }
-        var skipped: Int
+        /// Users left out, by reason.
+        var skippedTooFew = 0       // fewer than --min-interactions distinct items
+        var skippedNotInGraph = 0   // not a board of --graph, or no training item left in the graph
+        var skipped: Int { skippedTooFew + skippedNotInGraph }
+        /// Evaluated users whose held-out item is not a pin of the graph (it can never be recommended).
+        var heldOutNotInGraph = 0
         var graphSeconds: Double
         var pruning: [PruningReport]    // what pruning removed from the training graph
     }
 
+    /// Progress lines on standard error, at most about one a second (none with --quiet).
+    final class Progress {
+        let enabled: Bool
+        private var last: UInt64 = 0
+        init(enabled: Bool) { self.enabled = enabled }
+        func note(_ text: @autoclosure () -> String, always: Bool = false) {
+            guard enabled else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            if !always && now - last < 1_000_000_000 { return }
+            last = now
+            BoardwalkCLI.note("eval: " + text())
+        }
+    }
+
     func prepare() throws -> Setup {
         let start = Date()
+        let progress = Progress(enabled: !quiet)
         var histories: [UInt64: [(UInt64, Double, Int64?)]] = [:]
         var held: [UInt64: UInt64] = [:]
-        var skipped = 0
+        var skippedTooFew = 0, skippedNotInGraph = 0
         var pruned: [PruningReport] = []
+        var trainingDegree: [UInt64: Int] = [:]  // with interactions: training interactions per item
         let g: Graph
         if let interactions {
-            let data = try readInteractions(interactions)
+            progress.note("reading \(interactions)", always: true)
+            let data = try EvaluationInput.interactions(from: interactions) { lines, bytes in
+                progress.note(String(format: "reading  %@ lines, %@ MB, %.1fs", human(Double(lines)), human(Double(bytes) / 1e6),
+                                     Date().timeIntervalSince(start)))
+            }
+            guard !data.isEmpty else { throw Failure("\(interactions): no interactions (an empty file?)") }
+            progress.note("splitting \(data.count) interactions (\(String(format: "%.1fs", Date().timeIntervalSince(start))))", always: true)
             let split = LeaveOneOutSplit(data, minInteractions: minInteractions, seed: walk.seed)
-            skipped = split.skippedUsers
+            skippedTooFew = split.skippedUsers
             held = split.heldOut
+            guard !held.isEmpty else {
+                throw Failure("none of the \(split.skippedUsers) users of \(interactions) has \(minInteractions) or more distinct items, "
+                              + "so none can be evaluated (leave-one-out holds one out and queries with the rest); "
+                              + "are the columns swapped? the file is read as user<TAB>item")
+            }
+            if let dir = writeSplit { try writeSplitFiles(split, to: dir) }
             let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("boardwalk-eval-\(getpid()).bwg").path
             defer { unlink(tmp) }
             var options = BuildOptions()
             options.pruning = pruning.rules
             let b = try GraphBuilder(options: options)
+            if progress.enabled {
+                b.progress = { p in progress.note("building the training graph: \(p.phase) (\(String(format: "%.1fs", Date().timeIntervalSince(start))))") }
+            }
+            // Histories of the evaluated users only; degrees count every training interaction.
+            let byTime = pruneScore == "time"  // (an option read once, not per interaction)
+            for u in held.keys { histories[u] = [] }
             for i in split.train {
-                let score = pruneScore == "time" ? Double(i.time ?? 0) : i.weight
-                try b.addEdge(pin: PinID(i.item), board: BoardID(i.user), score: score)
-                histories[i.user, default: []].append((i.item, i.weight, i.time))
+                try b.addEdge(pin: PinID(i.item), board: BoardID(i.user), score: byTime ? Double(i.time ?? 0) : i.weight)
+                trainingDegree[i.item, default: 0] += 1
+                if histories[i.user] != nil { histories[i.user]!.append((i.item, i.weight, i.time)) }
             }
             if let pinAttributes { try b.addPinAttributes(from: pinAttributes) }
-            pruned = try b.build(to: tmp).pruning
-            g = try Graph(path: tmp)  // stays mapped after the unlink
-            if let dir = writeSplit {
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                try split.train.map { "\($0.user)\t\($0.item)\t\($0.weight)\t\($0.time.map(String.init) ?? "")" }
-                    .joined(separator: "\n").appending("\n").write(toFile: dir + "/train.tsv", atomically: true, encoding: .utf8)
-                try held.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value)" }.joined(separator: "\n").appending("\n")
-                    .write(toFile: dir + "/test.tsv", atomically: true, encoding: .utf8)
+            progress.note("building the training graph from \(split.train.count) interactions", always: true)
+            do {
+                pruned = try b.build(to: tmp).pruning
+            } catch BoardwalkError.emptyGraph {
+                // The builder's message names the temporary file and --allow-empty, neither of which is eval's.
+                throw Failure("the training graph has no edges: \(pruning.rules.isEmpty ? "no training interactions" : "pruning removed every edge of the \(split.train.count) training interactions"); loosen the pruning options")
             }
+            g = try Graph(path: tmp)  // stays mapped after the unlink
         } else {
             g = try Graph(path: graph!)
-            for line in try String(contentsOfFile: heldOut!, encoding: .utf8).split(separator: "\n") {
-                let f = line.split(separator: "\t")
-                guard f.count >= 2, let u = UInt64(f[0]), let i = UInt64(f[1]) else { continue }
+            let path = heldOut!
+            let pairs = try EvaluationInput.heldOut(from: path)
+            guard !pairs.isEmpty else { throw Failure("\(path): no held-out items (an empty file?)") }
+            var notBoards = 0, swappedLooking = 0
+            var lineOf: [UInt64: Int] = [:]
+            var repeated: (user: UInt64, first: Int, again: Int)?
+            for (u, i, line) in pairs {
+                guard g.contains(BoardID(u)) else {
+                    notBoards += 1
+                    if g.contains(PinID(u)) && g.contains(BoardID(i)) { swappedLooking += 1 }
+                    continue
+                }
+                if let first = lineOf[u] {
+                    if repeated == nil { repeated = (u, first, line) }
+                    continue
+                }
+                lineOf[u] = line
                 held[u] = i
+                histories[u] = try g.pins(of: BoardID(u)).map { ($0.rawValue, 1.0, nil) }
             }
-            for u in held.keys {
-                guard let pins = try? g.pins(of: BoardID(u)) else { continue }
-                histories[u] = pins.map { ($0.rawValue, 1.0, nil) }
+            skippedNotInGraph = notBoards
+            if held.isEmpty {
+                let why = swappedLooking * 2 > pairs.count
+                    ? "; \(swappedLooking) of them are pins of the graph and their items boards: are the columns swapped? --held-out is user<TAB>item (a board, then a pin)"
+                    : "; is it the held-out file of another graph? --held-out is user<TAB>item (a board, then a pin)"
+                throw Failure("none of the \(pairs.count) held-out users of \(path) is a board of \(graph!)" + why)
+            }
+            if let repeated {
+                // Checked after the columns: swapped columns repeat "users" too.
+                throw Failure("\(path):\(repeated.again): user \(repeated.user) is held out again (first on line \(repeated.first)): "
+                              + "leave-one-out holds out one item per user")
             }
         }
+        progress.note("reading the catalogue (\(String(format: "%.1fs", Date().timeIntervalSince(start))))", always: true)
         let s = g.stats
         var items: [UInt64] = []
+        items.reserveCapacity(Int(s.pins))
         var degree: [UInt64: Int] = [:]
         for i in 0..<UInt32(s.pins) {
             let p = try g.pin(at: i)
             items.append(p.rawValue)
         }
         var interacted: [UInt64: Set<UInt64>] = [:]
-        for (u, h) in histories {
-            interacted[u] = Set(h.map(\.0))
-            for (item, _, _) in h { degree[item, default: 0] += 1 }
-        }
-        if graph != nil {
+        for (u, h) in histories { interacted[u] = Set(h.map(\.0)) }
+        if interactions != nil {
+            degree = trainingDegree
+        } else {
             // Degrees from the graph itself.
             for p in items { degree[p] = try g.boards(of: PinID(p)).count }
         }
-        var users = held.keys.sorted().compactMap { u -> (UInt64, UInt64, [(item: UInt64, weight: Double, time: Int64?)])? in
-            guard let h = histories[u], !h.isEmpty else { return nil }
+        var users: [(UInt64, UInt64, [(item: UInt64, weight: Double, time: Int64?)])] = []
+        for u in held.keys.sorted() {
+            // A user whose every training item left the graph (pruning) has nothing to query with.
+            guard let h = histories[u], h.contains(where: { g.contains(PinID($0.0)) }) else {
+                skippedNotInGraph += 1
+                continue
+            }
             interacted[u, default: []].insert(held[u]!)
-            return (u, held[u]!, h.map { (item: $0.0, weight: $0.1, time: $0.2) })
+            users.append((u, held[u]!, h.map { (item: $0.0, weight: $0.1, time: $0.2) }))
+        }
+        let candidates = users.count
+        guard candidates > 0 else {
+            throw Failure("no user can be evaluated: the training items of all \(held.count) users with a held-out item were removed from the graph by pruning")
         }
         if let maxUsers, users.count > maxUsers {
             var rng = SeededGenerator(seed: walk.seed ^ 0x7573_6572)
@@ -172,39 +263,66 @@ struct Eval: ParsableCommand {
             users = Array(users.prefix(maxUsers)).sorted { $0.0 < $1.0 }
         }
         var setup = Setup(graph: g, users: users.map { (user: $0.0, held: $0.1, history: $0.2) }, interacted: interacted,
-                          items: items, degree: degree, skipped: skipped, graphSeconds: Date().timeIntervalSince(start),
-                          pruning: pruned)
+                          items: items, degree: degree, graphSeconds: Date().timeIntervalSince(start), pruning: pruned)
+        setup.skippedTooFew = skippedTooFew
+        setup.skippedNotInGraph = skippedNotInGraph
         setup.catalogue = Set(items)
         setup.sortedDegrees = items.map { degree[$0] ?? 0 }.sorted()
+        setup.heldOutNotInGraph = setup.users.reduce(0) { $0 + (g.contains(PinID($1.held)) ? 0 : 1) }
+        warnAboutSkips(setup, candidates: candidates)
         return setup
     }
 
-    func readInteractions(_ path: String) throws -> [Interaction] {
-        var out: [Interaction] = []
-        let text = try String(contentsOfFile: path, encoding: .isoLatin1)
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let t = line.trimmingCharacters(in: .whitespaces)
-            if t.isEmpty || t.hasPrefix("#") { continue }
-            let f = t.split(whereSeparator: { $0 == "\t" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard f.count >= 2, let u = UInt64(f[0]), let i = UInt64(f[1]) else {
-                if n == 0 { continue }  // a header line
-                throw BoardwalkError.malformedInput(file: path, line: n + 1, reason: "expected user<TAB>item[<TAB>weight][<TAB>time]")
+    /// Warnings on standard error (even with --quiet) when more than half of
+    /// the users were skipped, or more than half of the evaluated users' held-out
+    /// items cannot be recommended: metrics over what is left may not say
+    /// what they seem to.
+    func warnAboutSkips(_ s: Setup, candidates: Int) {
+        let total = candidates + s.skipped
+        if s.skipped * 2 > total {
+            var reasons: [String] = []
+            if s.skippedTooFew > 0 { reasons.append("\(s.skippedTooFew) with fewer than \(minInteractions) distinct items") }
+            if s.skippedNotInGraph > 0 {
+                reasons.append(graph != nil ? "\(s.skippedNotInGraph) not boards of the graph" : "\(s.skippedNotInGraph) with no training item left in the graph")
             }
-            var w = 1.0
-            if f.count >= 3 {
-                guard let v = Double(f[2]), v.isFinite, v >= 0 else {
-                    throw BoardwalkError.malformedInput(file: path, line: n + 1, reason: "weight must be a finite number >= 0")
-                }
-                w = v
-            }
-            var time: Int64?
-            if f.count >= 4 {
-                guard let v = Int64(f[3]) else { throw BoardwalkError.malformedInput(file: path, line: n + 1, reason: "time must be an integer") }
-                time = v
-            }
-            out.append(Interaction(user: u, item: i, weight: w, time: time))
+            note(String(format: "eval: warning: %d of %d users (%.0f%%) skipped (%@); the metrics describe the other %d", s.skipped, total,
+                        100 * Double(s.skipped) / Double(total), reasons.joined(separator: ", "), candidates))
         }
-        return out
+        if s.heldOutNotInGraph * 2 > s.users.count {
+            note(String(format: "eval: warning: the held-out items of %d of %d evaluated users (%.0f%%) are not pins of the graph: they cannot be recommended and count as misses",
+                        s.heldOutNotInGraph, s.users.count, 100 * Double(s.heldOutNotInGraph) / Double(s.users.count)))
+        }
+    }
+
+    /// train.tsv as `boardwalk build` reads it (pin first, with a header
+    /// naming the columns), test.tsv as --held-out reads it; each written
+    /// beside its final name and renamed into place.
+    func writeSplitFiles(_ split: LeaveOneOutSplit, to dir: String) throws {
+        try makeDirectories(dir)
+        try writeAtomically(dir + "/train.tsv") { w in
+            w.write("pin_id\tboard_id\tweight\ttime\n")
+            for i in split.train {
+                w.write(i.item)
+                w.write(byte: 9)
+                w.write(i.user)
+                w.write(byte: 9)
+                w.write(jsonNumber(i.weight))
+                w.write(byte: 9)
+                if let t = i.time { w.write(String(t)) }
+                w.write(byte: 10)
+                try w.flushIfFull()
+            }
+        }
+        try writeAtomically(dir + "/test.tsv") { w in
+            w.write("user\titem\n")
+            for (u, i) in split.heldOut.sorted(by: { $0.key < $1.key }) {
+                w.write(u)
+                w.write(byte: 9)
+                w.write(i)
+                w.write(byte: 10)
+                try w.flushIfFull()
+            }
+        }
     }
 
     /// Metrics of one method.
@@ -251,6 +369,8 @@ struct Eval: ParsableCommand {
             let meanDegree = Double(setup.degree.values.reduce(0, +)) / Double(max(setup.degree.count, 1))
             return [
                 "users": users, "skipped_users": setup.skipped, "items": setup.items.count,
+                "skipped": ["too_few_items": setup.skippedTooFew, "not_in_graph": setup.skippedNotInGraph],
+                "held_out_not_in_graph": setup.heldOutNotInGraph,
                 "method": parameters.method.rawValue, "steps": parameters.steps, "restart": parameters.restart,
                 "popularity_penalty": parameters.popularityPenalty, "exponent": parameters.exponent,
                 "walk": block(walk), "popularity": block(popularity),
@@ -265,7 +385,14 @@ struct Eval: ParsableCommand {
         }
 
         func print(_ setup: Setup, _ ks: [Int]) {
-            Swift.print("users evaluated \(users), skipped \(setup.skipped); \(setup.items.count) items; graph built in \(String(format: "%.2f", setup.graphSeconds))s")
+            var skips: [String] = []
+            if setup.skippedTooFew > 0 { skips.append("\(setup.skippedTooFew) with too few items") }
+            if setup.skippedNotInGraph > 0 { skips.append("\(setup.skippedNotInGraph) not in the graph") }
+            Swift.print("users evaluated \(users), skipped \(setup.skipped)\(skips.isEmpty ? "" : " (" + skips.joined(separator: ", ") + ")"); "
+                        + "\(setup.items.count) items; graph built in \(String(format: "%.2f", setup.graphSeconds))s")
+            if setup.heldOutNotInGraph > 0 {
+                Swift.print("  \(setup.heldOutNotInGraph) held-out items are not in the graph (cannot be recommended: misses)")
+            }
             for r in setup.pruning {
                 Swift.print("  pruned by \(r.rule) \(r.parameter): \(r.edges) edges, \(r.pins) items, \(r.boards) users")
             }
@@ -284,7 +411,9 @@ struct Eval: ParsableCommand {
         }
     }
 
-    func evaluate(_ s: Setup, _ params: WalkParameters) throws -> Result {
+    /// The metrics of one parameter setting; `label` names the setting in progress lines.
+    func evaluate(_ s: Setup, _ params: WalkParameters, label: String?) throws -> Result {
+        let progress = Progress(enabled: !quiet)
         var r = Result()
         r.parameters = params
         let ks = cutoffs
@@ -293,7 +422,15 @@ struct Eval: ParsableCommand {
         p.top = maxK + 1
         p.lenient = true
         let start = Date()
+        progress.note("evaluating \(s.users.count) users\(label.map { " (\($0))" } ?? "")", always: true)
         for (n, u) in s.users.enumerated() {
+            if n > 0 {
+                progress.note({
+                    let t = Date().timeIntervalSince(start)
+                    return String(format: "%d of %d users%@, %.0f users/s, %.0fs left", n, s.users.count,
+                                  label.map { " (\($0))" } ?? "", Double(n) / t, t / Double(n) * Double(s.users.count - n))
+                }())
+            }
             var rng = SeededGenerator(seed: params.seed &+ u.user &* 0x9E37_79B9_7F4A_7C15)
             let seen = s.interacted[u.user] ?? []
             var negatives: [UInt64] = []
@@ -386,8 +523,10 @@ struct Eval: ParsableCommand {
             print((exact ? "exponent  penalty" : "steps    restart  penalty") +
                   "  HR@\(k0)    NDCG@\(k0)  sHR@\(k0)   sNDCG@\(k0)  coverage  p50 ms")
         }
-        for p in grid {
-            let r = try evaluate(s, p)
+        for (n, p) in grid.enumerated() {
+            let setting = exact ? String(format: "exponent %.2f, penalty %.1f", p.exponent, p.popularityPenalty)
+                : String(format: "steps %llu, restart %.1f, penalty %.1f", p.steps, p.restart, p.popularityPenalty)
+            let r = try evaluate(s, p, label: "setting \(n + 1) of \(grid.count): \(setting)")
             let w = r.walk
             let cov = r.json(s)["coverage"] as! Double
             var row: [String: Any] = [

@@ -16,8 +16,73 @@ struct BoardwalkCommand: ParsableCommand {
 /// Prints a runtime error to stderr and gives exit code 1.
 func failure(_ error: Error) -> ExitCode {
     if let e = error as? ExitCode { return e }
-    FileHandle.standardError.write(Data("boardwalk: \(error)\n".utf8))
+    FileHandle.standardError.write(Data("boardwalk: \(readable(error))\n".utf8))
     return ExitCode(1)
+}
+
+/// A runtime error of the tool with its message (exit code 1).
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// The message for an error: Boardwalk's own as they are; a Foundation error
+/// (which should not reach here, but would print as `Error Domain=
+/// NSCocoaErrorDomain Code=260 …`) as `PATH: reason` like every other
+/// file error.
+func readable(_ error: Error) -> String {
+    if error is BoardwalkError || error is Failure { return "\(error)" }
+    let ns = error as NSError
+    guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return "\(error)" }
+    let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+    var code: Int32?
+    if ns.domain == NSPOSIXErrorDomain {
+        code = Int32(ns.code)
+    } else if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        code = Int32(underlying.code)
+    }
+    let reason: String
+    if let code {
+        reason = String(cString: strerror(code))
+    } else {
+        switch ns.code {
+        case NSFileNoSuchFileError, NSFileReadNoSuchFileError: reason = String(cString: strerror(ENOENT))
+        case NSFileReadNoPermissionError, NSFileWriteNoPermissionError: reason = String(cString: strerror(EACCES))
+        case NSFileReadInapplicableStringEncodingError: reason = "not UTF-8 text"
+        case NSFileWriteOutOfSpaceError: reason = String(cString: strerror(ENOSPC))
+        default: reason = "cannot be read or written (error \(ns.code))"
+        }
+    }
+    return path.map { "\($0): \(reason)" } ?? reason
+}
+
+/// Creates a directory and its parents, like `mkdir -p`.
+func makeDirectories(_ path: String) throws {
+    var st = stat()
+    if stat(path, &st) == 0 {
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { throw BoardwalkError.io(path: path, reason: String(cString: strerror(ENOTDIR))) }
+        return
+    }
+    let parent = (path as NSString).deletingLastPathComponent
+    if !parent.isEmpty && parent != path { try makeDirectories(parent) }
+    if mkdir(path, 0o777) != 0 && errno != EEXIST {
+        throw BoardwalkError.io(path: path, reason: String(cString: strerror(errno)))
+    }
+}
+
+/// Writes a file through `body`, beside its final name first and renamed
+/// over it when complete: a failed write leaves what was there.
+func writeAtomically(_ path: String, _ body: (FastWriter) throws -> Void) throws {
+    let tmp = path + ".tmp-\(getpid())"
+    do {
+        let w = try FastWriter(path: tmp)
+        try body(w)
+        try w.close()
+        if rename(tmp, path) != 0 { throw BoardwalkError.io(path: path, reason: String(cString: strerror(errno))) }
+    } catch {
+        unlink(tmp)
+        throw error
+    }
 }
 
 /// Writes a line to standard error.

@@ -4,15 +4,18 @@ import ArgumentParser
 import Boardwalk
 import Foundation
 
-/// Walk parameters shared by `query`, `bench` and `eval`.
+/// Walk parameters shared by `query`, `bench` and `eval`. Numeric options
+/// take the next argument whatever it starts with (`parsing: .unconditional`),
+/// so that `--steps -5` gets the same message as `--steps=-5`, not "Missing
+/// value".
 struct WalkOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Total step budget N (a step is pin → board → pin).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Total step budget N (a step is pin → board → pin).", valueName: "n"))
     var steps: String = String(WalkParameters().steps)
-    @Option(help: ArgumentHelp("Restart probability per step, in (0, 1].", valueName: "alpha"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Restart probability per step, in (0, 1].", valueName: "alpha"))
     var restart: Double = WalkParameters().restart
-    @Option(help: ArgumentHelp("Number of results.", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of results.", valueName: "k"))
     var top: Int = WalkParameters().top
-    @Option(help: ArgumentHelp("Early stopping: stop a query node once more than NP pins have NV visits.", valueName: "np,nv"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Early stopping: stop a query node once more than NP pins have NV visits.", valueName: "np,nv"))
     var earlyStop: String?
     @Flag(help: "Walk the full step budget.")
     var noEarlyStop = false
@@ -22,13 +25,13 @@ struct WalkOptions: ParsableArguments {
     var language: String?
     @Option(help: ArgumentHelp("User topic for biased walks.", valueName: "t"))
     var topic: String?
-    @Option(help: ArgumentHelp("Bias strength in [0, 1] (default 1 when --language or --topic is given).", valueName: "b"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Bias strength in [0, 1] (default 1 when --language or --topic is given).", valueName: "b"))
     var bias: Double?
-    @Option(help: ArgumentHelp("Popularity penalty beta in [0, 2]: rank by score / degree^beta (RP3beta).", valueName: "beta"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Popularity penalty beta in [0, 2]: rank by score / degree^beta (RP3beta).", valueName: "beta"))
     var popularityPenalty: Double = WalkParameters().popularityPenalty
-    @Option(help: ArgumentHelp("Random seed.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed.", valueName: "s"))
     var seed: UInt64 = 0
-    @Option(help: ArgumentHelp("Time budget per query in milliseconds; past it the result is partial.", valueName: "ms"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time budget per query in milliseconds; past it the result is partial.", valueName: "ms"))
     var timeBudget: Double?
     @Flag(help: "Boards may be results too.")
     var includeBoards = false
@@ -36,7 +39,7 @@ struct WalkOptions: ParsableArguments {
     var lenient = false
     @Option(help: ArgumentHelp("walk (Pixie's random walk) or exact (exact 3-step scores, P3alpha/RP3beta: no sampling; cheaper on small catalogues, far dearer on large graphs).", valueName: "m"))
     var method: WalkParameters.Method = .walk
-    @Option(help: ArgumentHelp("Exact method only: exponent on transition probabilities (P3alpha's alpha), in [0, 2].", valueName: "e"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Exact method only: exponent on transition probabilities (P3alpha's alpha), in [0, 2].", valueName: "e"))
     var exponent: Double = WalkParameters().exponent
 
     func parameters() throws -> WalkParameters {
@@ -61,7 +64,7 @@ struct WalkOptions: ParsableArguments {
         p.seed = seed
         p.popularityPenalty = popularityPenalty
         if let timeBudget {
-            guard timeBudget > 0, timeBudget.isFinite else { throw ValidationError("--time-budget must be positive") }
+            guard timeBudget > 0, timeBudget.isFinite else { throw ValidationError("--time-budget must be positive, not \(timeBudget)") }
             guard timeBudget <= WalkRequest.maxTimeBudgetMilliseconds else {
                 throw ValidationError("--time-budget must be at most \(UInt64(WalkRequest.maxTimeBudgetMilliseconds)) ms")
             }
@@ -76,12 +79,12 @@ struct WalkOptions: ParsableArguments {
 
     func validate() throws {
         let p = try parameters()
-        guard p.restart > 0, p.restart <= 1 else { throw ValidationError("--restart must be in (0, 1]") }
-        guard p.top >= 1, p.top <= 1_000_000 else { throw ValidationError("--top must be 1 … 1000000") }
-        guard (0...1).contains(p.bias) else { throw ValidationError("--bias must be in [0, 1]") }
-        guard (0...2).contains(p.popularityPenalty) else { throw ValidationError("--popularity-penalty must be in [0, 2]") }
+        guard p.restart > 0, p.restart <= 1 else { throw ValidationError("--restart must be in (0, 1], not \(p.restart)") }
+        guard p.top >= 1, p.top <= 1_000_000 else { throw ValidationError("--top must be 1 … 1000000, not \(p.top)") }
+        guard (0...1).contains(p.bias) else { throw ValidationError("--bias must be in [0, 1], not \(p.bias)") }
+        guard (0...2).contains(p.popularityPenalty) else { throw ValidationError("--popularity-penalty must be in [0, 2], not \(p.popularityPenalty)") }
         guard !(noEarlyStop && earlyStop != nil) else { throw ValidationError("--early-stop and --no-early-stop conflict") }
-        guard (0...2).contains(p.exponent) else { throw ValidationError("--exponent must be in [0, 2]") }
+        guard (0...2).contains(p.exponent) else { throw ValidationError("--exponent must be in [0, 2], not \(p.exponent)") }
         guard !(p.method == .exact && p.bias > 0) else {
             throw ValidationError("--method exact has no biased counterpart: drop --language/--topic/--bias or use the walk")
         }
@@ -112,18 +115,22 @@ struct Query: ParsableCommand {
         discussion: """
             With --batch, reads JSON Lines ({"pins": {"ID": WEIGHT, …}, "boards": …, "candidates": […], \
             "exclude": […], "seed": …, "language": …, "topic": …, "bias": …, "steps": …, "restart": …, \
-            "top": …, "early_stop": [NP, NV] or false, "boost": …}) and writes one JSON object per line, \
-            in order: {"results": [{"id", "score", "visits"}…], "steps", "elapsed_us", "partial"}, or \
-            "scores" in candidate order when "candidates" is given, or {"error": "…"}.
+            "top": …, "early_stop": [NP, NV] or false, "boost": …, "include_boards": …, "lenient": …, \
+            "time_budget_ms": …, "popularity_penalty": …, "method": …, "exponent": …}) and writes one \
+            JSON object per line, in order: {"results": [{"id", "score", "visits"}…], "steps", \
+            "elapsed_us", "partial"}, or "scores" in candidate order when "candidates" is given, or \
+            {"error": "…"} naming the field at fault. An unknown field is an error; fields starting \
+            with "x-" are ignored.
             """)
 
     @Argument(help: ArgumentHelp("The graph file.", valueName: "graph"))
     var graph: String
-    @Option(name: .customLong("pin"), help: ArgumentHelp("A query pin, optionally weighted.", valueName: "id[:weight]"))
+    @Option(name: .customLong("pin"), parsing: .unconditionalSingleValue, help: ArgumentHelp("A query pin, optionally weighted.", valueName: "id[:weight]"))
     var pins: [String] = []
-    @Option(name: .customLong("board"), help: ArgumentHelp("A query board, optionally weighted.", valueName: "id[:weight]"))
+    @Option(name: .customLong("board"), parsing: .unconditionalSingleValue, help: ArgumentHelp("A query board, optionally weighted.", valueName: "id[:weight]"))
     var boards: [String] = []
-    @Option(help: ArgumentHelp("Pins never to recommend, one id per line.", valueName: "file"))
+    @Option(name: [.customLong("exclude-file"), .customLong("exclude")],
+            help: ArgumentHelp("A file of pins never to recommend, one id per line (--exclude is the old name).", valueName: "file"))
     var exclude: String?
     @Option(help: ArgumentHelp("JSON Lines queries, - for stdin.", valueName: "file"))
     var batch: String?
@@ -148,7 +155,10 @@ struct Query: ParsableCommand {
             var qp: [PinID: Double] = [:], qb: [BoardID: Double] = [:]
             for p in pins { let (id, w) = try parseWeighted(p, what: "--pin"); qp[PinID(id), default: 0] += w }
             for b in boards { let (id, w) = try parseWeighted(b, what: "--board"); qb[BoardID(id), default: 0] += w }
-            let excluded = try exclude.map(readIDs) ?? []
+            let excluded = try exclude.map { try EvaluationInput.ids(from: $0, what: "pin id") } ?? []
+            if let exclude, !excluded.isEmpty, !excluded.contains(where: { g.contains(PinID($0)) }) {
+                note("query: warning: none of the \(excluded.count) ids in \(exclude) is a pin of \(graph): nothing is excluded")
+            }
             let r = try g.walk(pins: qp, boards: qb, parameters: params, exclude: excluded.map { PinID($0) })
             if json {
                 print(resultJSON(r, g: g, titles: true))
@@ -183,23 +193,27 @@ struct Query: ParsableCommand {
         }
     }
 
-    private func readIDs(_ path: String) throws -> [UInt64] {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        var ids: [UInt64] = []
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let t = line.trimmingCharacters(in: .whitespaces)
-            if t.isEmpty || t.hasPrefix("#") { continue }
-            guard let id = UInt64(t) else { throw BoardwalkError.malformedInput(file: path, line: n + 1, reason: "not a pin id") }
-            ids.append(id)
-        }
-        return ids
-    }
-
     private func runBatch(_ g: Graph, _ base: WalkParameters, _ path: String) throws {
-        let handle: FileHandle
-        if path == "-" { handle = .standardInput } else {
-            guard let h = FileHandle(forReadingAtPath: path) else { throw BoardwalkError.io(path: path, reason: "cannot open") }
-            handle = h
+        // Plain read(2) on a descriptor: FileHandle.availableData traps on a
+        // read error (a directory, EIO) instead of throwing.
+        let name = path == "-" ? "<stdin>" : path
+        let fd: Int32
+        if path == "-" { fd = 0 } else {
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd < 0 { throw BoardwalkError.io(path: path, reason: String(cString: strerror(errno))) }
+        }
+        defer { if fd != 0 { close(fd) } }
+        var st = stat()
+        if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+            throw BoardwalkError.io(path: path, reason: String(cString: strerror(EISDIR)))
+        }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        func read() throws -> ArraySlice<UInt8> {
+            while true {
+                let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress!, $0.count) }
+                if n >= 0 { return chunk[0..<n] }
+                if errno != EINTR { throw BoardwalkError.io(path: name, reason: String(cString: strerror(errno))) }
+            }
         }
         let out = try FastWriter(path: "-")
         // Unanswered input: the current line starts at `lineStart`; bytes
@@ -224,10 +238,16 @@ struct Query: ParsableCommand {
                 return hit.assumingMemoryBound(to: UInt8.self) - UnsafeMutablePointer(mutating: p.baseAddress!)
             }
         }
+        var first = true
         while true {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            buffer.append(contentsOf: chunk)
+            var data = try read()
+            if data.isEmpty { break }
+            if first {
+                // A UTF-8 byte-order mark starts the first line, not its JSON.
+                first = false
+                if data.starts(with: [0xEF, 0xBB, 0xBF]) { data = data.dropFirst(3) }
+            }
+            buffer.append(contentsOf: data)
             while let nl = newline(from: scanFrom) {
                 if skipping { skipping = false } else { try answer(buffer[lineStart..<nl]) }
                 lineStart = nl + 1

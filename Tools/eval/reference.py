@@ -7,7 +7,9 @@ tie rule as `boardwalk eval` (an item tied with the held-out one ranks above it)
     boardwalk eval u.data --write-split SPLIT
     python3 Tools/eval/reference.py SPLIT [--k 10] [--negatives 99] [--seed 0]
 
-SPLIT/train.tsv holds user<TAB>item<TAB>weight<TAB>time, SPLIT/test.tsv user<TAB>item.
+SPLIT/train.tsv holds pin_id<TAB>board_id<TAB>weight<TAB>time (item, user: the order
+`boardwalk build` reads), SPLIT/test.tsv user<TAB>item, each under a header naming its
+columns; files without a header (splits written before) are user<TAB>item.
 The sampled negatives are drawn here with numpy (seeded), not with Boardwalk's
 generator: sampled numbers are comparable in distribution, not user by user.
 """
@@ -22,9 +24,19 @@ import scipy.sparse as sp
 def load(split):
     # Ids are unsigned 64-bit: read them as Python ints (through float64 they
     # would lose their low bits and collide).
+    # (user, item) pairs; a header line names the columns, as `boardwalk eval` reads them.
+    USER = {"user", "user_id", "userid", "board", "board_id"}
+    ITEM = {"item", "item_id", "itemid", "pin", "pin_id"}
+
     def pairs_of(path):
-        with open(path) as f:
-            return [(int(a), int(b)) for a, b, *_ in (line.split("\t") for line in f if line.strip())]
+        with open(path, encoding="utf-8-sig") as f:
+            rows = [line.rstrip("\r\n").split("\t") for line in f if line.strip() and not line.startswith("#")]
+        u, i = 0, 1
+        if rows and not rows[0][0].strip().isdigit():
+            names = [n.strip().lower() for n in rows.pop(0)]
+            u = next(k for k, n in enumerate(names) if n in USER)
+            i = next(k for k, n in enumerate(names) if n in ITEM)
+        return [(int(r[u]), int(r[i])) for r in rows]
     train = pairs_of(f"{split}/train.tsv")
     test = pairs_of(f"{split}/test.tsv")
     users = sorted({u for u, _ in train})
