@@ -91,7 +91,8 @@ public final class Graph: @unchecked Sendable {
         var message = [CChar](repeating: 0, count: 512)
         let rc = bw_graph_verify(handle, &message, message.count)
         if rc != 0 {
-            throw BoardwalkError.fromCode(rc, String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            let detail = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw BoardwalkError.fromCode(rc, detail.isEmpty ? nil : "\(path): \(detail)")
         }
     }
 

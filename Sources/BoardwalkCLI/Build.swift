@@ -28,23 +28,23 @@ struct Build: ParsableCommand {
     @Option(help: ArgumentHelp("Pin attributes, lines pin_id<TAB>language<TAB>topic (or comma-separated).", valueName: "file"))
     var pinAttributes: String?
 
-    @Option(help: ArgumentHelp("Bytes per stored array chunk: a power of two, 64 to 1G (suffixes K, M, G).", valueName: "size"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Bytes per stored array chunk: a power of two, 64 to 1G (suffixes K, M, G).", valueName: "size"))
     var chunkSize: String = "1G"
 
-    @Option(help: ArgumentHelp("Malformed lines to skip (and count) before failing.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Malformed lines to skip (and count) before failing.", valueName: "n"))
     var maxInvalid: Int = 0
 
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "1-based column of the pin id (default: the column a header line names pin or pin_id, else 1). Wins over the header.",
         valueName: "n"))
     var pinColumn: Int?
 
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "1-based column of the board id (default: the column a header line names board or board_id, else 2). Wins over the header.",
         valueName: "n"))
     var boardColumn: Int?
 
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "1-based column of a per-edge score (similarity, recency …) that pruning keeps the best of; repeats keep the highest.",
         valueName: "n"))
     var scoreColumn: Int?
@@ -146,24 +146,24 @@ struct Build: ParsableCommand {
 
 /// The pruning rules as options of `build`.
 struct PruningOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "Remove boards whose pins' topics have Shannon entropy above this many bits (needs --pin-attributes).",
         valueName: "bits"))
     var maxBoardEntropy: Double?
 
-    @Option(help: ArgumentHelp("A board with more edges keeps its best n.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("A board with more edges keeps its best n.", valueName: "n"))
     var maxBoardDegree: Int?
 
-    @Option(help: ArgumentHelp("δ in (0, 1]: a pin with k edges keeps its best ⌈k^δ⌉ (Pixie's pin pruning).", valueName: "δ"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("δ in (0, 1]: a pin with k edges keeps its best ⌈k^δ⌉ (Pixie's pin pruning).", valueName: "δ"))
     var pinDegreeExponent: Double?
 
-    @Option(help: ArgumentHelp("A pin with more edges keeps its best n.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("A pin with more edges keeps its best n.", valueName: "n"))
     var maxPinDegree: Int?
 
-    @Option(help: ArgumentHelp("Remove boards left with fewer than n edges.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Remove boards left with fewer than n edges.", valueName: "n"))
     var minBoardDegree: Int?
 
-    @Option(help: ArgumentHelp("Remove pins left with fewer than n edges.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Remove pins left with fewer than n edges.", valueName: "n"))
     var minPinDegree: Int?
 
     /// The library's range checks, as usage errors (ArgumentParser runs this

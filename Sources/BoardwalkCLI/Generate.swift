@@ -93,15 +93,15 @@ struct Generate: ParsableCommand {
             bytes of memory per line) go to standard error; --quiet silences both.
             """)
 
-    @Option(help: ArgumentHelp("Pin population.", valueName: "n")) var pins: String = "100K"
-    @Option(help: ArgumentHelp("Board population.", valueName: "n")) var boards: String = "10K"
-    @Option(help: ArgumentHelp("Edge lines to write; repeats included (16.7% at the defaults, see below).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Pin population.", valueName: "n")) var pins: String = "100K"
+    @Option(parsing: .unconditional, help: ArgumentHelp("Board population.", valueName: "n")) var boards: String = "10K"
+    @Option(parsing: .unconditional, help: ArgumentHelp("Edge lines to write; repeats included (16.7% at the defaults, see below).", valueName: "n"))
     var edges: String = "1M"
-    @Option(help: ArgumentHelp("Planted communities.", valueName: "n")) var communities: String = "50"
-    @Option(help: ArgumentHelp("Fraction of edges that cross communities.", valueName: "f")) var noise: Double = 0.05
-    @Option(help: ArgumentHelp("Zipf exponent of board sizes.", valueName: "s")) var boardSkew: Double = 0.6
-    @Option(help: ArgumentHelp("Zipf exponent of pin popularity.", valueName: "s")) var pinSkew: Double = 0.7
-    @Option(help: ArgumentHelp("Random seed.", valueName: "n")) var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: ArgumentHelp("Planted communities.", valueName: "n")) var communities: String = "50"
+    @Option(parsing: .unconditional, help: ArgumentHelp("Fraction of edges that cross communities.", valueName: "f")) var noise: Double = 0.05
+    @Option(parsing: .unconditional, help: ArgumentHelp("Zipf exponent of board sizes.", valueName: "s")) var boardSkew: Double = 0.6
+    @Option(parsing: .unconditional, help: ArgumentHelp("Zipf exponent of pin popularity.", valueName: "s")) var pinSkew: Double = 0.7
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed.", valueName: "n")) var seed: UInt64 = 1
     @Option(name: .shortAndLong, help: ArgumentHelp("Edge list to write, - for stdout.", valueName: "file"))
     var output: String = "-"
     @Option(help: ArgumentHelp("Also write pin attributes (pin_id<TAB>language<TAB>topic).", valueName: "file"))

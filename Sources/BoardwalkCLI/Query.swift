@@ -134,6 +134,11 @@ struct Query: ParsableCommand {
     var exclude: String?
     @Option(help: ArgumentHelp("JSON Lines queries, - for stdin.", valueName: "file"))
     var batch: String?
+    @Flag(help: ArgumentHelp(
+        "Verify the whole graph file (every checksum and the structure) before answering: for a file from elsewhere. "
+            + "Without it a damaged file is still safe to query but may answer wrongly."))
+    var verify = false
+
     @Flag(help: "Print one JSON object.")
     var json = false
     @OptionGroup var walk: WalkOptions
@@ -146,7 +151,7 @@ struct Query: ParsableCommand {
 
     func run() throws {
         do {
-            let g = try Graph(path: graph)
+            let g = try Graph(path: graph, options: verify ? .verify : [])
             let params = try walk.parameters()
             if let batch {
                 try runBatch(g, params, batch)

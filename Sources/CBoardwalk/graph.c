@@ -449,7 +449,15 @@ int bw_graph_open_ex(const char *path, uint32_t flags, bw_graph **out_graph, cha
 
     if (flags & BW_OPEN_PREFAULT) madvise((void *)g->map_addr, (size_t)g->file_bytes, MADV_WILLNEED);
     if (flags & BW_OPEN_VERIFY) {
-        if ((rc = bw_graph_verify(g, msg, cap))) goto fail;
+        if ((rc = bw_graph_verify(g, msg, cap))) {
+            /* The file's name first, as in every other message of opening. */
+            if (msg && cap) {
+                char what[512];
+                snprintf(what, sizeof what, "%s", msg);
+                bw_set_message(msg, cap, "%s: %s", path, what);
+            }
+            goto fail;
+        }
     }
     *out_graph = g;
     return 0;

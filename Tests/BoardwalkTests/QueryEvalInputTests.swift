@@ -221,6 +221,26 @@ final class QueryEvalInputTests: XCTestCase {
             XCTAssertEqual(spaced.stderr, joined.stderr, "\(base[0]) \(option)")
             XCTAssertTrue(spaced.stderr.contains("-5"), "\(base[0]) \(option) -5: the message shows the value: \(spaced.stderr)")
         }
+        // build's and generate's numeric options too (their messages need not show the value).
+        let edges = dir.write("neg-edges.tsv", "1\t10\n2\t10\n")
+        let build = ["build", "-o", dir.file("neg.bwg"), edges]
+        let generate = ["generate", "-o", dir.file("neg-gen.tsv")]
+        var others: [([String], String)] = []
+        for o in ["--chunk-size", "--max-invalid", "--pin-column", "--board-column", "--score-column", "--max-board-entropy",
+                  "--max-board-degree", "--pin-degree-exponent", "--max-pin-degree", "--min-board-degree", "--min-pin-degree"] {
+            others.append((build, o))
+        }
+        for o in ["--pins", "--boards", "--edges", "--communities", "--noise", "--board-skew", "--pin-skew", "--seed"] {
+            others.append((generate, o))
+        }
+        for (base, option) in others {
+            let spaced = try runBoardwalk(base + [option, "-5"])
+            let joined = try runBoardwalk(base + ["\(option)=-5"])
+            XCTAssertNotEqual(spaced.status, 0, "\(base[0]) \(option) -5")
+            XCTAssertEqual(spaced.status, joined.status, "\(base[0]) \(option)")
+            XCTAssertFalse(spaced.stderr.contains("Missing value"), "\(base[0]) \(option) -5: \(spaced.stderr)")
+            XCTAssertEqual(spaced.stderr, joined.stderr, "\(base[0]) \(option)")
+        }
         let pin = try runBoardwalk(["query", graph, "--pin", "-5"])
         XCTAssertEqual(pin.status, 64)
         XCTAssertTrue(pin.stderr.contains("--pin \"-5\" is not ID or ID:WEIGHT"), pin.stderr)
