@@ -21,6 +21,8 @@ The damage, a quarter of the copies each:
 
 Each child must end by itself (no signal, no time-out), with exit 0, or with
 the CLI's exit 1 and a one-line error, or in Python with a BoardwalkError.
+A Python child takes 50 mutants at a time (its start-up costs more than the
+work); one that fails is rerun one mutant per child, to name the mutant.
 A signal is what issue 12 saw before the walk checked its reads (71 of 200
 bit-flipped copies died with SIGSEGV). Memory errors that do not crash are
 the fuzzer's job (Tests/fuzz, under AddressSanitizer).
@@ -49,34 +51,35 @@ TIMEOUT = 60                 # seconds; a walk of the sample takes milliseconds
 
 PYTHON_CHILD = r"""
 import sys
-import boardwalk
 from boardwalk import Graph, LiveGraph, BoardwalkError
-path, pin = sys.argv[1], int(sys.argv[2])
-try:
-    with Graph(path) as g:
-        g.stats
-        for kw in ({}, {"method": "exact"}, {"language": "fr"}, {"include_boards": True, "restart": 0.3}):
-            try:
-                recs = g.recommend([pin], top=20, steps=20000, **kw)
-            except BoardwalkError:
-                continue
-            for r in recs:
-                for call in (lambda: g.title(r.id), lambda: g.attributes(r.id),
-                             lambda: g.neighbors(r.id), lambda: g.degree_quantiles([0.5, 1.0])):
-                    try:
-                        call()
-                    except (BoardwalkError, KeyError, LookupError):
-                        pass
-    live = LiveGraph(path)
+pin = int(sys.argv[1])
+for path in sys.argv[2:]:
     try:
-        live.recommend([pin], top=5)
-    except BoardwalkError:
-        pass
-    live.close()
-except BoardwalkError as e:
-    print(f"{type(e).__name__}: {e}", file=sys.stderr)
-    sys.exit(1)
+        with Graph(path) as g:
+            g.stats
+            for kw in ({}, {"method": "exact"}, {"language": "fr"}, {"include_boards": True, "restart": 0.3}):
+                try:
+                    recs = g.recommend([pin], top=20, steps=20000, **kw)
+                except BoardwalkError:
+                    continue
+                for r in recs:
+                    for call in (lambda: g.title(r.id), lambda: g.attributes(r.id),
+                                 lambda: g.neighbors(r.id), lambda: g.degree_quantiles([0.5, 1.0])):
+                        try:
+                            call()
+                        except (BoardwalkError, LookupError):
+                            pass
+        live = LiveGraph(path)
+        try:
+            live.recommend([pin], top=5)
+        except BoardwalkError:
+            pass
+        live.close()
+        print("ok", flush=True)
+    except BoardwalkError as e:
+        print("error", type(e).__name__, str(e).replace("\n", " "), flush=True)
 """
+PYTHON_BATCH = 50  # mutants per Python child: its start-up costs more than its work
 
 
 def mutate(data, rng):
@@ -132,19 +135,41 @@ def run(cmd, env=None):
     return "error", err
 
 
-def check(i, path, what, cli, python_env):
+def check(i, path, what, cli):
     children = [
         ("query", [cli, "query", path, "--pin", PIN]),
         ("query --method exact", [cli, "query", path, "--pin", PIN, "--method", "exact"]),
         ("info", [cli, "info", path]),
     ]
-    if python_env is not None:
-        children.append(("python", [sys.executable, "-c", PYTHON_CHILD, path, PIN]))
-    results = []
-    for name, cmd in children:
-        verdict, detail = run(cmd, python_env if name == "python" else None)
-        results.append((name, verdict, detail))
-    return i, what, results
+    return i, what, [(name, *run(cmd)) for name, cmd in children]
+
+
+def check_python(batch, env):
+    """The Python child over a batch of (i, path, what): [(i, what, [("python", verdict,
+    detail)])]. A batch whose child does not end well is run again one mutant per child,
+    so that a failure names its mutant."""
+    def one_child(items):
+        cmd = [sys.executable, "-c", PYTHON_CHILD, PIN] + [path for _, path, _ in items]
+        try:
+            p = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                               timeout=TIMEOUT * len(items), text=True, errors="replace")
+        except subprocess.TimeoutExpired:
+            return None, "hang", f"no answer in {TIMEOUT * len(items)} s"
+        lines = p.stdout.splitlines()
+        if p.returncode < 0:
+            return None, "signal", f"killed by signal {-p.returncode}: {p.stderr.strip()[-300:]}"
+        if p.returncode != 0 or len(lines) != len(items):
+            return None, f"exit {p.returncode}", p.stderr.strip()[-300:]
+        return lines, None, None
+
+    lines, verdict, detail = one_child(batch)
+    if lines is not None:
+        return [(i, what, [("python", "ok" if line == "ok" else "error", line)])
+                for (i, _, what), line in zip(batch, lines)]
+    if len(batch) == 1:
+        i, _, what = batch[0]
+        return [(i, what, [("python", verdict, detail)])]
+    return [r for item in batch for r in check_python([item], env)]
 
 
 def main():
@@ -182,7 +207,9 @@ def main():
             return 2
 
     # The sound graph first: every child must answer it.
-    _, _, base = check(-1, graph, "none", cli, python_env)
+    _, _, base = check(-1, graph, "none", cli)
+    if python_env is not None:
+        base += check_python([(-1, graph, "none")], python_env)[0][2]
     bad_base = [(n, v, d) for n, v, d in base if v != "ok"]
     if bad_base:
         for n, v, d in bad_base:
@@ -200,21 +227,23 @@ def main():
         mutants.append((i, path, what))
 
     counts = {}
-    failed = []
+    failed = set()
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(check, i, path, what, cli, python_env) for i, path, what in mutants]
+        futures = [pool.submit(lambda m: [check(*m, cli)], m) for m in mutants]
+        if python_env is not None:
+            futures += [pool.submit(check_python, mutants[k:k + PYTHON_BATCH], python_env)
+                        for k in range(0, len(mutants), PYTHON_BATCH)]
         for fut in concurrent.futures.as_completed(futures):
-            i, what, results = fut.result()
-            bad = False
-            for name, verdict, detail in results:
-                counts[(name, verdict)] = counts.get((name, verdict), 0) + 1
-                if verdict not in ("ok", "error"):
-                    bad = True
-                    print(f"FAIL  mutant {i} ({what}): {name}: {verdict}: {detail}")
-            if bad:
-                failed.append(i)
-            elif not args.keep:
-                os.remove(os.path.join(tmp, f"mutant-{i:05d}.bwg"))
+            for i, what, results in fut.result():
+                for name, verdict, detail in results:
+                    counts[(name, verdict)] = counts.get((name, verdict), 0) + 1
+                    if verdict not in ("ok", "error"):
+                        failed.add(i)
+                        print(f"FAIL  mutant {i} ({what}): {name}: {verdict}: {detail}")
+    if not args.keep:
+        for i, path, _ in mutants:
+            if i not in failed:
+                os.remove(path)
 
     names = ["query", "query --method exact", "info"] + ([] if python_env is None else ["python"])
     for name in names:
