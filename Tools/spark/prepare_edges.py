@@ -10,24 +10,46 @@ graph built from this job's output with no rules equals the graph that
 checksums of its arrays; Tests/spark/run.sh checks that.
 
 Everything runs as DataFrame operations that scale out (expressions, joins,
-aggregations, window functions); only counts for the summary (one row per
-input file, one per stage) and a few sample invalid lines reach the driver.
-The input is read twice: once for the per-file counts (a header is a
-per-file notion), once for the edges. Each stage after de-duplication is
-checkpointed, so that no stage re-plans or recomputes the ones before it.
+aggregations, window functions); only small per-file facts and counts for
+the summary (one row per stage) and a few sample invalid lines reach the
+driver. Per-file decisions (is it text, where is its header, which columns
+does it name) are made on the driver from the first 64 KiB of each file,
+read through Hadoop's file system; a file whose first 64 KiB hold neither an
+edge nor a header-like line gets a Spark job of its own to find them. The
+input is then read twice: once for the counts, once for the edges. Each
+stage after de-duplication is checkpointed, so that no stage re-plans or
+recomputes the ones before it.
 
 Input
-    Edge lines, plain or gzip (.gz), given as files, directories (files
-    starting with `_` or `.` are skipped, as by the builder) or globs. Columns are separated by TAB or comma and chosen by 1-based
-    --pin-column (1), --board-column (2) and an optional --score-column; other
-    columns are ignored. Blank lines and `#` comments are skipped; in each file
-    the first malformed line that looks like a header (starts with a letter or
-    `_`) before any edge is the header and is skipped too. Any other line with
-    too few columns, an id that is not an unsigned 64-bit decimal integer, or a
-    score that is not a finite decimal number is invalid: it is counted and
+    Edge lines, plain or gzip (.gz), given as files, directories (part files:
+    regular files not starting with `_` or `.`, in name order, as the
+    builder reads them) or globs (each match is an input of its own).
+    Columns are separated by TAB or comma; fields may be quoted as RFC 4180
+    says (`"1","10"`, `""` for a quote inside, separators inside quotes are
+    text); a quote that never closes, or text after a closing quote, makes a
+    malformed field. A UTF-8 byte-order mark at the start of a file (also
+    inside gzip) is skipped. Blank lines and `#` comments are skipped. The
+    header of a file is its first line that looks like one (valid UTF-8, no
+    control character but TAB, its first field starting with a letter or `_`,
+    quoted or not) when no edge comes before it and it is not an edge itself.
+    Its names choose the columns: `pin`/`pin_id` (any case; also `pinid`,
+    `pin-id`, `pin id`) for pins, `board`/`board_id` for boards;
+    --pin-column / --board-column (1-based) win when given (a header naming
+    the other kind of id there is a warning); without header and flags pins
+    are column 1 and boards column 2. A header that names anything else where
+    an id would be read (`user,timestamp,item`, `src<TAB>dst`) fails the job,
+    naming the flags, as `boardwalk build` fails. In a part directory the
+    columns a part's header chose hold for the following parts without a
+    header. A part file that is not text (a NUL byte in its first 8,000
+    bytes, or a control character other than TAB, CR, FF or ESC on its first
+    line) is skipped with a warning; a binary file given on its own fails
+    the job. --score-column names an optional score column; other columns
+    are ignored. Any other line with too few columns, an id that is not an
+    unsigned 64-bit decimal integer, or a score that is not a finite decimal
+    number is invalid, as are the lines before a header: it is counted and
     dropped (--max-invalid N fails the job when there are more than N; by
-    default it never does, where the builder's default is 0). Lines end at \\n
-    only, one trailing \\r dropped, as in the builder.
+    default it never does, where the builder's default is 0). Lines end at
+    \\n only, one trailing \\r dropped, as in the builder.
     Without a score column every edge scores 0. Any numeric column can serve as
     the score: a timestamp (seconds since 1970) as --score-column makes the caps
     below keep each node's most recent edges.
@@ -62,7 +84,10 @@ Output (--output DIR)
     had none), no header, plus _SUMMARY.json with the counts: lines read,
     comments and blank lines, headers, invalid lines (and a few samples), edges
     read, duplicates, and per rule the edges, pins and boards it removed, in the
-    shape of `boardwalk build --json`'s "pruning". Then:
+    shape of `boardwalk build --json`'s "pruning"; also the warnings (the
+    builder's words), the part files skipped as binary (skipped_files), and
+    the files whose header chose other columns than the flags or defaults
+    (input_columns). Then:
         boardwalk build -o graph.bwg --pin-attributes topics.tsv DIR
 
 Running
@@ -90,9 +115,13 @@ Running
 
 Differences from the builder: lines longer than 1 MiB are accepted (the
 builder refuses them); gzip is recognised by the .gz extension, not by
-content; entropies are sums of the same floating-point terms in another
-order, which could only matter for a board whose entropy is within rounding
-error (about 1e-14 bits) of H + 1e-9.
+content (a gzip part without .gz is skipped as binary; a file with another
+extension Hadoop decompresses, such as .bz2, is read decompressed where the
+builder skips it as binary); files are named by URI (file:/...) in warnings
+and samples; the --topics file is TAB-separated only, without quotes;
+entropies are sums of the same floating-point terms in another order, which
+could only matter for a board whose entropy is within rounding error (about
+1e-14 bits) of H + 1e-9.
 """
 
 import argparse
