@@ -509,7 +509,10 @@ def make_rules_input(work):
     # doubled quotes inside, spaces around), malformed quotes, a BOM later (invalid).
     write(f"{d}/part-00000", BOM + b'pin_id\ttimestamp\tboard_id\n"1","99","10"\n"2","a,""b"",c","20"\n'
           b'3\t5\t"30\n4\t5\t"40"x\n "5" ,1, "50" \n' + BOM + b"6\t1\t60\n1\t7\t11\n")
-    write(f"{d}/part-00001", "7\t1\t70\n8,2,80\n\"9\",\"\",\"90\"\n")  # no header: columns 1 and 3 carry over
+    # No header: columns 1 and 3 carry over. Malformed quotes in a column not read: still edges,
+    # unless a quote that never closes swallows the id column.
+    write(f"{d}/part-00001", '7\t1\t70\n8,2,80\n"9","","90"\n18\t"a"b\t180\n19\t"q"\t190\t"open\n'
+          '20\t"open\t200\n21\t"x\t""\ty"\t210\n')
     write(f"{d}/part-00002", "Board,\"PIN\"\n90,9\n91,9\n")  # its own header: pins second, boards first
     write(f"{d}/part-00003", "100,10\n101,10\n")  # pins second again
     write(f"{d}/part-00004", b"1\t2\n" + b"x" * 100 + b"\0\n3\t4\n")  # NUL in the first 8,000 bytes: skipped

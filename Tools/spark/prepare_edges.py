@@ -130,6 +130,7 @@ import math
 import re
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from pyspark.sql import SparkSession, Window
@@ -549,6 +550,14 @@ class HadoopFiles:
                 out.append((None, [status.getPath().toString()]))
         return out
 
+    def heads(self, paths, threads=8, batch=64):
+        """(path, head(path)) in order, read a batch at a time on a few threads
+        (opening a file on HDFS or S3 takes a round trip or more)."""
+        with ThreadPoolExecutor(threads) as pool:
+            for i in range(0, len(paths), batch):
+                chunk = paths[i : i + batch]
+                yield from zip(chunk, pool.map(self.head, chunk))
+
     def head(self, name):
         """(the first HEAD_BYTES bytes, decompressed, and whether that is all)."""
         path = self.jvm.org.apache.hadoop.fs.Path(name)
@@ -598,8 +607,7 @@ def plan_inputs(spark, args, log):
     for argument in args.inputs:
         for directory, paths in files.expand(argument):
             inherited = None
-            for path in paths:
-                head, eof = files.head(path)
+            for path, (head, eof) in files.heads(paths):
                 if looks_binary(head):
                     if directory is None:
                         raise JobError(f"{path}: binary data, not a text edge list")
