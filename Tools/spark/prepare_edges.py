@@ -207,7 +207,6 @@ def looks_like_header(line):
 # repeated in several columns would repeat its regular expressions.
 
 U64_DIGITS = "^ *0*([0-9]+) *\\z"  # leading zeros dropped, spaces around allowed
-SCORE_TEXT = "^ *([+-]?(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?) *\\z"
 
 
 def u64_value(digits):
@@ -221,7 +220,7 @@ def u64_value(digits):
 
 
 def score_value(text):
-    """The score written `text` (matched by SCORE_TEXT): null unless a finite
+    """The score written `text` (matched by SCORE_FIELD): null unless a finite
     double of at most 64 characters, as the builder's strtod-based parser
     (no hex, inf or nan); -0 is 0, as the builder compares scores with ==."""
     value = text.cast("double")
@@ -257,13 +256,12 @@ def classify_edge_lines(lines, pin_column, board_column, score_column, header=No
     needed = max(pin_column, board_column, score_column or 0)
     kept = ["file", "block", "pos", "row", "line"]
     line = F.col("line")
-    df = lines.select(*kept, F.split(line, "[\t,]", -1).alias("_f"), line.contains('"').alias("_q"),
-                      F.concat(F.lit("\t"), line).alias("_l2"))
+    df = lines.select(*kept, F.split(line, "[\t,]", -1).alias("_f"), line.contains('"').alias("_q"))
 
     def field(column):
         """The raw text of a field (quotes kept), null when the line has fewer fields."""
         i = column - 1
-        quoted = F.regexp_extract(F.col("_l2"), _field_pattern(i), 1)
+        quoted = F.regexp_extract(F.concat(F.lit("\t"), line), _field_pattern(i), 1)  # only lines with quotes
         quoted = F.when(F.length(quoted) > 0, quoted.substr(2, 1 << 30))
         return F.when(F.col("_q"), quoted).otherwise(F.when(F.size("_f") > i, F.col("_f").getItem(i)))
 
@@ -602,7 +600,8 @@ def plan_inputs(spark, args, log):
     files = HadoopFiles(spark)
     defaults = (args.pin_column - 1, args.board_column - 1)
     score_field = None if args.score_column is None else args.score_column - 1
-    pin_explicit, board_explicit = args.pin_column_given, args.board_column_given
+    pin_explicit = getattr(args, "pin_column_given", True)  # set by parse_args
+    board_explicit = getattr(args, "board_column_given", True)
     groups, warnings, skipped, chosen, headers, count = {}, [], [], [], 0, 0
     for argument in args.inputs:
         for directory, paths in files.expand(argument):
@@ -797,6 +796,9 @@ def run(spark, args, log=None):
     # that each split is a partition of its own and a line's index in its split
     # is its row in the partition (the header's position is one).
     spark.conf.set("spark.sql.files.openCostInBytes", spark.conf.get("spark.sql.files.maxPartitionBytes"))
+    if spark.conf.get("spark.sql.files.maxPartitionNum", None):
+        raise JobError("spark.sql.files.maxPartitionNum merges file splits into partitions; the job needs one "
+                       "split per partition to find header lines: unset it")
     if args.checkpoint_dir:
         spark.sparkContext.setCheckpointDir(args.checkpoint_dir)
 
