@@ -12,6 +12,12 @@ repeats), for each rule alone, all together, and all without scores:
       same graph as `boardwalk build` of the job's output without rules: the
       same counts, fingerprint, degree distributions and array checksums; and
       its summary must count what the job's does.
+And the builder's input rules (byte-order marks, RFC 4180 quotes, header
+names choosing the columns and carrying over in a part directory, binary part
+files skipped): inputs covering each, run through the job and `boardwalk
+build` with the same flags, must give the same counts, warnings and graph;
+four inputs (headers naming other columns where ids would be read, a binary
+file on its own) must fail both.
 
 Run with Tests/spark/run.sh (installs PySpark first), or directly:
     python3 Tests/spark/test_prepare.py
