@@ -12,6 +12,12 @@ repeats), for each rule alone, all together, and all without scores:
       same graph as `boardwalk build` of the job's output without rules: the
       same counts, fingerprint, degree distributions and array checksums; and
       its summary must count what the job's does.
+And the builder's input rules (byte-order marks, RFC 4180 quotes, header
+names choosing the columns and carrying over in a part directory, binary part
+files skipped): inputs covering each, run through the job and `boardwalk
+build` with the same flags, must give the same counts, warnings and graph;
+four inputs (headers naming other columns where ids would be read, a binary
+file on its own) must fail both.
 
 Run with Tests/spark/run.sh (installs PySpark first), or directly:
     python3 Tests/spark/test_prepare.py
@@ -481,6 +487,133 @@ def check_max_invalid(spark, job, work, raw):
     assert not os.path.exists(out), "output written anyway"
 
 
+# ---------------------------------------------------------------------------
+# The builder's input rules (issue 12): byte-order marks, quotes, header names
+# choosing columns (and carrying over in part directories), binary part files.
+# Compared against `boardwalk build` only: the reference above reads the
+# simple files of the pruning cases.
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    if path.endswith(".gz"):
+        data = gzip.compress(data)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def make_rules_input(work):
+    """Inputs for each rule, with the columns `boardwalk build` picks noted."""
+    d = os.path.join(work, "rules", "parts")
+    # A BOM, a header naming the board column third, quoted fields (a comma and
+    # doubled quotes inside, spaces around), malformed quotes, a BOM later (invalid).
+    write(f"{d}/part-00000", BOM + b'pin_id\ttimestamp\tboard_id\n"1","99","10"\n"2","a,""b"",c","20"\n'
+          b'3\t5\t"30\n4\t5\t"40"x\n "5" ,1, "50" \n' + BOM + b"6\t1\t60\n1\t7\t11\n")
+    # No header: columns 1 and 3 carry over. Malformed quotes in a column not read: still edges,
+    # unless a quote that never closes swallows the id column.
+    write(f"{d}/part-00001", '7\t1\t70\n8,2,80\n"9","","90"\n18\t"a"b\t180\n19\t"q"\t190\t"open\n'
+          '20\t"open\t200\n21\t"x\t""\ty"\t210\n')
+    write(f"{d}/part-00002", "Board,\"PIN\"\n90,9\n91,9\n")  # its own header: pins second, boards first
+    write(f"{d}/part-00003", "100,10\n101,10\n")  # pins second again
+    write(f"{d}/part-00004", b"1\t2\n" + b"x" * 100 + b"\0\n3\t4\n")  # NUL in the first 8,000 bytes: skipped
+    write(f"{d}/part-00005", b"\x01\x02\x03PAR\n1\t2\n")  # a control character on the first line: skipped
+    # NUL after the first 8,000 bytes: text, and that line is invalid.
+    write(f"{d}/part-00006", "".join(f"{1000 + i}\t{i % 7}\n" for i in range(1200)).encode() + b"5\t\x005\n")
+    write(f"{d}/part-00007", b"p\xffn\tboard\n120\t12\n")  # not UTF-8: not a header, an invalid line
+    # An invalid line before the header (read with the inherited columns), then the header.
+    write(f"{d}/part-00008", "# c\n-\t1\t2\npin\tboard\n13\t130\n")
+    # No edge and no header in the first 64 KiB: the job looks further with Spark.
+    write(f"{d}/part-00009", "".join(f"# {'c' * 60} {i}\n" for i in range(1200)) + "12x\npin_id,board_id\n14\t140\n15\t150\n")
+    write(f"{d}/part-00010.gz", BOM + b'"pin","board"\r\n16,160\r\n"17" ,"170"\r\n')  # a BOM inside gzip, quotes
+    for junk in ("_SUCCESS", ".part-00000.crc"):
+        write(f"{d}/{junk}", b"\0\1")
+    single = write(os.path.join(work, "rules", "single.csv"), BOM + b"user,pin,board\nu1,21,210\nu2,22,210\n")
+    gz = write(os.path.join(work, "rules", "alone.tsv.gz"), BOM + b"31\t310\n32\t310\n")
+    # For given columns: a generic header (an error without the flags), and a
+    # header naming the columns the other way round (a warning).
+    e = os.path.join(work, "rules", "explicit")
+    write(f"{e}/part-00000", "src\tdst\n41\t410\n42\t410\n")
+    write(f"{e}/part-00001", "board_id\tpin_id\n43\t430\n")
+    # Errors: a header naming something else where the ids would be read.
+    errors = {
+        "user,timestamp,item": [write(os.path.join(work, "rules", "bad1.csv"), "user,timestamp,item\n1,2,3\n")],
+        "pin_id<TAB>timestamp": [write(os.path.join(work, "rules", "bad2.tsv"), "pin_id\ttimestamp\n1\t2\n")],
+        "src<TAB>dst in the second part": [write(os.path.join(work, "rules", "bad3", "part-0"), "pin\tboard\n1\t2\n"),
+                                           write(os.path.join(work, "rules", "bad3", "part-1"), "src\tdst\n3\t4\n")],
+        "a binary file on its own": [write(os.path.join(work, "rules", "bad4.bin"), b"1\t2\n\0\n")],
+    }
+    errors["src<TAB>dst in the second part"] = [os.path.dirname(errors["src<TAB>dst in the second part"][0])]
+    return {"no flags": ([d, single, gz], []),
+            "given columns": ([e], ["--pin-column", "1", "--board-column", "2"])}, errors
+
+
+def compare_with_builder(spark, job, work, name, inputs, column_flags):
+    """The job's output builds into the same graph as `boardwalk build` of the
+    raw input with the same flags: counts, fingerprint, array checksums."""
+    tag = re.sub(r"[^a-z0-9]+", "-", name)
+    out = os.path.join(work, "out-rules-" + tag)
+    summary = job.run(spark, job.parse_args(["--output", out] + column_flags + inputs))
+    direct, prepared = os.path.join(work, tag + "-rules-direct.bwg"), os.path.join(work, tag + "-rules-prepared.bwg")
+    built = json.loads(run([BOARDWALK, "build", "--quiet", "--json", "-o", direct, "--max-invalid", "1000"]
+                           + column_flags + inputs))
+    run([BOARDWALK, "build", "--quiet", "-o", prepared, out])
+    for key, theirs in (("lines", "lines"), ("invalid_lines", "invalidLines"), ("input_edges", "inputEdges"),
+                        ("duplicate_edges", "duplicateEdges"), ("edges", "edges"), ("pins", "pins"),
+                        ("boards", "boards")):
+        assert summary[key] == built[theirs], (f"{name}: {key}: Spark {summary[key]}, builder {built[theirs]}; "
+                                               f"Spark's invalid lines {summary['invalid_samples']}, "
+                                               f"the builder's {built['invalidSamples']}")
+    strip = lambda w: re.sub(r"file:", "", w)  # Spark names files by URI
+    assert sorted(map(strip, summary["warnings"])) == sorted(map(strip, built["warnings"])), (
+        f"{name}: warnings: Spark {summary['warnings']}, builder {built['warnings']}")
+    (info_a, meta_a), (info_b, meta_b) = graph_facts(direct), graph_facts(prepared)
+    assert info_a == info_b, f"{name}: info differs: builder {info_a}, from Spark {info_b}"
+    assert meta_a == meta_b, f"{name}: stored arrays differ: builder {meta_a}, from Spark {meta_b}"
+    return summary, info_a
+
+
+def check_input_rules(spark, job, work, cases):
+    details = []
+    for name, (inputs, column_flags) in cases.items():
+        summary, info = compare_with_builder(spark, job, work, name, inputs, column_flags)
+        if name == "no flags":
+            skipped = sorted(os.path.basename(f) for f in summary["skipped_files"])
+            assert skipped == ["part-00004", "part-00005"], f"skipped files: {skipped}"
+            columns = {os.path.basename(c["file"]): (c["pin_column"], c["board_column"]) for c in summary["input_columns"]}
+            want = {"part-00000": (1, 3), "part-00001": (1, 3), "part-00002": (2, 1), "part-00003": (2, 1),
+                    "part-00006": (2, 1), "part-00007": (2, 1), "single.csv": (2, 3)}
+            assert columns == want, f"input_columns: {columns}, expected {want}"
+            assert summary["header_lines"] == 6, summary["header_lines"]
+        else:
+            assert len(summary["warnings"]) == 2, summary["warnings"]
+        details.append(f"{name}: {summary['edges']} edges, {summary['invalid_lines']} invalid lines")
+    return "; ".join(details) + ", graphs equal"
+
+
+def check_input_errors(spark, job, work, errors):
+    for name, inputs in errors.items():
+        out = os.path.join(work, "out-error")
+        r = subprocess.run([BOARDWALK, "build", "--quiet", "-o", os.path.join(work, "error.bwg")] + inputs,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert r.returncode != 0, f"{name}: boardwalk build succeeded"
+        try:
+            job.run(spark, job.parse_args(["--output", out] + inputs))
+        except job.JobError as e:
+            message = str(e)
+        else:
+            raise AssertionError(f"{name}: the job succeeded")
+        assert not os.path.exists(out), f"{name}: output written anyway"
+        want = "binary data" if "binary" in name else "--pin-column"
+        assert want in message and want in r.stderr, f"{name}: Spark: {message}; builder: {r.stderr.strip()}"
+    return f"{len(errors)} inputs refused by both"
+
+
 def main():
     started = time.time()
     passed, failed = 0, 0
@@ -524,6 +657,11 @@ def main():
         raw, topics = make_input(work)
         record("hash h(pin, board) in Spark", lambda: check_hash(spark, job))
         record("--max-invalid", lambda: check_max_invalid(spark, job, work, raw))
+        rule_cases, error_cases = make_rules_input(work)
+        if with_builder:
+            record("input rules (BOM, quotes, header columns, binary parts)",
+                   lambda: check_input_rules(spark, job, work, rule_cases))
+            record("input errors (header names, binary file)", lambda: check_input_errors(spark, job, work, error_cases))
         for name, scored, rules in CASES:
             record(name, lambda: check_case(spark, job, work, raw, topics, name, scored, rules, with_builder))
         if not with_builder:
