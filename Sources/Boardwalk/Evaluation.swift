@@ -365,19 +365,6 @@ public enum EvaluationInput {
         }
     }
 
-    /// Whether the bytes are UTF-8 (any platform version: no `String(validating:)`).
-    private static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var it = bytes.makeIterator()
-        var decoder = UTF8()
-        while true {
-            switch decoder.decode(&it) {
-            case .scalarValue: continue
-            case .emptyInput: return true
-            case .error: return false
-            }
-        }
-    }
-
     /// A decimal Int64 with blanks around it allowed.
     private static func parseInt64(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
         var s = start

@@ -288,7 +288,12 @@ func looksLikeHeader(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
     }
     guard starts else { return false }
     for c in line where (c < 0x20 && c != 0x09) || c == 0x7F { return false }
-    var it = line.makeIterator()
+    return isValidUTF8(line)
+}
+
+/// Whether the bytes are UTF-8 (on any platform version: no `String(validating:)`).
+func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var it = bytes.makeIterator()
     var decoder = UTF8()
     while true {
         switch decoder.decode(&it) {
