@@ -20,8 +20,9 @@ public struct WalkParameters: Sendable, Equatable {
     /// Multi-hit booster: score = (Σ_q √V_q)², favouring pins reached from several query nodes.
     public var boost: Bool = true
     /// Bias strength β in [0, 1]: the probability that a hop is drawn from
-    /// neighbours matching `language` and `topic`.
-    public var bias: Double = 0
+    /// neighbours matching `language` and `topic`. nil leaves it to the
+    /// library: 1 when a language or topic is given, 0 otherwise.
+    public var bias: Double? = nil
     /// The user's language and topic, spelled as in the graph's attributes file.
     public var language: String? = nil
     public var topic: String? = nil
@@ -29,8 +30,26 @@ public struct WalkParameters: Sendable, Equatable {
     public var popularityPenalty: Double = BW_DEFAULT_POPULARITY_PENALTY
     /// The seed: same graph, query, parameters and seed give the same results.
     public var seed: UInt64 = 0
-    /// Stop after this long and return what was found, marked partial.
-    public var timeBudget: Duration? = nil
+    /// Stop after this many milliseconds and return what was found, marked
+    /// partial: positive, up to about 584 years, kept to whole microseconds
+    /// (at least one). nil: no budget.
+    public var timeBudgetMilliseconds: Double? = nil
+    /// ``timeBudgetMilliseconds`` as a `Duration` (nil when it has none, or
+    /// one that no `Duration` holds, such as NaN).
+    public var timeBudget: Duration? {
+        get {
+            guard let ms = timeBudgetMilliseconds, ms.isFinite, abs(ms) < 9e21 else { return nil }
+            let seconds = (ms / 1000).rounded(.towardZero)
+            return Duration(secondsComponent: Int64(seconds),
+                            attosecondsComponent: Int64((ms - seconds * 1000) * 1e15))
+        }
+        set {
+            timeBudgetMilliseconds = newValue.map { d in
+                let (s, atto) = d.components
+                return Double(s) * 1000 + Double(atto) / 1e15
+            }
+        }
+    }
     /// Whether boards may be results too.
     public var includeBoards: Bool = false
     /// Skip query ids that are not in the graph (listed in the result)
@@ -125,63 +144,75 @@ final class QueryHandle {
     deinit { bw_query_free(handle) }
 }
 
+extension WalkParameters {
+    /// Sets every parameter on a C query. The C library checks each value
+    /// and words the message (`bw_query_errmsg`): the rules live there once.
+    /// - Parameters:
+    ///   - h: the query.
+    ///   - code: the graph's code for a language (`BW_ATTR_LANGUAGE`) or a
+    ///     topic (`BW_ATTR_TOPIC`) name.
+    fileprivate func apply(to h: OpaquePointer, code: (Int32, String) throws -> UInt32) throws {
+        func set(_ rc: Int32) throws {
+            if rc != 0 { throw BoardwalkError.fromCode(rc, String(cString: bw_query_errmsg(h))) }
+        }
+        try set(bw_query_set_steps(h, steps))
+        try set(bw_query_set_restart(h, restart))
+        // Only the C type's domain is checked here; the range is C's rule.
+        guard let top32 = UInt32(exactly: top) else {
+            throw BoardwalkError.invalidArgument("top must be an unsigned 32-bit integer, not \(top)")
+        }
+        try set(bw_query_set_top(h, top32))
+        if let e = earlyStop {
+            try set(bw_query_set_early_stop(h, 1, e.np, e.nv))
+        } else {
+            try set(bw_query_set_early_stop(h, 0, 0, 0))
+        }
+        try set(bw_query_set_boost(h, boost ? 1 : 0))
+        let l = try language.map { try code(BW_ATTR_LANGUAGE, $0) } ?? BW_ATTR_ANY
+        let t = try topic.map { try code(BW_ATTR_TOPIC, $0) } ?? BW_ATTR_ANY
+        if let bias {
+            try set(bw_query_set_bias(h, bias, l, t))
+        } else {
+            try set(bw_query_set_preference(h, l, t))
+        }
+        try set(bw_query_set_popularity_penalty(h, popularityPenalty))
+        try set(bw_query_set_seed(h, seed))
+        if let ms = timeBudgetMilliseconds { try set(bw_query_set_time_budget_ms(h, ms)) }
+        try set(bw_query_set_method(h, method == .exact ? BW_METHOD_EXACT : BW_METHOD_WALK))
+        try set(bw_query_set_exponent(h, exponent))
+        try set(bw_query_set_include_boards(h, includeBoards ? 1 : 0))
+        try set(bw_query_set_lenient(h, lenient ? 1 : 0))
+    }
+
+    /// Checks every parameter against the C library's rules without a
+    /// graph, as a walk would (a language or topic name is checked against
+    /// the graph when the walk runs): for tools that reject bad options
+    /// before opening a graph.
+    ///
+    /// - Throws: ``BoardwalkError/invalidArgument(_:)`` with the C
+    ///   library's message, naming the parameter and the value.
+    ///
+    /// The C functions are the `bw_query_set_*` setters and `bw_query_errmsg`.
+    public func validate() throws {
+        let q = try QueryHandle()
+        try apply(to: q.handle) { _, _ in 0 }
+    }
+}
+
 extension Graph {
     private func makeQuery(pins: [PinID: Double], boards: [BoardID: Double], parameters p: WalkParameters,
                            exclude: [PinID], candidates: [PinID]) throws -> QueryHandle {
         let q = try QueryHandle()
         let h = q.handle
+        func add(_ rc: Int32) throws {
+            if rc != 0 { throw BoardwalkError.fromCode(rc, String(cString: bw_query_errmsg(h))) }
+        }
         // Sorted, so the query is the same whatever the dictionary order.
-        for (pin, w) in pins.sorted(by: { $0.key < $1.key }) {
-            let rc = bw_query_add_pin(h, pin.rawValue, w)
-            if rc == BW_EINVAL { throw BoardwalkError.invalidArgument("weight of pin \(pin) must be finite and >= 0, not \(w)") }
-            try check(rc)
-        }
-        for (board, w) in boards.sorted(by: { $0.key < $1.key }) {
-            let rc = bw_query_add_board(h, board.rawValue, w)
-            if rc == BW_EINVAL { throw BoardwalkError.invalidArgument("weight of board \(board) must be finite and >= 0, not \(w)") }
-            try check(rc)
-        }
-        func set(_ rc: Int32, _ what: @autoclosure () -> String) throws {
-            if rc == BW_EINVAL { throw BoardwalkError.invalidArgument(what()) }
-            try check(rc)
-        }
-        try set(bw_query_set_steps(h, p.steps), "steps must be 1 … \(BW_MAX_STEPS), not \(p.steps)")
-        try set(bw_query_set_restart(h, p.restart), "restart must be in (0, 1], not \(p.restart)")
-        guard p.top >= 1, p.top <= Int(BW_MAX_TOP) else { throw BoardwalkError.invalidArgument("top must be 1 … \(BW_MAX_TOP), not \(p.top)") }
-        try set(bw_query_set_top(h, UInt32(p.top)), "top")
-        if let e = p.earlyStop {
-            try set(bw_query_set_early_stop(h, 1, e.np, e.nv), "early stopping thresholds must be at least 1")
-        } else {
-            try set(bw_query_set_early_stop(h, 0, 0, 0), "early stop")
-        }
-        try set(bw_query_set_boost(h, p.boost ? 1 : 0), "boost")
-        if p.bias > 0 || p.language != nil || p.topic != nil {
-            let l = try p.language.map { try attributeCode(BW_ATTR_LANGUAGE, $0) } ?? BW_ATTR_ANY
-            let t = try p.topic.map { try attributeCode(BW_ATTR_TOPIC, $0) } ?? BW_ATTR_ANY
-            try set(bw_query_set_bias(h, p.bias, l, t), "bias must be in [0, 1], not \(p.bias)")
-        }
-        try set(bw_query_set_popularity_penalty(h, p.popularityPenalty), "popularity penalty must be in [0, 2], not \(p.popularityPenalty)")
-        try set(bw_query_set_seed(h, p.seed), "seed")
-        if let budget = p.timeBudget {
-            // Checked arithmetic: a negative fraction of a second (-0.5 s is
-            // 0 s and -5e17 as) or 2^63 s must be an error, not a trap.
-            let (s, atto) = budget.components
-            guard budget >= .zero else { throw BoardwalkError.invalidArgument("time budget cannot be negative") }
-            let (whole, o1) = UInt64(s).multipliedReportingOverflow(by: 1_000_000)
-            let (us, o2) = whole.addingReportingOverflow(UInt64(atto / 1_000_000_000_000))
-            let tooLong = "time budget must be at most \(UInt64.max / 1000) microseconds, not \(budget)"
-            guard !o1, !o2 else { throw BoardwalkError.invalidArgument(tooLong) }
-            try set(bw_query_set_time_budget(h, max(us, 1)), tooLong)
-        }
-        if p.method == .exact, p.bias > 0 {
-            throw BoardwalkError.invalidArgument("the exact method has no biased counterpart: set bias to 0 or use the walk")
-        }
-        try set(bw_query_set_method(h, p.method == .exact ? BW_METHOD_EXACT : BW_METHOD_WALK), "method")
-        try set(bw_query_set_exponent(h, p.exponent), "exponent must be in [0, 2], not \(p.exponent)")
-        try set(bw_query_set_include_boards(h, p.includeBoards ? 1 : 0), "include boards")
-        try set(bw_query_set_lenient(h, p.lenient ? 1 : 0), "lenient")
-        for pin in exclude { try check(bw_query_exclude_pin(h, pin.rawValue)) }
-        for pin in candidates { try check(bw_query_add_candidate(h, pin.rawValue)) }
+        for (pin, w) in pins.sorted(by: { $0.key < $1.key }) { try add(bw_query_add_pin(h, pin.rawValue, w)) }
+        for (board, w) in boards.sorted(by: { $0.key < $1.key }) { try add(bw_query_add_board(h, board.rawValue, w)) }
+        try p.apply(to: h) { try attributeCode($0, $1) }
+        for pin in exclude { try add(bw_query_exclude_pin(h, pin.rawValue)) }
+        for pin in candidates { try add(bw_query_add_candidate(h, pin.rawValue)) }
         return q
     }
 

@@ -18,23 +18,24 @@ import Foundation
 /// Every field is optional. Ids (and `seed` and `steps`) are JSON numbers or
 /// strings of digits; the keys of `pins` and `boards` are strings of digits,
 /// and keys naming the same id add their weights. Fields given override the
-/// defaults passed to ``init(json:defaults:)``; `language` or `topic` without
-/// `bias` sets the bias to 1; `null` is the same as leaving a field out.
+/// defaults passed to ``init(json:defaults:)``; `null` is the same as
+/// leaving a field out.
 ///
 /// An unknown field is an error that names it (a misspelt `"topp": 3` would
 /// otherwise be a query that silently ignores what was asked). Fields whose
 /// name starts with `x-` are ignored: they carry the caller's own data, such
 /// as `"x-request-id"`.
 ///
-/// Decoding checks the JSON, the types, the ids, and the range of every
-/// field given (steps 1 … 10^9, restart in (0, 1], top 1 … 10^6, bias in
-/// [0, 1], popularity_penalty and exponent in [0, 2], weights finite and
-/// >= 0, time_budget_ms positive up to ``maxTimeBudgetMilliseconds``); every
-/// message starts with the field it is about (`steps: must be …`). Whether
-/// the ids are in the graph, a language or topic the graph knows, and the
-/// parameters the request did not set are checked when it runs, by
+/// Decoding checks the JSON, the types and the ids; a type error names its
+/// field (`steps: must be an unsigned integer, not "x"`). The values
+/// themselves are checked by the C library, which holds every rule once
+/// (ranges, the bias a language implies, the exact method's refusal of a
+/// bias), when the request runs through
 /// ``Graph/walk(pins:boards:parameters:exclude:)`` or
-/// ``Graph/score(candidates:pins:boards:parameters:)``.
+/// ``Graph/score(candidates:pins:boards:parameters:)``, or earlier with
+/// ``WalkParameters/validate()``: its messages name the field too
+/// (`restart must be in (0, 1], not 1.5`). Whether the ids are in the graph
+/// and a language or topic the graph knows are checked when it runs.
 public struct WalkRequest: Sendable, Equatable {
     /// Weighted query pins.
     public var pins: [PinID: Double]
@@ -46,10 +47,6 @@ public struct WalkRequest: Sendable, Equatable {
     public var exclude: [PinID]
     /// The walk parameters: the defaults with the request's fields applied.
     public var parameters: WalkParameters
-
-    /// The longest time budget a request may give, in milliseconds (about
-    /// 584 years: the C library's limit of 2^64 - 1 nanoseconds).
-    public static let maxTimeBudgetMilliseconds: Double = Double(UInt64.max / 1_000_000)
 
     /// A request made in code.
     public init(pins: [PinID: Double] = [:], boards: [BoardID: Double] = [:], candidates: [PinID]? = nil,
@@ -72,9 +69,9 @@ public struct WalkRequest: Sendable, Equatable {
     /// - Throws: ``BoardwalkError/invalidArgument(_:)`` with a message for
     ///   people when the text is not valid JSON (`invalid JSON: …`) or not an
     ///   object (`invalid query: …`), a field is unknown (`unknown field
-    ///   "topp" (did you mean "top"?)`), or a field has the wrong type or is
-    ///   out of range (`steps: must be an integer 1 … 1000000000, not -5`,
-    ///   `pins: "x1" is not an unsigned 64-bit id`).
+    ///   "topp" (did you mean "top"?)`), or a field has the wrong type
+    ///   (`steps: must be an unsigned integer, not -5`, `pins: "x1" is not
+    ///   an unsigned 64-bit id`).
     public init(json: Data, defaults: WalkParameters = WalkParameters()) throws {
         let q: RequestJSON
         do {
@@ -95,13 +92,13 @@ public struct WalkRequest: Sendable, Equatable {
         if let b = q.boost { p.boost = b }
         if let l = q.language { p.language = l }
         if let t = q.topic { p.topic = t }
-        if let b = q.bias { p.bias = b } else if q.language != nil || q.topic != nil { p.bias = 1 }
+        if let b = q.bias { p.bias = b }
         if let b = q.includeBoards { p.includeBoards = b }
         if let l = q.lenient { p.lenient = l }
         if let b = q.popularityPenalty { p.popularityPenalty = b }
         if let m = q.method { p.method = m }
         if let e = q.exponent { p.exponent = e }
-        if let t = q.timeBudget { p.timeBudget = t }
+        if let t = q.timeBudget { p.timeBudgetMilliseconds = t }
         self.init(pins: (q.pins ?? [:]).reduce(into: [:]) { $0[PinID($1.key)] = $1.value },
                   boards: (q.boards ?? [:]).reduce(into: [:]) { $0[BoardID($1.key)] = $1.value },
                   candidates: q.candidates?.map { PinID($0) }, exclude: (q.exclude ?? []).map { PinID($0) }, parameters: p)
@@ -126,7 +123,7 @@ private struct RequestJSON: Decodable {
     var boost: Bool?
     var includeBoards: Bool?
     var lenient: Bool?
-    var timeBudget: Duration?
+    var timeBudget: Double?
     var popularityPenalty: Double?
     var method: WalkParameters.Method?
     var exponent: Double?
@@ -151,10 +148,17 @@ private struct RequestJSON: Decodable {
         func bad(_ name: String, _ expected: String, _ v: JSONValue) -> BoardwalkError {
             .invalidArgument("\(name): must be \(expected), not \(v)")
         }
-        func number(_ name: String, _ expected: String, _ ok: (Double) -> Bool) throws -> Double? {
+        func number(_ name: String, _ expected: String = "a number", _ ok: (Double) -> Bool = { _ in true }) throws -> Double? {
             guard let v = try value(name) else { return nil }
             guard case .number(let x, _) = v, ok(x) else { throw bad(name, expected, v) }
             return x
+        }
+        /// Adds a weight to an id's; an invalid weight (for the C library
+        /// to refuse by name) is kept rather than summed away.
+        func add(_ old: Double?, _ x: Double) -> Double {
+            guard let old else { return x }
+            let valid = { (w: Double) in w.isFinite && w >= 0 }
+            return valid(old) && valid(x) ? old + x : (valid(old) ? x : old)
         }
         func bool(_ name: String) throws -> Bool? {
             guard let v = try value(name) else { return nil }
@@ -182,8 +186,8 @@ private struct RequestJSON: Decodable {
             if let plain = try? c.decode([String: Double].self, forKey: k) {
                 out.reserveCapacity(plain.count)
                 for (key, x) in plain {
-                    guard x.isFinite, x >= 0 else { throw bad("\(name).\(key)", "a weight, a finite number >= 0", .number(x, nil)) }
-                    out[try id(key), default: 0] += x
+                    let i = try id(key)
+                    out[i] = add(out[i], x)
                 }
                 return out
             }
@@ -191,10 +195,8 @@ private struct RequestJSON: Decodable {
             guard case .object(let members) = v else { throw bad(name, "an object of \"ID\": weight", v) }
             for (key, w) in members {
                 let i = try id(key)
-                guard case .number(let x, _) = w, x.isFinite, x >= 0 else {
-                    throw bad("\(name).\(key)", "a weight, a finite number >= 0", w)
-                }
-                out[i, default: 0] += x
+                guard case .number(let x, _) = w else { throw bad("\(name).\(key)", "a weight, a number", w) }
+                out[i] = add(out[i], x)
             }
             return out
         }
@@ -218,26 +220,24 @@ private struct RequestJSON: Decodable {
             guard let s = v.id else { throw bad("seed", "an unsigned 64-bit integer (a number or a string of digits)", v) }
             seed = s
         }
-        let maxSteps = UInt64(BW_MAX_STEPS)
         if let v = try value("steps") {
-            guard let s = v.id, s >= 1, s <= maxSteps else { throw bad("steps", "an integer 1 … \(maxSteps)", v) }
+            guard let s = v.id else { throw bad("steps", "an unsigned integer (a number or a string of digits)", v) }
             steps = s
         }
         language = try string("language")
         topic = try string("topic")
-        bias = try number("bias", "a number in [0, 1]") { (0...1).contains($0) }
-        restart = try number("restart", "a number in (0, 1]") { $0 > 0 && $0 <= 1 }
-        let maxTop = Int(BW_MAX_TOP)
-        if let x = try number("top", "an integer 1 … \(maxTop)", { $0 >= 1 && $0 <= Double(maxTop) && $0 == $0.rounded() }) {
-            top = Int(x)
+        bias = try number("bias")
+        restart = try number("restart")
+        if let x = try number("top", "an integer", { $0 == $0.rounded() }) {
+            top = x >= Double(Int.max) ? Int.max : x <= Double(Int.min) ? Int.min : Int(x)
         }
         if let v = try value("early_stop") {
             switch v {
             case .bool(false):
                 earlyStop = .some(nil)
             case .array(let a) where a.count == 2:
-                guard let np = a[0].id, let nv = a[1].id, np >= 1, nv >= 1, np <= UInt32.max, nv <= UInt32.max else {
-                    throw bad("early_stop", "[NP, NV] with integers 1 … \(UInt32.max), or false", v)
+                guard let np = a[0].id, let nv = a[1].id, np <= UInt32.max, nv <= UInt32.max else {
+                    throw bad("early_stop", "[NP, NV] with unsigned integers up to \(UInt32.max), or false", v)
                 }
                 earlyStop = .some(.init(np: UInt32(np), nv: UInt32(nv)))
             default:
@@ -247,21 +247,15 @@ private struct RequestJSON: Decodable {
         boost = try bool("boost")
         includeBoards = try bool("include_boards")
         lenient = try bool("lenient")
-        popularityPenalty = try number("popularity_penalty", "a number in [0, 2]") { (0...2).contains($0) }
-        exponent = try number("exponent", "a number in [0, 2]") { (0...2).contains($0) }
+        popularityPenalty = try number("popularity_penalty")
+        exponent = try number("exponent")
         if let m = try string("method") {
             guard let method = WalkParameters.Method(rawValue: m) else {
                 throw BoardwalkError.invalidArgument("method: must be \"walk\" or \"exact\", not \"\(m)\"")
             }
             self.method = method
         }
-        let maxMs = WalkRequest.maxTimeBudgetMilliseconds
-        if let ms = try number("time_budget_ms", "a positive number of milliseconds", { $0 > 0 && $0.isFinite }) {
-            guard ms <= maxMs else {
-                throw BoardwalkError.invalidArgument("time_budget_ms: must be at most \(UInt64(maxMs)), not \(JSONValue.number(ms, nil))")
-            }
-            timeBudget = .microseconds(Int64(ms * 1000))
-        }
+        timeBudget = try number("time_budget_ms", "a number of milliseconds")
     }
 
     /// The message for an unknown field, with the nearest known name when

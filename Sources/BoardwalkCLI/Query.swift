@@ -25,7 +25,7 @@ struct WalkOptions: ParsableArguments {
     var language: String?
     @Option(help: ArgumentHelp("User topic for biased walks.", valueName: "t"))
     var topic: String?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Bias strength in [0, 1] (default 1 when --language or --topic is given).", valueName: "b"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Bias strength in [0, 1] (the library's default: 1 when --language or --topic is given, else 0).", valueName: "b"))
     var bias: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("Popularity penalty beta in [0, 2]: rank by score / degree^beta (RP3beta).", valueName: "beta"))
     var popularityPenalty: Double = WalkParameters().popularityPenalty
@@ -44,7 +44,7 @@ struct WalkOptions: ParsableArguments {
 
     func parameters() throws -> WalkParameters {
         var p = WalkParameters()
-        guard let n = parseCount(steps), n >= 1 else { throw ValidationError("--steps must be a positive count, not \(steps)") }
+        guard let n = parseCount(steps), n >= 0 else { throw ValidationError("--steps must be a count such as 100000 or 1M, not \(steps)") }
         p.steps = UInt64(n)
         p.restart = restart
         p.top = top
@@ -52,24 +52,18 @@ struct WalkOptions: ParsableArguments {
             p.earlyStop = nil
         } else if let earlyStop {
             let parts = earlyStop.split(separator: ",").compactMap { UInt32($0.trimmingCharacters(in: .whitespaces)) }
-            guard parts.count == 2, parts[0] >= 1, parts[1] >= 1 else {
-                throw ValidationError("--early-stop takes NP,NV, two positive integers, not \(earlyStop)")
+            guard parts.count == 2 else {
+                throw ValidationError("--early-stop takes NP,NV, two unsigned integers, not \(earlyStop)")
             }
             p.earlyStop = .init(np: parts[0], nv: parts[1])
         }
         p.boost = !noBoost
         p.language = language
         p.topic = topic
-        p.bias = bias ?? ((language != nil || topic != nil) ? 1 : 0)
+        p.bias = bias
         p.seed = seed
         p.popularityPenalty = popularityPenalty
-        if let timeBudget {
-            guard timeBudget > 0, timeBudget.isFinite else { throw ValidationError("--time-budget must be positive, not \(timeBudget)") }
-            guard timeBudget <= WalkRequest.maxTimeBudgetMilliseconds else {
-                throw ValidationError("--time-budget must be at most \(UInt64(WalkRequest.maxTimeBudgetMilliseconds)) ms")
-            }
-            p.timeBudget = .microseconds(Int64(timeBudget * 1000))
-        }
+        p.timeBudgetMilliseconds = timeBudget
         p.includeBoards = includeBoards
         p.lenient = lenient
         p.method = method
@@ -77,16 +71,15 @@ struct WalkOptions: ParsableArguments {
         return p
     }
 
+    /// Refuses bad values before a graph is opened, with the C library's
+    /// message (it holds every rule: ranges, the bias a language implies,
+    /// the exact method's refusal of a bias).
     func validate() throws {
-        let p = try parameters()
-        guard p.restart > 0, p.restart <= 1 else { throw ValidationError("--restart must be in (0, 1], not \(p.restart)") }
-        guard p.top >= 1, p.top <= 1_000_000 else { throw ValidationError("--top must be 1 … 1000000, not \(p.top)") }
-        guard (0...1).contains(p.bias) else { throw ValidationError("--bias must be in [0, 1], not \(p.bias)") }
-        guard (0...2).contains(p.popularityPenalty) else { throw ValidationError("--popularity-penalty must be in [0, 2], not \(p.popularityPenalty)") }
         guard !(noEarlyStop && earlyStop != nil) else { throw ValidationError("--early-stop and --no-early-stop conflict") }
-        guard (0...2).contains(p.exponent) else { throw ValidationError("--exponent must be in [0, 2], not \(p.exponent)") }
-        guard !(p.method == .exact && p.bias > 0) else {
-            throw ValidationError("--method exact has no biased counterpart: drop --language/--topic/--bias or use the walk")
+        do {
+            try parameters().validate()
+        } catch let e as BoardwalkError {
+            throw ValidationError(e.description)
         }
     }
 }

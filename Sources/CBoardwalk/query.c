@@ -2,6 +2,8 @@
  * asks, mapping external ids to dense indices at the edges of a query, and
  * running the walk kernel with a pooled per-thread context. */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +26,8 @@ struct bw_query {
     size_t ncandidates, capcandidates;
     bw_walk_config cfg;
     int lenient;
+    int bias_set; /* bw_query_set_bias was called: no implied bias */
+    char errmsg[256]; /* why the last call that changed the query failed; "" after a success */
 };
 
 typedef struct bw_result_entry {
@@ -61,6 +65,37 @@ static int reserve_one(void **items, size_t *cap, size_t n, size_t size, size_t 
     return 0;
 }
 
+/* Every rule a query's parameters follow lives here, with its message:
+ * the Swift API, the command-line tool, the Python binding and the server
+ * pass values through and report bw_query_errmsg(). A failed call leaves
+ * the query as it was. */
+
+/* Records why a call failed and returns its code. */
+static int fail(bw_query *q, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(bw_query *q, int rc, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(q->errmsg, sizeof q->errmsg, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int ok(bw_query *q) {
+    q->errmsg[0] = 0;
+    return 0;
+}
+
+/* The shortest text that reads back as x (messages show what was given). */
+typedef struct { char s[40]; } num_text;
+static num_text num(double x) {
+    num_text t;
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(t.s, sizeof t.s, "%.*g", prec, x);
+        if (isnan(x) || strtod(t.s, NULL) == x) break;
+    }
+    return t;
+}
+
 int bw_query_new(bw_query **out_query) {
     if (!out_query) return BW_EINVAL;
     bw_query *q = calloc(1, sizeof *q);
@@ -78,7 +113,7 @@ int bw_query_new(bw_query **out_query) {
     q->cfg.language = BW_WALK_ANY;
     q->cfg.topic = BW_WALK_ANY;
     q->cfg.method = BW_METHOD_WALK;
-    q->cfg.exponent = 1.0;
+    q->cfg.exponent = BW_DEFAULT_EXPONENT;
     return 0;
 }
 
@@ -90,124 +125,207 @@ void bw_query_free(bw_query *q) {
     free(q);
 }
 
+const char *bw_query_errmsg(const bw_query *q) {
+    if (!q) return "no query (NULL)";
+    return q->errmsg;
+}
+
 int bw_query_clear(bw_query *q) {
     if (!q) return BW_EINVAL;
     q->nnodes = q->nexclude = q->ncandidates = 0;
+    return ok(q);
+}
+
+/* Grows a list of the query by one entry, with the limit's message. */
+static int grow(bw_query *q, void **items, size_t *cap, size_t n, size_t size, size_t limit, const char *what) {
+    int rc = reserve_one(items, cap, n, size, limit);
+    if (rc == BW_ELIMIT) return fail(q, rc, "a query holds at most %zu %s", limit, what);
+    if (rc) return fail(q, rc, "out of memory");
     return 0;
 }
 
 static int add_node(bw_query *q, uint64_t id, double weight, uint8_t kind) {
-    if (!q || !isfinite(weight) || weight < 0.0) return BW_EINVAL;
-    int rc = reserve_one((void **)&q->nodes, &q->capnodes, q->nnodes, sizeof *q->nodes, BW_MAX_QUERY_NODES);
+    if (!q) return BW_EINVAL;
+    const char *name = kind == BW_PIN ? "pin" : "board";
+    if (!isfinite(weight) || weight < 0.0)
+        return fail(q, BW_EINVAL, "weight of %s %llu must be a finite number >= 0, not %s", name,
+                    (unsigned long long)id, num(weight).s);
+    int rc = grow(q, (void **)&q->nodes, &q->capnodes, q->nnodes, sizeof *q->nodes, BW_MAX_QUERY_NODES,
+                  "pins and boards");
     if (rc) return rc;
     q->nodes[q->nnodes++] = (bw_query_node){id, weight, kind};
-    return 0;
+    return ok(q);
 }
 
 int bw_query_add_pin(bw_query *q, uint64_t pin, double weight) { return add_node(q, pin, weight, BW_PIN); }
 int bw_query_add_board(bw_query *q, uint64_t board, double weight) { return add_node(q, board, weight, BW_BOARD); }
 
 int bw_query_set_steps(bw_query *q, uint64_t steps) {
-    if (!q || steps == 0 || steps > BW_MAX_STEPS) return BW_EINVAL;
+    if (!q) return BW_EINVAL;
+    if (steps == 0 || steps > BW_MAX_STEPS)
+        return fail(q, BW_EINVAL, "steps must be an integer from 1 to %llu, not %llu", (unsigned long long)BW_MAX_STEPS,
+                    (unsigned long long)steps);
     q->cfg.steps = steps;
-    return 0;
+    return ok(q);
 }
 
 int bw_query_set_restart(bw_query *q, double alpha) {
-    if (!q || !(alpha > 0.0 && alpha <= 1.0)) return BW_EINVAL;
+    if (!q) return BW_EINVAL;
+    if (!(alpha > 0.0 && alpha <= 1.0)) return fail(q, BW_EINVAL, "restart must be in (0, 1], not %s", num(alpha).s);
     q->cfg.restart = alpha;
-    return 0;
+    return ok(q);
 }
 
 int bw_query_set_top(bw_query *q, uint32_t top) {
-    if (!q || top == 0 || top > BW_MAX_TOP) return BW_EINVAL;
+    if (!q) return BW_EINVAL;
+    if (top == 0 || top > BW_MAX_TOP)
+        return fail(q, BW_EINVAL, "top must be an integer from 1 to %u, not %u", BW_MAX_TOP, top);
     q->cfg.top = top;
-    return 0;
+    return ok(q);
 }
 
 int bw_query_set_early_stop(bw_query *q, int enabled, uint32_t np, uint32_t nv) {
-    if (!q || (enabled && (np == 0 || nv == 0))) return BW_EINVAL;
+    if (!q) return BW_EINVAL;
+    if (enabled && (np == 0 || nv == 0))
+        return fail(q, BW_EINVAL, "early_stop thresholds NP and NV must be at least 1, not %u and %u", np, nv);
     q->cfg.early_stop = enabled != 0;
     if (enabled) {
         q->cfg.np = np;
         q->cfg.nv = nv;
     }
-    return 0;
+    return ok(q);
 }
 
 int bw_query_set_boost(bw_query *q, int enabled) {
     if (!q) return BW_EINVAL;
     q->cfg.boost = enabled != 0;
+    return ok(q);
+}
+
+/* The bias a query walks with: the one set, or (none set) 1 when the user's
+ * language or topic is given and 0 otherwise. */
+static double implied_bias(double beta, int beta_set, uint32_t language, uint32_t topic) {
+    if (beta_set) return beta;
+    return (language != BW_WALK_ANY || topic != BW_WALK_ANY) ? 1.0 : 0.0;
+}
+
+static int no_exact_bias(bw_query *q, int method, double bias) {
+    if (method == BW_METHOD_EXACT && bias > 0.0)
+        return fail(q, BW_EINVAL,
+                    "the exact method has no biased form: set the bias to 0 (a language or topic implies bias 1) "
+                    "or use the walk");
     return 0;
+}
+
+/* Sets the user's language and topic (and the bias, when beta_set). */
+static int set_preference(bw_query *q, int beta_set, double beta, uint32_t language, uint32_t topic) {
+    if (!q) return BW_EINVAL;
+    if (beta_set && !(beta >= 0.0 && beta <= 1.0))
+        return fail(q, BW_EINVAL, "bias must be in [0, 1], not %s", num(beta).s);
+    if (language != BW_ATTR_ANY && language >= BW_ATTR_NONE)
+        return fail(q, BW_EINVAL, "language code %u is out of range", language);
+    if (topic != BW_ATTR_ANY && topic >= BW_ATTR_NONE) return fail(q, BW_EINVAL, "topic code %u is out of range", topic);
+    uint32_t l = language == BW_ATTR_ANY ? BW_WALK_ANY : language;
+    uint32_t t = topic == BW_ATTR_ANY ? BW_WALK_ANY : topic;
+    int set = beta_set || q->bias_set;
+    double bias = implied_bias(beta_set ? beta : q->cfg.bias, set, l, t);
+    int rc = no_exact_bias(q, q->cfg.method, bias);
+    if (rc) return rc;
+    q->bias_set = set;
+    q->cfg.bias = bias;
+    q->cfg.language = l;
+    q->cfg.topic = t;
+    return ok(q);
 }
 
 int bw_query_set_bias(bw_query *q, double beta, uint32_t language, uint32_t topic) {
-    if (!q || !(beta >= 0.0 && beta <= 1.0)) return BW_EINVAL;
-    if ((language != BW_ATTR_ANY && language >= BW_ATTR_NONE) || (topic != BW_ATTR_ANY && topic >= BW_ATTR_NONE))
-        return BW_EINVAL;
-    q->cfg.bias = beta;
-    q->cfg.language = language == BW_ATTR_ANY ? BW_WALK_ANY : language;
-    q->cfg.topic = topic == BW_ATTR_ANY ? BW_WALK_ANY : topic;
-    return 0;
+    return set_preference(q, 1, beta, language, topic);
+}
+
+int bw_query_set_preference(bw_query *q, uint32_t language, uint32_t topic) {
+    return set_preference(q, 0, 0.0, language, topic);
 }
 
 int bw_query_set_popularity_penalty(bw_query *q, double beta) {
-    if (!q || !(beta >= 0.0 && beta <= 2.0)) return BW_EINVAL;
+    if (!q) return BW_EINVAL;
+    if (!(beta >= 0.0 && beta <= 2.0))
+        return fail(q, BW_EINVAL, "popularity_penalty must be in [0, 2], not %s", num(beta).s);
     q->cfg.popularity_penalty = beta;
-    return 0;
+    return ok(q);
 }
 
 int bw_query_set_method(bw_query *q, int method) {
-    if (!q || (method != BW_METHOD_WALK && method != BW_METHOD_EXACT)) return BW_EINVAL;
+    if (!q) return BW_EINVAL;
+    if (method != BW_METHOD_WALK && method != BW_METHOD_EXACT)
+        return fail(q, BW_EINVAL, "method must be BW_METHOD_WALK (0) or BW_METHOD_EXACT (1), not %d", method);
+    int rc = no_exact_bias(q, method, q->cfg.bias);
+    if (rc) return rc;
     q->cfg.method = method;
-    return 0;
+    return ok(q);
 }
 
 int bw_query_set_exponent(bw_query *q, double exponent) {
-    if (!q || !(exponent >= 0.0 && exponent <= 2.0)) return BW_EINVAL;
+    if (!q) return BW_EINVAL;
+    if (!(exponent >= 0.0 && exponent <= 2.0))
+        return fail(q, BW_EINVAL, "exponent must be in [0, 2], not %s", num(exponent).s);
     q->cfg.exponent = exponent;
-    return 0;
+    return ok(q);
 }
 
 int bw_query_set_seed(bw_query *q, uint64_t seed) {
     if (!q) return BW_EINVAL;
     q->cfg.seed = seed;
-    return 0;
+    return ok(q);
 }
 
 int bw_query_set_time_budget(bw_query *q, uint64_t microseconds) {
-    if (!q || microseconds > UINT64_MAX / 1000) return BW_EINVAL;
+    if (!q) return BW_EINVAL;
+    if (microseconds > BW_MAX_TIME_BUDGET_US)
+        return fail(q, BW_EINVAL, "time budget must be at most %llu microseconds, not %llu",
+                    (unsigned long long)BW_MAX_TIME_BUDGET_US, (unsigned long long)microseconds);
     q->cfg.time_budget_ns = microseconds * 1000;
-    return 0;
+    return ok(q);
+}
+
+int bw_query_set_time_budget_ms(bw_query *q, double milliseconds) {
+    if (!q) return BW_EINVAL;
+    const double max_ms = (double)(BW_MAX_TIME_BUDGET_US / 1000);
+    if (!(milliseconds > 0.0 && milliseconds <= max_ms))
+        return fail(q, BW_EINVAL, "time_budget_ms must be a positive number of milliseconds up to %llu, not %s",
+                    (unsigned long long)(BW_MAX_TIME_BUDGET_US / 1000), num(milliseconds).s);
+    uint64_t us = (uint64_t)(milliseconds * 1000.0); /* whole microseconds, at least one */
+    q->cfg.time_budget_ns = (us ? us : 1) * 1000;
+    return ok(q);
 }
 
 int bw_query_set_include_boards(bw_query *q, int enabled) {
     if (!q) return BW_EINVAL;
     q->cfg.include_boards = enabled != 0;
-    return 0;
+    return ok(q);
 }
 
 int bw_query_set_lenient(bw_query *q, int enabled) {
     if (!q) return BW_EINVAL;
     q->lenient = enabled != 0;
-    return 0;
+    return ok(q);
 }
 
 int bw_query_exclude_pin(bw_query *q, uint64_t pin) {
     if (!q) return BW_EINVAL;
-    int rc = reserve_one((void **)&q->exclude, &q->capexclude, q->nexclude, sizeof *q->exclude, BW_MAX_QUERY_LIST);
+    int rc = grow(q, (void **)&q->exclude, &q->capexclude, q->nexclude, sizeof *q->exclude, BW_MAX_QUERY_LIST,
+                  "excluded pins");
     if (rc) return rc;
     q->exclude[q->nexclude++] = pin;
-    return 0;
+    return ok(q);
 }
 
 int bw_query_add_candidate(bw_query *q, uint64_t pin) {
     if (!q) return BW_EINVAL;
-    int rc = reserve_one((void **)&q->candidates, &q->capcandidates, q->ncandidates, sizeof *q->candidates,
-                         BW_MAX_QUERY_LIST);
+    int rc = grow(q, (void **)&q->candidates, &q->capcandidates, q->ncandidates, sizeof *q->candidates,
+                  BW_MAX_QUERY_LIST, "candidates");
     if (rc) return rc;
     q->candidates[q->ncandidates++] = pin;
-    return 0;
+    return ok(q);
 }
 
 /* ------------------------------------------------------------------------ */

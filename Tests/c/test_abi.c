@@ -802,6 +802,9 @@ static void test_query_setters(void) {
 
     CHECK(rc_is(bw_query_set_method(q, 2), BW_EINVAL));
     CHECK(rc_is(bw_query_set_method(q, -1), BW_EINVAL));
+    /* The bias of 1 set above: the exact method has no biased form. */
+    CHECK(rc_is(bw_query_set_method(q, BW_METHOD_EXACT), BW_EINVAL));
+    CHECK(rc_is(bw_query_set_bias(q, 0.0, BW_ATTR_ANY, BW_ATTR_ANY), 0));
     CHECK(rc_is(bw_query_set_method(q, BW_METHOD_EXACT), 0));
     CHECK(rc_is(bw_query_set_method(q, BW_METHOD_WALK), 0));
     double bad_exponent[] = {-0.01, 2.0000001, NAN, INFINITY};
@@ -906,6 +909,62 @@ typedef struct exact_case {
 } exact_case;
 
 static double degpow(uint64_t d, double e) { return pow((double)(d ? d : 1), -e); }
+
+/* Every refused value leaves a message naming the parameter and the value,
+ * a success clears it, and a refused call changes nothing. */
+static int msg_has(const bw_query *q, const char *a, const char *b) {
+    const char *m = bw_query_errmsg(q);
+    int ok = m && strstr(m, a) && (!b || strstr(m, b));
+    if (!ok) fprintf(stderr, "  message \"%s\" lacks \"%s\"%s%s\n", m ? m : "(null)", a, b ? " or " : "", b ? b : "");
+    return ok;
+}
+
+static void test_query_messages(void) {
+    bw_query *q = NULL;
+    CHECK(rc_is(bw_query_new(&q), 0));
+    CHECK(strcmp(bw_query_errmsg(q), "") == 0);
+    CHECK(bw_query_errmsg(NULL) != NULL && bw_query_errmsg(NULL)[0] != 0);
+    CHECK(rc_is(bw_query_set_steps(q, 0), BW_EINVAL) && msg_has(q, "steps", "not 0"));
+    CHECK(rc_is(bw_query_set_steps(q, 5), 0) && strcmp(bw_query_errmsg(q), "") == 0);
+    CHECK(rc_is(bw_query_set_restart(q, 1.5), BW_EINVAL) && msg_has(q, "restart", "not 1.5"));
+    CHECK(rc_is(bw_query_set_restart(q, NAN), BW_EINVAL) && msg_has(q, "restart", "nan"));
+    CHECK(rc_is(bw_query_set_restart(q, 0.1), 0));
+    CHECK(rc_is(bw_query_set_restart(q, 0.30000000000000004), 0));
+    CHECK(rc_is(bw_query_set_restart(q, 1.0000000000000002), BW_EINVAL) && msg_has(q, "not 1.0000000000000002", NULL));
+    CHECK(rc_is(bw_query_set_top(q, 0), BW_EINVAL) && msg_has(q, "top", "1000000"));
+    CHECK(rc_is(bw_query_set_early_stop(q, 1, 0, 3), BW_EINVAL) && msg_has(q, "early_stop", NULL));
+    CHECK(rc_is(bw_query_set_bias(q, 2.0, BW_ATTR_ANY, BW_ATTR_ANY), BW_EINVAL) && msg_has(q, "bias", "not 2"));
+    CHECK(rc_is(bw_query_set_popularity_penalty(q, -1), BW_EINVAL) && msg_has(q, "popularity_penalty", "not -1"));
+    CHECK(rc_is(bw_query_set_exponent(q, 3), BW_EINVAL) && msg_has(q, "exponent", "not 3"));
+    CHECK(rc_is(bw_query_set_method(q, 7), BW_EINVAL) && msg_has(q, "method", "not 7"));
+    CHECK(rc_is(bw_query_add_pin(q, 42, -1), BW_EINVAL) && msg_has(q, "pin 42", "not -1"));
+    CHECK(rc_is(bw_query_add_board(q, 43, INFINITY), BW_EINVAL) && msg_has(q, "board 43", "inf"));
+    CHECK(rc_is(bw_query_set_time_budget(q, UINT64_MAX), BW_EINVAL) && msg_has(q, "time budget", NULL));
+
+    /* Milliseconds: positive, finite, at most BW_MAX_TIME_BUDGET_US / 1000. */
+    double bad_ms[] = {0.0, -0.0, -1.0, NAN, INFINITY, (double)(BW_MAX_TIME_BUDGET_US / 1000) * 2};
+    for (size_t i = 0; i < sizeof bad_ms / sizeof bad_ms[0]; i++)
+        CHECK(rc_is(bw_query_set_time_budget_ms(q, bad_ms[i]), BW_EINVAL) && msg_has(q, "time_budget_ms", NULL));
+    CHECK(rc_is(bw_query_set_time_budget_ms(q, 1e-9), 0)); /* at least one microsecond */
+    CHECK(rc_is(bw_query_set_time_budget_ms(q, 5.5), 0));
+    CHECK(rc_is(bw_query_set_time_budget_ms(q, (double)(BW_MAX_TIME_BUDGET_US / 1000)), 0));
+
+    /* A language or topic without a bias implies bias 1; a bias once set
+     * stays; the exact method refuses any bias, set or implied, in either
+     * order, and a refused call leaves the query as it was. */
+    CHECK(rc_is(bw_query_set_preference(q, 0, BW_ATTR_ANY), 0));
+    CHECK(rc_is(bw_query_set_method(q, BW_METHOD_EXACT), BW_EINVAL) && msg_has(q, "exact", "bias"));
+    CHECK(rc_is(bw_query_set_preference(q, BW_ATTR_ANY, BW_ATTR_ANY), 0)); /* implied bias back to 0 */
+    CHECK(rc_is(bw_query_set_method(q, BW_METHOD_EXACT), 0));
+    CHECK(rc_is(bw_query_set_preference(q, BW_ATTR_ANY, 3), BW_EINVAL) && msg_has(q, "exact", NULL));
+    CHECK(rc_is(bw_query_set_bias(q, 0.5, BW_ATTR_ANY, BW_ATTR_ANY), BW_EINVAL) && msg_has(q, "exact", NULL));
+    CHECK(rc_is(bw_query_set_bias(q, 0.0, 1, 1), 0)); /* an explicit 0 allows a language on an exact query */
+    CHECK(rc_is(bw_query_set_preference(q, 2, 2), 0)); /* the explicit 0 stays */
+    CHECK(rc_is(bw_query_set_method(q, BW_METHOD_WALK), 0));
+    CHECK(rc_is(bw_query_set_preference(q, BW_ATTR_NONE, BW_ATTR_ANY), BW_EINVAL) && msg_has(q, "language", NULL));
+    CHECK(rc_is(bw_query_set_top(q, 7), 0) && strcmp(bw_query_errmsg(q), "") == 0);
+    bw_query_free(q);
+}
 
 static void test_exact(bw_graph *g) {
     uint64_t npins = 0, nboards = 0;
@@ -1513,12 +1572,12 @@ static int query_json(int argc, char **argv) {
         else rc = BW_EINVAL;
         if (rc) fprintf(stderr, "test_abi: %s: %s\n", a, bw_strerror(rc));
     }
-    /* As the CLI: bias 1 when a language or topic is given, unless set. */
+    /* As the CLI: the library implies bias 1 for a language or topic. */
     if (rc == 0 && (language || topic || bias >= 0)) {
         uint32_t l = BW_ATTR_ANY, t = BW_ATTR_ANY;
         if (language) rc = bw_graph_attribute_code(g, BW_ATTR_LANGUAGE, language, &l);
         if (rc == 0 && topic) rc = bw_graph_attribute_code(g, BW_ATTR_TOPIC, topic, &t);
-        if (rc == 0) rc = bw_query_set_bias(q, bias >= 0 ? bias : 1.0, l, t);
+        if (rc == 0) rc = bias >= 0 ? bw_query_set_bias(q, bias, l, t) : bw_query_set_preference(q, l, t);
         if (rc) fprintf(stderr, "test_abi: bias: %s\n", bw_strerror(rc));
     }
     bw_results *r = NULL;
@@ -1581,6 +1640,7 @@ int main(int argc, char **argv) {
     test_strerror();
     test_open_errors(graph);
     test_query_setters();
+    test_query_messages();
 
     bw_graph *g = NULL;
     char msg[512];

@@ -102,6 +102,30 @@ def test_library_version_matches_the_header():
     assert os.path.exists(boardwalk.library_path) or not os.path.isabs(boardwalk.library_path)
 
 
+def test_constants_match_the_header():
+    """Every BW_ constant the binding spells out has the header's value, and
+    every BW_E* error code of the header is known to the binding."""
+    import re
+    from boardwalk import graph as bwgraph
+    with open(os.path.join(REPO, "Sources", "CBoardwalk", "include", "boardwalk.h"), encoding="utf-8") as f:
+        header = f.read()
+    defines = {m.group(1): int(m.group(2).rstrip("uU"), 0)
+               for m in re.finditer(r"^#define (BW_\w+) \(?(-?(?:0x[0-9A-Fa-f]+|\d+))[uU]?\)?\s*(?:/\*.*)?$", header, re.M)}
+    codes = {k for k in defines if re.fullmatch(r"BW_E[A-Z]+", k)}
+    assert len(codes) >= 10, sorted(codes)
+    for name in codes:
+        assert getattr(bwerrors, name) == defines[name], name
+    checked = 0
+    for module in (bwerrors, bwgraph):
+        for name in dir(module):
+            if name.startswith("BW_") and name in defines:
+                assert getattr(module, name) == defines[name], f"{module.__name__}.{name}"
+                checked += 1
+    assert checked >= len(codes) + 5
+    assert bwgraph._METHODS == {"walk": defines["BW_METHOD_WALK"], "exact": defines["BW_METHOD_EXACT"]}
+    assert bwgraph._KINDS == {"pin": defines["BW_PIN"], "board": defines["BW_BOARD"]}
+
+
 def _import_with(env_library):
     env = dict(os.environ, BOARDWALK_LIBRARY=env_library, PYTHONPATH=os.path.dirname(os.path.dirname(boardwalk.__file__)))
     return subprocess.run([sys.executable, "-c", "import boardwalk"], env=env, capture_output=True, text=True)
@@ -496,6 +520,24 @@ def test_invalid_arguments(graph, kwargs):
     _assert_error(e.value, boardwalk.InvalidArgumentError, bwerrors.BW_EINVAL)
     assert isinstance(e.value, ValueError)
     assert e.value.detail
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"restart": 1.5}, ("restart", "1.5")),
+    ({"steps": 0}, ("steps", "not 0")),
+    ({"top": 10**6 + 1}, ("top", "1000001")),
+    ({"bias": -0.1}, ("bias", "-0.1")),
+    ({"time_budget_ms": -1}, ("time_budget_ms", "-1")),
+    ({"method": "exact", "language": "fr"}, ("exact", "bias")),
+    ({"early_stop": (0, 4)}, ("early_stop", "0")),
+])
+def test_rule_messages_come_from_the_library(graph, kwargs, words):
+    """The binding reports bw_query_errmsg(): the rule's one wording, naming
+    the parameter and the value given."""
+    with pytest.raises(boardwalk.InvalidArgumentError) as e:
+        graph.recommend({DEMO_PIN: 1}, **kwargs)
+    for w in words:
+        assert w in e.value.detail, (w, e.value.detail)
 
 
 def test_wrong_types(graph):

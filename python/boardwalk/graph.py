@@ -502,60 +502,56 @@ class Graph:
         board_list = sorted(_weighted(boards, "board"))
         q = QueryP()
         _check(lib.bw_query_new(ctypes.byref(q)))
+
+        def call(rc):
+            # The C library holds every rule and its message (bw_query_errmsg).
+            if rc != 0:
+                raise _error(rc, _text(lib.bw_query_errmsg(q)) or None)
+
         try:
             for pin, w in pin_list:
-                _check(lib.bw_query_add_pin(q, pin, w), invalid=f"weight of pin {pin} must be finite and >= 0, not {w}")
+                call(lib.bw_query_add_pin(q, pin, w))
             for board, w in board_list:
-                _check(lib.bw_query_add_board(q, board, w), invalid=f"weight of board {board} must be finite and >= 0, not {w}")
+                call(lib.bw_query_add_board(q, board, w))
             if steps is not DEFAULT:
-                _check(lib.bw_query_set_steps(q, _uint(steps, _U64_MAX, "steps")),
-                       invalid=f"steps must be 1 ... 10**9, not {steps}")
+                call(lib.bw_query_set_steps(q, _uint(steps, _U64_MAX, "steps")))
             if restart is not DEFAULT:
-                _check(lib.bw_query_set_restart(q, _real(restart, "restart")), invalid=f"restart must be in (0, 1], not {restart}")
+                call(lib.bw_query_set_restart(q, _real(restart, "restart")))
             if top is not DEFAULT:
-                _check(lib.bw_query_set_top(q, _uint(top, _U32_MAX, "top")), invalid=f"top must be 1 ... 1000000, not {top}")
+                call(lib.bw_query_set_top(q, _uint(top, _U32_MAX, "top")))
             if popularity_penalty is not DEFAULT:
-                _check(lib.bw_query_set_popularity_penalty(q, _real(popularity_penalty, "popularity_penalty")),
-                       invalid=f"popularity_penalty must be in [0, 2], not {popularity_penalty}")
+                call(lib.bw_query_set_popularity_penalty(q, _real(popularity_penalty, "popularity_penalty")))
             if early_stop is DEFAULT:
                 pass
             elif early_stop is None or early_stop is False:
-                _check(lib.bw_query_set_early_stop(q, 0, 0, 0))
+                call(lib.bw_query_set_early_stop(q, 0, 0, 0))
             else:
                 try:
                     np_, nv = early_stop
                 except (TypeError, ValueError):
                     raise _invalid(f"early_stop must be (np, nv) or None, not {early_stop!r}") from None
-                _check(lib.bw_query_set_early_stop(q, 1, _uint(np_, _U32_MAX, "early_stop np"), _uint(nv, _U32_MAX, "early_stop nv")),
-                       invalid=f"early_stop thresholds must be at least 1, not {early_stop!r}")
-            _check(lib.bw_query_set_boost(q, 1 if boost else 0))
-            if bias is None:
-                bias = 1.0 if (language is not None or topic is not None) else 0.0
-            bias = _real(bias, "bias")
-            if bias != 0.0 or language is not None or topic is not None:
-                lang = BW_ATTR_ANY if language is None else self.attribute_code("language", language)
-                top_ = BW_ATTR_ANY if topic is None else self.attribute_code("topic", topic)
-                _check(lib.bw_query_set_bias(q, bias, lang, top_), invalid=f"bias must be in [0, 1], not {bias}")
-            _check(lib.bw_query_set_seed(q, _uint(seed, _U64_MAX, "seed")))
+                call(lib.bw_query_set_early_stop(q, 1, _uint(np_, _U32_MAX, "early_stop np"), _uint(nv, _U32_MAX, "early_stop nv")))
+            call(lib.bw_query_set_boost(q, 1 if boost else 0))
+            lang = BW_ATTR_ANY if language is None else self.attribute_code("language", language)
+            top_ = BW_ATTR_ANY if topic is None else self.attribute_code("topic", topic)
+            if bias is None:  # the library's default: 1 with a language or topic, else 0
+                call(lib.bw_query_set_preference(q, lang, top_))
+            else:
+                call(lib.bw_query_set_bias(q, _real(bias, "bias"), lang, top_))
+            call(lib.bw_query_set_seed(q, _uint(seed, _U64_MAX, "seed")))
             if time_budget_ms is not None:
-                ms = _real(time_budget_ms, "time_budget_ms")
-                if not (ms > 0 and math.isfinite(ms)):
-                    raise _invalid(f"time_budget_ms must be a positive number of milliseconds, not {time_budget_ms}")
-                us = max(1, math.ceil(ms * 1000))
-                _check(lib.bw_query_set_time_budget(q, min(us, _U64_MAX)), invalid=f"time_budget_ms {time_budget_ms} is too large")
+                call(lib.bw_query_set_time_budget_ms(q, _real(time_budget_ms, "time_budget_ms")))
             if method not in _METHODS:
                 raise _invalid(f"method must be 'walk' or 'exact', not {method!r}")
-            if method == "exact" and bias != 0.0:
-                raise _invalid("the exact method has no biased counterpart: set bias to 0 or use the walk")
-            _check(lib.bw_query_set_method(q, _METHODS[method]))
+            call(lib.bw_query_set_method(q, _METHODS[method]))
             if exponent is not DEFAULT:
-                _check(lib.bw_query_set_exponent(q, _real(exponent, "exponent")), invalid=f"exponent must be in [0, 2], not {exponent}")
-            _check(lib.bw_query_set_include_boards(q, 1 if include_boards else 0))
-            _check(lib.bw_query_set_lenient(q, 1 if lenient else 0))
+                call(lib.bw_query_set_exponent(q, _real(exponent, "exponent")))
+            call(lib.bw_query_set_include_boards(q, 1 if include_boards else 0))
+            call(lib.bw_query_set_lenient(q, 1 if lenient else 0))
             for pin in exclude or ():
-                _check(lib.bw_query_exclude_pin(q, _id(pin, "excluded pin")))
+                call(lib.bw_query_exclude_pin(q, _id(pin, "excluded pin")))
             for pin in candidates or ():
-                _check(lib.bw_query_add_candidate(q, _id(pin, "candidate pin")))
+                call(lib.bw_query_add_candidate(q, _id(pin, "candidate pin")))
         except BaseException:
             lib.bw_query_free(q)
             raise

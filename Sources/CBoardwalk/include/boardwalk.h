@@ -328,6 +328,7 @@ BW_API int bw_graph_attribute_name(const bw_graph *graph, int attribute, uint32_
 #define BW_DEFAULT_TOP 100u
 #define BW_DEFAULT_EARLY_STOP_NP 2000u
 #define BW_DEFAULT_EARLY_STOP_NV 4u
+#define BW_DEFAULT_EXPONENT 1.0
 
 /* Hard limits; larger values are rejected with BW_EINVAL (setters) or
  * BW_ELIMIT (adders), so that no query can take unbounded memory or
@@ -339,47 +340,84 @@ BW_API int bw_graph_attribute_name(const bw_graph *graph, int attribute, uint32_
 #define BW_MAX_TOP 1000000u
 #define BW_MAX_QUERY_NODES 100000u
 #define BW_MAX_QUERY_LIST 67108864u /* exclusions, candidates: 2^26 */
+#define BW_MAX_TIME_BUDGET_US (UINT64_MAX / 1000) /* about 584 years */
+
+/* Every rule a query follows lives in the setters below, with its message:
+ * a setter that refuses a value returns its code and leaves the query as it
+ * was, and bw_query_errmsg() says why in a sentence naming the parameter
+ * (by its name in `boardwalk query --batch`) and the value given, e.g.
+ * "restart must be in (0, 1], not 1.5". Bindings report that message
+ * rather than writing their own. */
 
 /** Creates a query holding the defaults: BW_DEFAULT_STEPS steps, restart
  * BW_DEFAULT_RESTART, top BW_DEFAULT_TOP, early stopping on with
  * (BW_DEFAULT_EARLY_STOP_NP, BW_DEFAULT_EARLY_STOP_NV), boosting on,
- * popularity penalty BW_DEFAULT_POPULARITY_PENALTY, no bias, seed 0, no
- * time budget, pins only, strict ids.
- * Errors: BW_EINVAL, BW_ENOMEM. Free with bw_query_free(). */
+ * popularity penalty BW_DEFAULT_POPULARITY_PENALTY, the walk method with
+ * exponent BW_DEFAULT_EXPONENT, no bias, seed 0, no time budget, pins only,
+ * strict ids.
+ * Errors: BW_EINVAL (NULL out_query), BW_ENOMEM. Free with bw_query_free().
+ * Threads: a query is changed by one thread at a time (see CAVEATS). */
 BW_API int bw_query_new(bw_query **out_query);
 /** Frees a query. NULL is a no-op. */
 BW_API void bw_query_free(bw_query *query);
-/** Removes every pin, board, exclusion and candidate; keeps the parameters. */
+/** Why the last call that changed this query (an add, set, exclude or
+ * clear function) failed, as one sentence for people; "" when that call
+ * succeeded. Never NULL (a NULL query gives a static text). The string
+ * belongs to the query and is valid until the next call that changes it or
+ * bw_query_free(). Running a query (bw_recommend, bw_score) does not touch
+ * it: those calls take the query const and may share it between threads. */
+BW_API const char *bw_query_errmsg(const bw_query *query);
+/** Removes every pin, board, exclusion and candidate; keeps the parameters.
+ * Errors: BW_EINVAL (NULL query). */
 BW_API int bw_query_clear(bw_query *query);
 
 /** Adds a query pin with a weight (finite, >= 0). Adding the same pin twice
  * adds the weights. A pin of weight 0 starts no walk but is still one of the
  * query's pins, which are never returned.
- * Errors: BW_EINVAL (NaN, infinite or negative weight), BW_ELIMIT (more than
- * BW_MAX_QUERY_NODES nodes), BW_ENOMEM. */
+ * Errors: BW_EINVAL (NULL query; NaN, infinite or negative weight),
+ * BW_ELIMIT (more than BW_MAX_QUERY_NODES nodes), BW_ENOMEM. */
 BW_API int bw_query_add_pin(bw_query *query, uint64_t pin, double weight);
 /** Adds a query board: its walks start with a board -> pin hop. As add_pin. */
 BW_API int bw_query_add_board(bw_query *query, uint64_t board, double weight);
-/** Total step budget N (a step is pin -> board -> pin), 1 ... BW_MAX_STEPS. */
+/** Total step budget N (a step is pin -> board -> pin), 1 ... BW_MAX_STEPS.
+ * Errors: BW_EINVAL (NULL query, 0, more than BW_MAX_STEPS). */
 BW_API int bw_query_set_steps(bw_query *query, uint64_t steps);
-/** Restart probability alpha per step, 0 < alpha <= 1 (mean walk length 1/alpha). */
+/** Restart probability alpha per step, 0 < alpha <= 1 (mean walk length 1/alpha).
+ * Errors: BW_EINVAL (NULL query, alpha outside (0, 1] or NaN). */
 BW_API int bw_query_set_restart(bw_query *query, double alpha);
-/** Number of results K, 1 ... BW_MAX_TOP. */
+/** Number of results K, 1 ... BW_MAX_TOP.
+ * Errors: BW_EINVAL (NULL query, 0, more than BW_MAX_TOP). */
 BW_API int bw_query_set_top(bw_query *query, uint32_t top);
 /** Early stopping: each query node stops walking once more than np pins have
- * at least nv visits. enabled = 0 turns it off. np >= 1, nv >= 1. */
+ * at least nv visits. enabled = 0 turns it off (np and nv are then ignored).
+ * Errors: BW_EINVAL (NULL query; enabled with np or nv 0). */
 BW_API int bw_query_set_early_stop(bw_query *query, int enabled, uint32_t np, uint32_t nv);
-/** Multi-hit booster V[p] = (sum_q sqrt(V_q[p]))^2: on (1, default) or off (0). */
+/** Multi-hit booster V[p] = (sum_q sqrt(V_q[p]))^2: on (1, default) or off (0).
+ * Errors: BW_EINVAL (NULL query). */
 BW_API int bw_query_set_boost(bw_query *query, int enabled);
 /** Biased walk: at each hop, with probability beta (0 ... 1) the next node is
  * drawn from the neighbours whose language and topic match (codes from
- * bw_graph_attribute_code, BW_ATTR_ANY for no preference). */
+ * bw_graph_attribute_code, BW_ATTR_ANY for no preference). A bias set here
+ * stays set: a later bw_query_set_preference() changes only the language
+ * and topic. A bias on a graph without attributes is ignored.
+ * Errors: BW_EINVAL (NULL query; beta outside [0, 1] or NaN; a code that is
+ * neither BW_ATTR_ANY nor below BW_ATTR_NONE; beta > 0 on a query that uses
+ * BW_METHOD_EXACT, which has no biased form). */
 BW_API int bw_query_set_bias(bw_query *query, double beta, uint32_t language, uint32_t topic);
+/** The user's language and topic without a bias strength: unless
+ * bw_query_set_bias() set one, the bias becomes 1 when either is given
+ * (not BW_ATTR_ANY) and 0 when both are BW_ATTR_ANY. This is what the
+ * command-line tool, the batch format and the bindings do when a language
+ * or topic comes without a bias.
+ * Errors: as bw_query_set_bias (an implied bias of 1 on an exact query
+ * included). */
+BW_API int bw_query_set_preference(bw_query *query, uint32_t language, uint32_t topic);
 /** Popularity penalty beta (RP3beta, Paudel et al. 2016): candidates are
  * ranked by score / degree^beta, so that popular pins no longer crowd out
  * the specific ones. 0 turns it off; 0 <= beta <= 2; the default is
  * BW_DEFAULT_POPULARITY_PENALTY. Scores in
- * results and from bw_score() include the penalty. */
+ * results and from bw_score() include the penalty.
+ * Errors: BW_EINVAL (NULL query, beta outside [0, 2] or NaN). */
 BW_API int bw_query_set_popularity_penalty(bw_query *query, double beta);
 /* Methods (bw_query_set_method). */
 #define BW_METHOD_WALK 0  /* the Pixie random walk (default) */
@@ -407,33 +445,43 @@ BW_API int bw_query_set_popularity_penalty(bw_query *query, double beta);
  * millions of entries for a popular pin of a large graph, where the walk's
  * fixed budget is far cheaper. bw_query_set_time_budget() bounds it (the
  * results are then partial). Steps, restart, early stopping, boosting and
- * the seed do not apply; a bias on a graph with attributes is refused
- * (BW_EINVAL from bw_recommend). Deterministic, thread-safe as the walk.
- * Errors: BW_EINVAL (unknown method). */
+ * the seed do not apply. The exact method has no biased form: a query with
+ * a bias (set, or implied by a language or topic) cannot switch to it, nor
+ * an exact query take a bias. Deterministic, thread-safe as the walk.
+ * Errors: BW_EINVAL (NULL query, unknown method, BW_METHOD_EXACT on a
+ * biased query). */
 BW_API int bw_query_set_method(bw_query *query, int method);
 /** Exponent e of the exact method's transition probabilities (the alpha
- * of P3alpha), 0 <= e <= 2; default 1. Ignored by the walk.
+ * of P3alpha), 0 <= e <= 2; default BW_DEFAULT_EXPONENT. Ignored by the walk.
  * Errors: BW_EINVAL (NULL query, e outside [0, 2] or NaN). */
 BW_API int bw_query_set_exponent(bw_query *query, double exponent);
 
 /** Seed of the walk. Same graph, query and seed give the same results on any
- * thread, in any process. */
+ * thread, in any process. Errors: BW_EINVAL (NULL query). */
 BW_API int bw_query_set_seed(bw_query *query, uint64_t seed);
 /** Time budget in microseconds (0: none). When it runs out the walk returns
- * what it has and bw_results_partial() is 1. */
+ * what it has and bw_results_partial() is 1.
+ * Errors: BW_EINVAL (NULL query, more than BW_MAX_TIME_BUDGET_US). */
 BW_API int bw_query_set_time_budget(bw_query *query, uint64_t microseconds);
-/** Whether boards may appear in results (0, default: pins only). */
+/** The time budget in milliseconds, as the batch format and the tool take
+ * it: a positive number up to BW_MAX_TIME_BUDGET_US / 1000, kept to whole
+ * microseconds (at least one). Turn the budget off with
+ * bw_query_set_time_budget(query, 0).
+ * Errors: BW_EINVAL (NULL query; 0, negative, NaN, infinite or too large). */
+BW_API int bw_query_set_time_budget_ms(bw_query *query, double milliseconds);
+/** Whether boards may appear in results (0, default: pins only).
+ * Errors: BW_EINVAL (NULL query). */
 BW_API int bw_query_set_include_boards(bw_query *query, int enabled);
 /** Lenient mode (1): ids not in the graph are skipped and listed in the
  * results (bw_results_unknown). Strict (0, default): they fail the query
- * with BW_ENOTFOUND. */
+ * with BW_ENOTFOUND. Errors: BW_EINVAL (NULL query). */
 BW_API int bw_query_set_lenient(bw_query *query, int enabled);
 /** Never returns this pin (the query's own pins are never returned anyway).
- * Unknown ids are ignored. Errors: BW_ELIMIT (more than BW_MAX_QUERY_LIST),
- * BW_ENOMEM. */
+ * Unknown ids are ignored. Errors: BW_EINVAL (NULL query), BW_ELIMIT (more
+ * than BW_MAX_QUERY_LIST), BW_ENOMEM. */
 BW_API int bw_query_exclude_pin(bw_query *query, uint64_t pin);
-/** Adds a pin to score with bw_score(). Errors: BW_ELIMIT (more than
- * BW_MAX_QUERY_LIST), BW_ENOMEM. */
+/** Adds a pin to score with bw_score(). Errors: BW_EINVAL (NULL query),
+ * BW_ELIMIT (more than BW_MAX_QUERY_LIST), BW_ENOMEM. */
 BW_API int bw_query_add_candidate(bw_query *query, uint64_t pin);
 
 /** Runs the Pixie random walk for a query (or the exact method, see
