@@ -82,7 +82,7 @@ struct Build: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingFailures {
             var options = BuildOptions()
             options.chunkBytes = parseSize(chunkSize)!
             options.maxInvalidLines = maxInvalid
@@ -138,8 +138,6 @@ struct Build: ParsableCommand {
                              s.seconds, human(Double(s.inputEdges) / max(s.seconds, 1e-9)),
                              human(Double(s.fileBytes)), perEdge, human(Double(peakRSS()))))
             }
-        } catch {
-            throw failure(error)
         }
     }
 }

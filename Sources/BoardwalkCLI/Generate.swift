@@ -3,78 +3,6 @@ import ArgumentParser
 import Boardwalk
 import Foundation
 
-/// Parses counts such as 1000, 10K, 2.5M, 1G (powers of 1000).
-func parseCount(_ text: String) -> Int? {
-    let t = text.trimmingCharacters(in: .whitespaces).uppercased()
-    let units: [Character: Double] = ["K": 1e3, "M": 1e6, "G": 1e9]
-    if let last = t.last, let mult = units[last], let v = Double(t.dropLast()) {
-        // nil, not a trap, for "nanK", "infM" or counts past Int's range.
-        return Int(exactly: (v * mult).rounded(.towardZero))
-    }
-    return Int(t)
-}
-
-/// Buffered output to a file descriptor, with fast integer formatting.
-final class FastWriter {
-    private let fd: Int32
-    private let name: String
-    private var buffer = [UInt8]()
-
-    init(path: String) throws {
-        name = path
-        if path == "-" {
-            fd = 1
-        } else {
-            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            if fd < 0 { throw BoardwalkError.io(path: path, reason: String(cString: strerror(errno))) }
-        }
-        buffer.reserveCapacity(1 << 20)
-    }
-
-    @inline(__always)
-    func write(_ v: UInt64) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        var x = v
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[n] = UInt8(48 + x % 10)
-                x /= 10
-                n += 1
-            } while x > 0
-            for i in stride(from: n - 1, through: 0, by: -1) { buffer.append(d[i]) }
-        }
-    }
-
-    @inline(__always)
-    func write(byte: UInt8) { buffer.append(byte) }
-
-    func write(_ s: String) { buffer.append(contentsOf: s.utf8) }
-
-    @inline(__always)
-    func flushIfFull() throws { if buffer.count >= 1 << 20 { try flush() } }
-
-    func flush() throws {
-        var off = 0
-        while off < buffer.count {
-            let n = buffer.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + off, $0.count - off) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw BoardwalkError.io(path: name, reason: String(cString: strerror(errno)))
-            }
-            off += n
-        }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    func close() throws {
-        try flush()
-        if fd != 1 { Foundation.close(fd) }
-    }
-}
-
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a seeded synthetic pin-board edge list with heavy-tailed degrees and planted communities.",
@@ -134,7 +62,7 @@ struct Generate: ParsableCommand {
     static let languages = ["en", "es", "fr", "de", "pt", "ja"]
 
     func run() throws {
-        do {
+        try reportingFailures {
             let gen = try EdgeGenerator(try parameters())
             let out = try FastWriter(path: output)
             let counter = quiet ? nil : GeneratedEdgeCounter(gen.parameters)
@@ -197,8 +125,6 @@ struct Generate: ParsableCommand {
                 }
                 try w.close()
             }
-        } catch {
-            throw failure(error)
         }
     }
 }

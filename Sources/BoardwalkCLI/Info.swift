@@ -13,7 +13,7 @@ struct Info: ParsableCommand {
     var json = false
 
     func run() throws {
-        do {
+        try reportingFailures {
             let g = try Graph(path: graph)
             let s = g.stats
             let qs = [0.0, 0.5, 0.9, 0.99, 1.0]
@@ -65,8 +65,6 @@ struct Info: ParsableCommand {
             print("  build: \(s.duplicateEdges) duplicate edges collapsed, \(s.invalidLines) invalid lines skipped")
             print(String(format: "  fingerprint %016llx", s.fingerprint))
             print("  parameters: \(g.buildInfo)")
-        } catch {
-            throw failure(error)
         }
     }
 }
@@ -79,15 +77,13 @@ struct Verify: ParsableCommand {
     var graph: String
 
     func run() throws {
-        do {
+        try reportingFailures {
             let start = Date()
             let g = try Graph(path: graph)
             try g.verify()
             let s = g.stats
             print(String(format: "%@: ok (%llu pins, %llu boards, %llu edges, verified in %.2fs)", graph, s.pins, s.boards,
                          s.edges, Date().timeIntervalSince(start)))
-        } catch {
-            throw failure(error)
         }
     }
 }

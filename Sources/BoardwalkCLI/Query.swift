@@ -150,7 +150,7 @@ struct Query: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingFailures {
             let g = try Graph(path: graph, options: verify ? .verify : [])
             let params = try walk.parameters()
             if let batch {
@@ -191,10 +191,6 @@ struct Query: ParsableCommand {
                 print(String(format: exact ? "%4d  %-20@ %9.3g  %8llu  %@" : "%4d  %-20@ %9.1f  %8llu  %@", i + 1, id, rec.score,
                              rec.visits, title ?? ""))
             }
-        } catch let e as ValidationError {
-            throw e
-        } catch {
-            throw failure(error)
         }
     }
 
@@ -298,26 +294,4 @@ func resultJSON(_ r: WalkResult, g: Graph?, titles: Bool) -> String {
     if !r.unknownPins.isEmpty { s += ",\"unknown_pins\":[" + r.unknownPins.map { String($0.rawValue) }.joined(separator: ",") + "]" }
     if !r.unknownBoards.isEmpty { s += ",\"unknown_boards\":[" + r.unknownBoards.map { String($0.rawValue) }.joined(separator: ",") + "]" }
     return s + "}"
-}
-
-func jsonNumber(_ x: Double) -> String {
-    guard x.isFinite else { return "null" }
-    if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
-    return String(x)
-}
-
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-        }
-    }
-    return out + "\""
 }
