@@ -18,7 +18,10 @@ struct Generate: ParsableCommand {
             fewer pins per community or more edges per board. build collapses repeats. \
             Progress (once a second) and a summary (lines, pins and boards with an edge, \
             distinct edges, duplicate lines; duplicates are counted up to 100M lines, with 16 \
-            bytes of memory per line) go to standard error; --quiet silences both.
+            bytes of memory per line) go to standard error; --quiet silences both. With --json \
+            the summary is one JSON object on standard output instead (path, lines, bytes, pins, \
+            boards, distinct_edges, duplicate_lines (null when not counted), pin_population, \
+            board_population, communities, seed, seconds).
             """)
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Pin population.", valueName: "n")) var pins: String = "100K"
@@ -38,6 +41,7 @@ struct Generate: ParsableCommand {
     var pinTitles: String?
     @Flag(help: "Write no header line.") var noHeader = false
     @Flag(name: .shortAndLong, help: "No progress or summary on standard error.") var quiet = false
+    @Flag(help: "Print the summary as one JSON object on standard output (needs --output FILE).") var json = false
 
     func parameters() throws -> GeneratorParameters {
         var p = GeneratorParameters()
@@ -57,6 +61,7 @@ struct Generate: ParsableCommand {
         guard p.pins <= 4_000_000_000, p.boards <= 4_000_000_000 else {
             throw ValidationError("at most 4G pins and 4G boards")
         }
+        guard !(json && output == "-") else { throw ValidationError("--json prints to standard output: give --output FILE for the edges") }
     }
 
     static let languages = ["en", "es", "fr", "de", "pt", "ja"]
@@ -65,7 +70,7 @@ struct Generate: ParsableCommand {
         try reportingFailures {
             let gen = try EdgeGenerator(try parameters())
             let out = try FastWriter(path: output)
-            let counter = quiet ? nil : GeneratedEdgeCounter(gen.parameters)
+            let counter = quiet && !json ? nil : GeneratedEdgeCounter(gen.parameters)
             let total = gen.parameters.edges
             let start = Date()
             var lastReport = start, lastLines = 0, written = 0
@@ -78,7 +83,7 @@ struct Generate: ParsableCommand {
                 try out.flushIfFull()
                 counter?.add(pin: p, board: b)
                 written += 1
-                if counter != nil && written & 0xFFFF == 0 {
+                if !quiet && written & 0xFFFF == 0 {
                     let now = Date()
                     if now.timeIntervalSince(lastReport) >= 1 {
                         let rate = Double(written - lastLines) / now.timeIntervalSince(lastReport)
@@ -91,8 +96,8 @@ struct Generate: ParsableCommand {
                 }
             }
             try out.close()
-            if let counter {
-                let c = counter.finish()
+            let census = counter?.finish()
+            if let c = census, !json {
                 var text = "generated \(c.lines) edge lines to \(output == "-" ? "standard output" : output): \(c.pins) pins, \(c.boards) boards"
                 if let distinct = c.distinctEdges, let dup = c.duplicateLines {
                     text += String(format: ", %d distinct edges, %d duplicate lines (%.1f%%)", distinct, dup,
@@ -124,6 +129,17 @@ struct Generate: ParsableCommand {
                     try w.flushIfFull()
                 }
                 try w.close()
+            }
+            if json, let c = census {
+                var summary: [String: Any] = [
+                    "path": output, "lines": c.lines, "bytes": out.bytesWritten, "pins": c.pins, "boards": c.boards,
+                    "distinct_edges": c.distinctEdges ?? NSNull(), "duplicate_lines": c.duplicateLines ?? NSNull(),
+                    "pin_population": gen.parameters.pins, "board_population": gen.parameters.boards,
+                    "communities": gen.parameters.communities, "seed": seed, "seconds": Date().timeIntervalSince(start),
+                ]
+                if let pinAttributes { summary["pin_attributes"] = pinAttributes }
+                if let pinTitles { summary["pin_titles"] = pinTitles }
+                try printJSON(summary)
             }
         }
     }

@@ -146,6 +146,8 @@ final class FastWriter {
     private let fd: Int32
     private let name: String
     private var buffer = [UInt8]()
+    /// Bytes written to the descriptor so far (not counting the buffer).
+    private(set) var bytesWritten = 0
 
     init(path: String) throws {
         name = path
@@ -193,6 +195,7 @@ final class FastWriter {
             }
             off += n
         }
+        bytesWritten += off
         buffer.removeAll(keepingCapacity: true)
     }
 
