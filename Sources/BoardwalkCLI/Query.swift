@@ -113,15 +113,21 @@ struct Query: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Recommend pins for query pins (and boards) by Pixie random walks.",
         discussion: """
-            With --batch, reads JSON Lines ({"pins": {"ID": WEIGHT, …}, "boards": …, "candidates": […], \
-            "exclude": […], "seed": …, "language": …, "topic": …, "bias": …, "steps": …, "restart": …, \
-            "top": …, "early_stop": [NP, NV] or false, "boost": …, "include_boards": …, "lenient": …, \
-            "time_budget_ms": …, "popularity_penalty": …, "method": …, "exponent": …}) and writes one \
+            With --batch, reads JSON Lines (\(batchFields)) and writes one \
             JSON object per line, in order: {"results": [{"id", "score", "visits"}…], "steps", \
-            "elapsed_us", "partial"}, or "scores" in candidate order when "candidates" is given, or \
+            "elapsed_us", "partial"} (with --titles each result also has its "title" when the graph \
+            has one), or "scores" in candidate order when "candidates" is given, or \
             {"error": "…"} naming the field at fault. An unknown field is an error; fields starting \
             with "x-" are ignored.
             """)
+
+    /// Every field a batch line may have (the decoder's list, WalkRequest.fieldNames), as the
+    /// help shows them: `{"pins": {"ID": WEIGHT, …}, "boards": …, …}`.
+    static var batchFields: String {
+        let shapes = ["pins": "{\"ID\": WEIGHT, …}", "candidates": "[…]", "exclude": "[…]", "early_stop": "[NP, NV] or false",
+                      "method": "\"walk\" or \"exact\""]
+        return "{" + WalkRequest.fieldNames.map { "\"\($0)\": \(shapes[$0] ?? "…")" }.joined(separator: ", ") + "}"
+    }
 
     @Argument(help: ArgumentHelp("The graph file.", valueName: "graph"))
     var graph: String
@@ -134,6 +140,8 @@ struct Query: ParsableCommand {
     var exclude: String?
     @Option(help: ArgumentHelp("JSON Lines queries, - for stdin.", valueName: "file"))
     var batch: String?
+    @Flag(help: "With --batch: each result also has its \"title\" (when the graph has one), as with --json.")
+    var titles = false
     @Flag(help: ArgumentHelp(
         "Verify the whole graph file (every checksum and the structure) before answering: for a file from elsewhere. "
             + "Without it a damaged file is still safe to query but may answer wrongly."))
@@ -145,6 +153,7 @@ struct Query: ParsableCommand {
 
     func validate() throws {
         if batch == nil && pins.isEmpty && boards.isEmpty { throw ValidationError("give --pin or --board (or --batch)") }
+        if batch == nil && titles { throw ValidationError("--titles goes with --batch (--json and the table always show titles)") }
         for p in pins { _ = try parseWeighted(p, what: "--pin") }
         for b in boards { _ = try parseWeighted(b, what: "--board") }
     }
@@ -231,7 +240,7 @@ struct Query: ParsableCommand {
         }
         func answer(_ line: ArraySlice<UInt8>) throws {
             if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { return }
-            try emit(BatchRunner.answer(Data(line), graph: g, base: base))
+            try emit(BatchRunner.answer(Data(line), graph: g, base: base, titles: titles))
         }
         func newline(from start: Int) -> Int? {
             buffer.withUnsafeBufferPointer { p in
