@@ -191,14 +191,17 @@ struct Query: ParsableCommand {
             let exact = params.method == .exact
             print(String(format: "%llu %@ in %.2f ms%@", r.steps, exact ? "adjacency entries read (exact)" : "steps",
                          Double(r.elapsedMicroseconds) / 1000, r.partial ? " (partial: time budget)" : ""))
-            print(exact ? "rank  id                     score      boards  title" : "rank  id                     score      visits  title")
-            for (i, rec) in r.recommendations.enumerated() {
+            // Columns as wide as their widest cell: 20-digit ids and "board …" rows stay aligned.
+            let rows = r.recommendations.enumerated().map { i, rec in
                 let (id, title): (String, String?) = switch rec.node {
                 case .pin(let p): (String(p.rawValue), g.title(of: p))
                 case .board(let b): ("board " + String(b.rawValue), g.title(of: b))
                 }
-                print(String(format: exact ? "%4d  %-20@ %9.3g  %8llu  %@" : "%4d  %-20@ %9.1f  %8llu  %@", i + 1, id, rec.score,
-                             rec.visits, title ?? ""))
+                return [String(i + 1), id, String(format: exact ? "%.3g" : "%.1f", rec.score), String(rec.visits), title ?? ""]
+            }
+            for line in alignedTable(header: ["rank", "id", "score", exact ? "boards" : "visits", "title"], rows: rows,
+                                     rightAligned: [0, 2, 3]) {
+                print(line)
             }
         }
     }

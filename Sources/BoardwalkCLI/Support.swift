@@ -227,3 +227,21 @@ func jsonString(_ s: String) -> String {
     }
     return out + "\""
 }
+
+/// A table as lines: each column as wide as its widest cell (the last one
+/// not padded), columns two spaces apart, the columns in `rightAligned`
+/// (numbers) aligned right; no trailing spaces.
+func alignedTable(header: [String], rows: [[String]], rightAligned: Set<Int>) -> [String] {
+    let all = [header] + rows
+    let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
+    return all.map { row in
+        var line = ""
+        for (c, cell) in row.enumerated() {
+            if c > 0 { line += "  " }
+            let pad = String(repeating: " ", count: c == row.count - 1 && !rightAligned.contains(c) ? 0 : widths[c] - cell.count)
+            line += rightAligned.contains(c) ? pad + cell : cell + pad
+        }
+        while line.last == " " { line.removeLast() }
+        return line
+    }
+}
