@@ -4,7 +4,8 @@ import ArgumentParser
 import Boardwalk
 import Foundation
 
-/// Walk parameters shared by `query`, `bench` and `eval`. Numeric options
+/// Walk parameters shared by `query` and `eval` (`bench` times fixed walks
+/// with its own --steps and --restart). Numeric options
 /// take the next argument whatever it starts with (`parsing: .unconditional`),
 /// so that `--steps -5` gets the same message as `--steps=-5`, not "Missing
 /// value".
