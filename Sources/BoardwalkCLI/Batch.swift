@@ -8,8 +8,8 @@ enum BatchRunner {
 
     static func error(_ message: String) -> String { "{\"error\":\(jsonString(message))}" }
 
-    /// The answer line for one input line.
-    static func answer(_ line: Data, graph g: Graph, base: WalkParameters) -> String {
+    /// The answer line for one input line; with `titles`, results carry their titles.
+    static func answer(_ line: Data, graph g: Graph, base: WalkParameters, titles: Bool = false) -> String {
         do {
             // Decoding and validation live in the library (WalkRequest), shared with services and the fuzzers.
             let q = try WalkRequest(json: line, defaults: base)
@@ -21,7 +21,7 @@ enum BatchRunner {
                 return "{\"scores\":[" + scores.map(jsonNumber).joined(separator: ",") + "],\"elapsed_us\":\(us)}"
             }
             let r = try g.walk(pins: q.pins, boards: q.boards, parameters: p, exclude: q.exclude)
-            return resultJSON(r, g: nil, titles: false)
+            return resultJSON(r, g: g, titles: titles)
         } catch {
             return self.error("\(error)")
         }

@@ -47,7 +47,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingFailures {
             // Opening is O(chunks): time it on its own before anything is cached by this process.
             // The first open also pays for process warm-up: report the median of 7.
             progress("opening \(graph) 7 times")
@@ -155,10 +155,6 @@ struct Bench: ParsableCommand {
             }
             report["latency"] = latency
             if json { try printJSON(report) }
-        } catch let e as ValidationError {
-            throw e
-        } catch {
-            throw failure(error)
         }
     }
 }

@@ -82,7 +82,7 @@ struct Build: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingFailures {
             var options = BuildOptions()
             options.chunkBytes = parseSize(chunkSize)!
             options.maxInvalidLines = maxInvalid
@@ -116,7 +116,10 @@ struct Build: ParsableCommand {
             if let pinAttributes { try builder.addPinAttributes(from: pinAttributes) }
             let s = try builder.build(to: output)
             if json {
-                let data = try JSONEncoder().encode(s)
+                // Snake case like every other --json output (BuildSummary's Swift names are camelCase).
+                let encoder = JSONEncoder()
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                let data = try encoder.encode(s)
                 var object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
                 object["peak_rss_bytes"] = peakRSS()
                 try printJSON(object)
@@ -138,8 +141,6 @@ struct Build: ParsableCommand {
                              s.seconds, human(Double(s.inputEdges) / max(s.seconds, 1e-9)),
                              human(Double(s.fileBytes)), perEdge, human(Double(peakRSS()))))
             }
-        } catch {
-            throw failure(error)
         }
     }
 }

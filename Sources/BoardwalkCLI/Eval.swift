@@ -82,7 +82,7 @@ struct Eval: ParsableCommand {
     var cutoffs: [Int] { parsedCutoffs ?? [10] }
 
     func run() throws {
-        do {
+        try reportingFailures {
             let setup = try prepare()
             if sweep {
                 try runSweep(setup)
@@ -90,10 +90,6 @@ struct Eval: ParsableCommand {
                 let r = try evaluate(setup, try walk.parameters(), label: nil)
                 if json { try printJSON(r.json(setup)) } else { r.print(setup, cutoffs) }
             }
-        } catch let e as ValidationError {
-            throw e
-        } catch {
-            throw failure(error)
         }
     }
 

@@ -3,78 +3,6 @@ import ArgumentParser
 import Boardwalk
 import Foundation
 
-/// Parses counts such as 1000, 10K, 2.5M, 1G (powers of 1000).
-func parseCount(_ text: String) -> Int? {
-    let t = text.trimmingCharacters(in: .whitespaces).uppercased()
-    let units: [Character: Double] = ["K": 1e3, "M": 1e6, "G": 1e9]
-    if let last = t.last, let mult = units[last], let v = Double(t.dropLast()) {
-        // nil, not a trap, for "nanK", "infM" or counts past Int's range.
-        return Int(exactly: (v * mult).rounded(.towardZero))
-    }
-    return Int(t)
-}
-
-/// Buffered output to a file descriptor, with fast integer formatting.
-final class FastWriter {
-    private let fd: Int32
-    private let name: String
-    private var buffer = [UInt8]()
-
-    init(path: String) throws {
-        name = path
-        if path == "-" {
-            fd = 1
-        } else {
-            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            if fd < 0 { throw BoardwalkError.io(path: path, reason: String(cString: strerror(errno))) }
-        }
-        buffer.reserveCapacity(1 << 20)
-    }
-
-    @inline(__always)
-    func write(_ v: UInt64) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        var x = v
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[n] = UInt8(48 + x % 10)
-                x /= 10
-                n += 1
-            } while x > 0
-            for i in stride(from: n - 1, through: 0, by: -1) { buffer.append(d[i]) }
-        }
-    }
-
-    @inline(__always)
-    func write(byte: UInt8) { buffer.append(byte) }
-
-    func write(_ s: String) { buffer.append(contentsOf: s.utf8) }
-
-    @inline(__always)
-    func flushIfFull() throws { if buffer.count >= 1 << 20 { try flush() } }
-
-    func flush() throws {
-        var off = 0
-        while off < buffer.count {
-            let n = buffer.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + off, $0.count - off) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw BoardwalkError.io(path: name, reason: String(cString: strerror(errno)))
-            }
-            off += n
-        }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    func close() throws {
-        try flush()
-        if fd != 1 { Foundation.close(fd) }
-    }
-}
-
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a seeded synthetic pin-board edge list with heavy-tailed degrees and planted communities.",
@@ -90,7 +18,10 @@ struct Generate: ParsableCommand {
             fewer pins per community or more edges per board. build collapses repeats. \
             Progress (once a second) and a summary (lines, pins and boards with an edge, \
             distinct edges, duplicate lines; duplicates are counted up to 100M lines, with 16 \
-            bytes of memory per line) go to standard error; --quiet silences both.
+            bytes of memory per line) go to standard error; --quiet silences both. With --json \
+            the summary is one JSON object on standard output instead (path, lines, bytes, pins, \
+            boards, distinct_edges, duplicate_lines (null when not counted), pin_population, \
+            board_population, communities, seed, seconds).
             """)
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Pin population.", valueName: "n")) var pins: String = "100K"
@@ -110,6 +41,7 @@ struct Generate: ParsableCommand {
     var pinTitles: String?
     @Flag(help: "Write no header line.") var noHeader = false
     @Flag(name: .shortAndLong, help: "No progress or summary on standard error.") var quiet = false
+    @Flag(help: "Print the summary as one JSON object on standard output (needs --output FILE).") var json = false
 
     func parameters() throws -> GeneratorParameters {
         var p = GeneratorParameters()
@@ -129,15 +61,16 @@ struct Generate: ParsableCommand {
         guard p.pins <= 4_000_000_000, p.boards <= 4_000_000_000 else {
             throw ValidationError("at most 4G pins and 4G boards")
         }
+        guard !(json && output == "-") else { throw ValidationError("--json prints to standard output: give --output FILE for the edges") }
     }
 
     static let languages = ["en", "es", "fr", "de", "pt", "ja"]
 
     func run() throws {
-        do {
+        try reportingFailures {
             let gen = try EdgeGenerator(try parameters())
             let out = try FastWriter(path: output)
-            let counter = quiet ? nil : GeneratedEdgeCounter(gen.parameters)
+            let counter = quiet && !json ? nil : GeneratedEdgeCounter(gen.parameters)
             let total = gen.parameters.edges
             let start = Date()
             var lastReport = start, lastLines = 0, written = 0
@@ -150,7 +83,7 @@ struct Generate: ParsableCommand {
                 try out.flushIfFull()
                 counter?.add(pin: p, board: b)
                 written += 1
-                if counter != nil && written & 0xFFFF == 0 {
+                if !quiet && written & 0xFFFF == 0 {
                     let now = Date()
                     if now.timeIntervalSince(lastReport) >= 1 {
                         let rate = Double(written - lastLines) / now.timeIntervalSince(lastReport)
@@ -163,8 +96,8 @@ struct Generate: ParsableCommand {
                 }
             }
             try out.close()
-            if let counter {
-                let c = counter.finish()
+            let census = counter?.finish()
+            if let c = census, !json {
                 var text = "generated \(c.lines) edge lines to \(output == "-" ? "standard output" : output): \(c.pins) pins, \(c.boards) boards"
                 if let distinct = c.distinctEdges, let dup = c.duplicateLines {
                     text += String(format: ", %d distinct edges, %d duplicate lines (%.1f%%)", distinct, dup,
@@ -197,8 +130,17 @@ struct Generate: ParsableCommand {
                 }
                 try w.close()
             }
-        } catch {
-            throw failure(error)
+            if json, let c = census {
+                var summary: [String: Any] = [
+                    "path": output, "lines": c.lines, "bytes": out.bytesWritten, "pins": c.pins, "boards": c.boards,
+                    "distinct_edges": c.distinctEdges ?? NSNull(), "duplicate_lines": c.duplicateLines ?? NSNull(),
+                    "pin_population": gen.parameters.pins, "board_population": gen.parameters.boards,
+                    "communities": gen.parameters.communities, "seed": seed, "seconds": Date().timeIntervalSince(start),
+                ]
+                if let pinAttributes { summary["pin_attributes"] = pinAttributes }
+                if let pinTitles { summary["pin_titles"] = pinTitles }
+                try printJSON(summary)
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ struct Info: ParsableCommand {
     var json = false
 
     func run() throws {
-        do {
+        try reportingFailures {
             let g = try Graph(path: graph)
             let s = g.stats
             let qs = [0.0, 0.5, 0.9, 0.99, 1.0]
@@ -65,8 +65,6 @@ struct Info: ParsableCommand {
             print("  build: \(s.duplicateEdges) duplicate edges collapsed, \(s.invalidLines) invalid lines skipped")
             print(String(format: "  fingerprint %016llx", s.fingerprint))
             print("  parameters: \(g.buildInfo)")
-        } catch {
-            throw failure(error)
         }
     }
 }
@@ -78,16 +76,28 @@ struct Verify: ParsableCommand {
     @Argument(help: ArgumentHelp("The graph file.", valueName: "graph"))
     var graph: String
 
+    @Flag(help: ArgumentHelp("Print one JSON object: path, ok, and the counts and seconds, or error (also on standard error; exit code 1)."))
+    var json = false
+
     func run() throws {
-        do {
+        try reportingFailures {
             let start = Date()
-            let g = try Graph(path: graph)
-            try g.verify()
-            let s = g.stats
-            print(String(format: "%@: ok (%llu pins, %llu boards, %llu edges, verified in %.2fs)", graph, s.pins, s.boards,
-                         s.edges, Date().timeIntervalSince(start)))
-        } catch {
-            throw failure(error)
+            do {
+                let g = try Graph(path: graph)
+                try g.verify()
+                let s = g.stats
+                let seconds = Date().timeIntervalSince(start)
+                if json {
+                    try printJSON(["path": graph, "ok": true, "pins": s.pins, "boards": s.boards, "edges": s.edges, "seconds": seconds])
+                } else {
+                    print(String(format: "%@: ok (%llu pins, %llu boards, %llu edges, verified in %.2fs)", graph, s.pins, s.boards,
+                                 s.edges, seconds))
+                }
+            } catch let e where json {
+                // The verdict for scripts on standard output; the message and exit code as without --json.
+                try printJSON(["path": graph, "ok": false, "error": readable(e)])
+                throw e
+            }
         }
     }
 }

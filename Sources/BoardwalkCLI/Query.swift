@@ -4,7 +4,8 @@ import ArgumentParser
 import Boardwalk
 import Foundation
 
-/// Walk parameters shared by `query`, `bench` and `eval`. Numeric options
+/// Walk parameters shared by `query` and `eval` (`bench` times fixed walks
+/// with its own --steps and --restart). Numeric options
 /// take the next argument whatever it starts with (`parsing: .unconditional`),
 /// so that `--steps -5` gets the same message as `--steps=-5`, not "Missing
 /// value".
@@ -106,15 +107,21 @@ struct Query: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Recommend pins for query pins (and boards) by Pixie random walks.",
         discussion: """
-            With --batch, reads JSON Lines ({"pins": {"ID": WEIGHT, …}, "boards": …, "candidates": […], \
-            "exclude": […], "seed": …, "language": …, "topic": …, "bias": …, "steps": …, "restart": …, \
-            "top": …, "early_stop": [NP, NV] or false, "boost": …, "include_boards": …, "lenient": …, \
-            "time_budget_ms": …, "popularity_penalty": …, "method": …, "exponent": …}) and writes one \
+            With --batch, reads JSON Lines (\(batchFields)) and writes one \
             JSON object per line, in order: {"results": [{"id", "score", "visits"}…], "steps", \
-            "elapsed_us", "partial"}, or "scores" in candidate order when "candidates" is given, or \
+            "elapsed_us", "partial"} (with --titles each result also has its "title" when the graph \
+            has one), or "scores" in candidate order when "candidates" is given, or \
             {"error": "…"} naming the field at fault. An unknown field is an error; fields starting \
             with "x-" are ignored.
             """)
+
+    /// Every field a batch line may have (the decoder's list, WalkRequest.fieldNames), as the
+    /// help shows them: `{"pins": {"ID": WEIGHT, …}, "boards": …, …}`.
+    static var batchFields: String {
+        let shapes = ["pins": "{\"ID\": WEIGHT, …}", "candidates": "[…]", "exclude": "[…]", "early_stop": "[NP, NV] or false",
+                      "method": "\"walk\" or \"exact\""]
+        return "{" + WalkRequest.fieldNames.map { "\"\($0)\": \(shapes[$0] ?? "…")" }.joined(separator: ", ") + "}"
+    }
 
     @Argument(help: ArgumentHelp("The graph file.", valueName: "graph"))
     var graph: String
@@ -127,6 +134,8 @@ struct Query: ParsableCommand {
     var exclude: String?
     @Option(help: ArgumentHelp("JSON Lines queries, - for stdin.", valueName: "file"))
     var batch: String?
+    @Flag(help: "With --batch: each result also has its \"title\" (when the graph has one), as with --json.")
+    var titles = false
     @Flag(help: ArgumentHelp(
         "Verify the whole graph file (every checksum and the structure) before answering: for a file from elsewhere. "
             + "Without it a damaged file is still safe to query but may answer wrongly."))
@@ -138,12 +147,13 @@ struct Query: ParsableCommand {
 
     func validate() throws {
         if batch == nil && pins.isEmpty && boards.isEmpty { throw ValidationError("give --pin or --board (or --batch)") }
+        if batch == nil && titles { throw ValidationError("--titles goes with --batch (--json and the table always show titles)") }
         for p in pins { _ = try parseWeighted(p, what: "--pin") }
         for b in boards { _ = try parseWeighted(b, what: "--board") }
     }
 
     func run() throws {
-        do {
+        try reportingFailures {
             let g = try Graph(path: graph, options: verify ? .verify : [])
             let params = try walk.parameters()
             if let batch {
@@ -175,19 +185,18 @@ struct Query: ParsableCommand {
             let exact = params.method == .exact
             print(String(format: "%llu %@ in %.2f ms%@", r.steps, exact ? "adjacency entries read (exact)" : "steps",
                          Double(r.elapsedMicroseconds) / 1000, r.partial ? " (partial: time budget)" : ""))
-            print(exact ? "rank  id                     score      boards  title" : "rank  id                     score      visits  title")
-            for (i, rec) in r.recommendations.enumerated() {
+            // Columns as wide as their widest cell: 20-digit ids and "board …" rows stay aligned.
+            let rows = r.recommendations.enumerated().map { i, rec in
                 let (id, title): (String, String?) = switch rec.node {
                 case .pin(let p): (String(p.rawValue), g.title(of: p))
                 case .board(let b): ("board " + String(b.rawValue), g.title(of: b))
                 }
-                print(String(format: exact ? "%4d  %-20@ %9.3g  %8llu  %@" : "%4d  %-20@ %9.1f  %8llu  %@", i + 1, id, rec.score,
-                             rec.visits, title ?? ""))
+                return [String(i + 1), id, String(format: exact ? "%.3g" : "%.1f", rec.score), String(rec.visits), title ?? ""]
             }
-        } catch let e as ValidationError {
-            throw e
-        } catch {
-            throw failure(error)
+            for line in alignedTable(header: ["rank", "id", "score", exact ? "boards" : "visits", "title"], rows: rows,
+                                     rightAligned: [0, 2, 3]) {
+                print(line)
+            }
         }
     }
 
@@ -228,7 +237,7 @@ struct Query: ParsableCommand {
         }
         func answer(_ line: ArraySlice<UInt8>) throws {
             if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { return }
-            try emit(BatchRunner.answer(Data(line), graph: g, base: base))
+            try emit(BatchRunner.answer(Data(line), graph: g, base: base, titles: titles))
         }
         func newline(from start: Int) -> Int? {
             buffer.withUnsafeBufferPointer { p in
@@ -291,26 +300,4 @@ func resultJSON(_ r: WalkResult, g: Graph?, titles: Bool) -> String {
     if !r.unknownPins.isEmpty { s += ",\"unknown_pins\":[" + r.unknownPins.map { String($0.rawValue) }.joined(separator: ",") + "]" }
     if !r.unknownBoards.isEmpty { s += ",\"unknown_boards\":[" + r.unknownBoards.map { String($0.rawValue) }.joined(separator: ",") + "]" }
     return s + "}"
-}
-
-func jsonNumber(_ x: Double) -> String {
-    guard x.isFinite else { return "null" }
-    if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
-    return String(x)
-}
-
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-        }
-    }
-    return out + "\""
 }

@@ -10,7 +10,7 @@ final class CommandLineTests: XCTestCase {
         let r = try runBoardwalk(["build", "-q", "--json", "-o", dir.file("g.bwg"), "-"], stdin: "1\t10\n2\t10\n2\t10\n3\t11\n")
         XCTAssertEqual(r.status, 0, r.stderr)
         let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
-        XCTAssertEqual(summary["duplicateEdges"] as? Int, 1)
+        XCTAssertEqual(summary["duplicate_edges"] as? Int, 1)
         let info = try runBoardwalk(["info", dir.file("g.bwg"), "--json"])
         XCTAssertEqual(info.status, 0)
         let o = try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as! [String: Any]

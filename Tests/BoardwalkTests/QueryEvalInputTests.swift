@@ -116,7 +116,7 @@ final class QueryEvalInputTests: XCTestCase {
         XCTAssertEqual(b["pins"] as? Int, e["items"] as? Int, "the graph eval built and the one build makes have the same pins")
         XCTAssertEqual(b["edges"] as? Int, e["graph_edges"] as? Int)
         XCTAssertEqual(b["boards"] as? Int, Set(pairs.map(\.user)).count, "every user is a board")
-        XCTAssertEqual(b["invalidLines"] as? Int, 0)
+        XCTAssertEqual(b["invalid_lines"] as? Int, 0)
         let g = try json(runBoardwalk(["eval", "-q", "--graph", dir.file("train.bwg"), "--held-out", split + "/test.tsv", "--json"] + fast))
         XCTAssertEqual(g["users"] as? Int, e["users"] as? Int)
         XCTAssertGreaterThan(e["users"] as! Int, 100)

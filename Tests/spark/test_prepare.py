@@ -461,10 +461,8 @@ def check_case(spark, job, work, raw, topics, name, scored, rules, with_builder)
     built = json.loads(run(build + ["-o", direct, "--max-invalid", "1000"] + column_flags
                            + (["--score-column", "3"] if scored else []) + flags(rules) + [raw]))
     run(build + ["-o", prepared, out])  # no --max-invalid: the job's output must be clean
-    for key, theirs in (("lines", "lines"), ("invalid_lines", "invalidLines"), ("input_edges", "inputEdges"),
-                        ("duplicate_edges", "duplicateEdges"), ("edges", "edges"), ("pins", "pins"),
-                        ("boards", "boards")):
-        assert summary[key] == built[theirs], f"{name}: {key}: Spark {summary[key]}, builder {built[theirs]}"
+    for key in ("lines", "invalid_lines", "input_edges", "duplicate_edges", "edges", "pins", "boards"):
+        assert summary[key] == built[key], f"{name}: {key}: Spark {summary[key]}, builder {built[key]}"
     theirs = [{k: r[k] for k in ("rule", "parameter", "edges", "pins", "boards")} for r in built["pruning"]]
     assert summary["pruning"] == theirs, f"{name}: pruning: Spark {summary['pruning']}, builder {theirs}"
     (info_a, meta_a), (info_b, meta_b) = graph_facts(direct), graph_facts(prepared)
@@ -563,12 +561,10 @@ def compare_with_builder(spark, job, work, name, inputs, column_flags):
     built = json.loads(run([BOARDWALK, "build", "--quiet", "--json", "-o", direct, "--max-invalid", "1000"]
                            + column_flags + inputs))
     run([BOARDWALK, "build", "--quiet", "-o", prepared, out])
-    for key, theirs in (("lines", "lines"), ("invalid_lines", "invalidLines"), ("input_edges", "inputEdges"),
-                        ("duplicate_edges", "duplicateEdges"), ("edges", "edges"), ("pins", "pins"),
-                        ("boards", "boards")):
-        assert summary[key] == built[theirs], (f"{name}: {key}: Spark {summary[key]}, builder {built[theirs]}; "
-                                               f"Spark's invalid lines {summary['invalid_samples']}, "
-                                               f"the builder's {built['invalidSamples']}")
+    for key in ("lines", "invalid_lines", "input_edges", "duplicate_edges", "edges", "pins", "boards"):
+        assert summary[key] == built[key], (f"{name}: {key}: Spark {summary[key]}, builder {built[key]}; "
+                                            f"Spark's invalid lines {summary['invalid_samples']}, "
+                                            f"the builder's {built['invalid_samples']}")
     strip = lambda w: re.sub(r"file:", "", w)  # Spark names files by URI
     assert sorted(map(strip, summary["warnings"])) == sorted(map(strip, built["warnings"])), (
         f"{name}: warnings: Spark {summary['warnings']}, builder {built['warnings']}")
