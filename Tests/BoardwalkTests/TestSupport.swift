@@ -26,15 +26,54 @@ final class TempDir {
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
-/// The `boardwalk` executable built alongside the tests, or $BOARDWALK_CLI
-/// (the sanitizer runs point it at their own build).
-func boardwalkExecutable() throws -> String {
-    if let p = ProcessInfo.processInfo.environment["BOARDWALK_CLI"], !p.isEmpty { return p }
-    for config in ["debug", "release"] {
-        let p = repositoryRoot + "/.build/\(config)/boardwalk"
-        if FileManager.default.isExecutableFile(atPath: p) { return p }
+/// A test that cannot run as it should: thrown, it fails the test (unlike
+/// XCTSkip, which would let a missing binary or data set pass in CI).
+struct TestSetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// The build configuration of these tests, as `swift build -c` names it.
+#if DEBUG
+    let buildConfiguration = "debug"
+#else
+    let buildConfiguration = "release"
+#endif
+
+/// The directory the test bundle is in, `.build/<triple>/<config>` (or the
+/// scratch path of a sanitizer build): the `boardwalk` executable of the
+/// same build is beside it. Nil when it cannot be told.
+let testBuildDirectory: String? = {
+    // Linux: the test bundle is an executable, and /proc/self/exe names it.
+    if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
+        exe.hasSuffix(".xctest")
+    {
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().path
     }
-    throw XCTSkip("the boardwalk executable is not built (run `swift build` first)")
+    // macOS: the .xctest bundle holding this code.
+    let bundle = Bundle(for: TempDir.self).bundleURL
+    if bundle.pathExtension == "xctest" { return bundle.resolvingSymlinksInPath().deletingLastPathComponent().path }
+    return nil
+}()
+
+/// The `boardwalk` executable of the build under test: $BOARDWALK_CLI when
+/// set (the sanitizer runs point it at their own build), else the one beside
+/// the test bundle, else `.build/<config>/boardwalk` for this configuration.
+/// Throws (failing the test, not skipping it) when there is none.
+func boardwalkExecutable() throws -> String {
+    if let p = ProcessInfo.processInfo.environment["BOARDWALK_CLI"], !p.isEmpty {
+        guard FileManager.default.isExecutableFile(atPath: p) else {
+            throw TestSetupError("BOARDWALK_CLI=\(p) is not an executable file")
+        }
+        return p
+    }
+    let p = (testBuildDirectory ?? repositoryRoot + "/.build/\(buildConfiguration)") + "/boardwalk"
+    guard FileManager.default.isExecutableFile(atPath: p) else {
+        throw TestSetupError(
+            "the boardwalk executable of this \(buildConfiguration) build is missing: \(p) "
+                + "(build it with `swift build -c \(buildConfiguration) --build-tests`, or set BOARDWALK_CLI)")
+    }
+    return p
 }
 
 struct CommandResult {
