@@ -126,3 +126,19 @@ func generatedEdges(pins: Int, boards: Int, edges: Int, communities: Int = 10, s
     }
     return (pairs, text)
 }
+
+/// Compresses a file in place as gzip(1) does, and returns the new
+/// path (`path` + ".gz"; the original is gone).
+func gzip(_ path: String) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["gzip", "-f", path]
+    try p.run()
+    p.waitUntilExit()
+    XCTAssertEqual(p.terminationStatus, 0)
+    let gz = path + ".gz"
+    let head = try Data(contentsOf: URL(fileURLWithPath: gz)).prefix(2)
+    XCTAssertEqual(Array(head), [0x1F, 0x8B], "\(gz) is not gzip data")
+    XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+    return gz
+}
