@@ -142,3 +142,34 @@ func gzip(_ path: String) throws -> String {
     XCTAssertFalse(FileManager.default.fileExists(atPath: path))
     return gz
 }
+
+/// Asserts that `expression` throws a ``BoardwalkError`` for which `matches`
+/// is true and, when `text` is given, whose message contains it. Anything
+/// else (no error, another error) fails, naming what was thrown.
+///
+///     assertThrows(try g.recommend(pins: [:]), containing: "restart") {
+///         if case .invalidArgument = $0 { true } else { false }
+///     }
+func assertThrows<T>(_ expression: @autoclosure () throws -> T, _ message: @autoclosure () -> String = "",
+                     containing text: String? = nil, file: StaticString = #filePath, line: UInt = #line,
+                     _ matches: (BoardwalkError) -> Bool)
+{
+    let context = message().isEmpty ? "" : " (\(message()))"
+    do {
+        let value = try expression()
+        XCTFail("no error thrown, got \(value)\(context)", file: file, line: line)
+    } catch let error as BoardwalkError {
+        XCTAssertTrue(matches(error), "the wrong error: \(caseName(error)): \(error)\(context)", file: file, line: line)
+        if let text {
+            XCTAssertTrue("\(error)".contains(text), "\"\(error)\" does not mention \"\(text)\"\(context)",
+                          file: file, line: line)
+        }
+    } catch {
+        XCTFail("not a BoardwalkError: \(String(reflecting: error))\(context)", file: file, line: line)
+    }
+}
+
+/// The case of an error with a payload (`malformedInput`), for messages.
+private func caseName(_ error: BoardwalkError) -> String {
+    Mirror(reflecting: error).children.first?.label ?? "\(error)"
+}
