@@ -8,16 +8,6 @@ import XCTest
 final class InputFileTests: XCTestCase {
     private func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 
-    private func gzip(_ path: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["gzip", "-kf", path]
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
-        return path + ".gz"
-    }
-
     /// The boards of each pin in a graph, by id.
     private func adjacency(_ g: Graph, pins: [UInt64]) throws -> [UInt64: [UInt64]] {
         var out: [UInt64: [UInt64]] = [:]

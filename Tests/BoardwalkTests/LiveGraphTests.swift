@@ -44,7 +44,17 @@ final class LiveGraphTests: XCTestCase {
         return lines
     }
 
-    private func mappings(of path: String) -> Int { mapLines().filter { $0.hasSuffix(path) }.count }
+    /// Mappings of the file at `path`; /proc/self/maps names it by its real
+    /// path (symbolic links such as a linked TMPDIR resolved).
+    private func mappings(of path: String) -> Int {
+        guard let real = realpath(path, nil) else {
+            XCTFail("\(path): \(String(cString: strerror(errno)))")
+            return -1
+        }
+        defer { free(real) }
+        let name = " " + String(cString: real)
+        return mapLines().filter { $0.hasSuffix(name) }.count
+    }
 
     /// Mappings of the file with this inode (the fifth field of /proc/self/maps).
     private func mappings(ofInode inode: UInt64) -> Int {
@@ -91,9 +101,14 @@ final class LiveGraphTests: XCTestCase {
                     tally.add(queries: q, failures: f, onA: qa, onB: qb)
                 }
             }
+            // The lookup below that finds nothing left mapped must find the
+            // files while they are open, or it would prove nothing.
+            XCTAssertGreaterThan(mappings(of: a), 0, "the live graph's file \(a) is not seen mapped")
+            XCTAssertEqual(mappings(of: b), 0)
             for i in 1...swaps {
                 try live.swap(to: i % 2 == 1 ? b : a)
                 XCTAssertEqual(live.generation, UInt64(i))
+                if i == 1 { XCTAssertGreaterThan(mappings(of: b), 0, "the live graph's file \(b) is not seen mapped") }
                 if i % 50 == 0 {
                     // A missing or foreign file is an error and changes nothing.
                     XCTAssertThrowsError(try live.swap(to: dir.file("missing.bwg"))) { error in

@@ -26,15 +26,54 @@ final class TempDir {
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
-/// The `boardwalk` executable built alongside the tests, or $BOARDWALK_CLI
-/// (the sanitizer runs point it at their own build).
-func boardwalkExecutable() throws -> String {
-    if let p = ProcessInfo.processInfo.environment["BOARDWALK_CLI"], !p.isEmpty { return p }
-    for config in ["debug", "release"] {
-        let p = repositoryRoot + "/.build/\(config)/boardwalk"
-        if FileManager.default.isExecutableFile(atPath: p) { return p }
+/// A test that cannot run as it should: thrown, it fails the test (unlike
+/// XCTSkip, which would let a missing binary or data set pass in CI).
+struct TestSetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// The build configuration of these tests, as `swift build -c` names it.
+#if DEBUG
+    let buildConfiguration = "debug"
+#else
+    let buildConfiguration = "release"
+#endif
+
+/// The directory the test bundle is in, `.build/<triple>/<config>` (or the
+/// scratch path of a sanitizer build): the `boardwalk` executable of the
+/// same build is beside it. Nil when it cannot be told.
+let testBuildDirectory: String? = {
+    // Linux: the test bundle is an executable, and /proc/self/exe names it.
+    if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
+        exe.hasSuffix(".xctest")
+    {
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().path
     }
-    throw XCTSkip("the boardwalk executable is not built (run `swift build` first)")
+    // macOS: the .xctest bundle holding this code.
+    let bundle = Bundle(for: TempDir.self).bundleURL
+    if bundle.pathExtension == "xctest" { return bundle.resolvingSymlinksInPath().deletingLastPathComponent().path }
+    return nil
+}()
+
+/// The `boardwalk` executable of the build under test: $BOARDWALK_CLI when
+/// set (the sanitizer runs point it at their own build), else the one beside
+/// the test bundle, else `.build/<config>/boardwalk` for this configuration.
+/// Throws (failing the test, not skipping it) when there is none.
+func boardwalkExecutable() throws -> String {
+    if let p = ProcessInfo.processInfo.environment["BOARDWALK_CLI"], !p.isEmpty {
+        guard FileManager.default.isExecutableFile(atPath: p) else {
+            throw TestSetupError("BOARDWALK_CLI=\(p) is not an executable file")
+        }
+        return p
+    }
+    let p = (testBuildDirectory ?? repositoryRoot + "/.build/\(buildConfiguration)") + "/boardwalk"
+    guard FileManager.default.isExecutableFile(atPath: p) else {
+        throw TestSetupError(
+            "the boardwalk executable of this \(buildConfiguration) build is missing: \(p) "
+                + "(build it with `swift build -c \(buildConfiguration) --build-tests`, or set BOARDWALK_CLI)")
+    }
+    return p
 }
 
 struct CommandResult {
@@ -86,4 +125,51 @@ func generatedEdges(pins: Int, boards: Int, edges: Int, communities: Int = 10, s
         text += "\(e.0)\t\(e.1)\n"
     }
     return (pairs, text)
+}
+
+/// Compresses a file in place as gzip(1) does, and returns the new
+/// path (`path` + ".gz"; the original is gone).
+func gzip(_ path: String) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["gzip", "-f", path]
+    try p.run()
+    p.waitUntilExit()
+    XCTAssertEqual(p.terminationStatus, 0)
+    let gz = path + ".gz"
+    let head = try Data(contentsOf: URL(fileURLWithPath: gz)).prefix(2)
+    XCTAssertEqual(Array(head), [0x1F, 0x8B], "\(gz) is not gzip data")
+    XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+    return gz
+}
+
+/// Asserts that `expression` throws a ``BoardwalkError`` for which `matches`
+/// is true and, when `text` is given, whose message contains it. Anything
+/// else (no error, another error) fails, naming what was thrown.
+///
+///     assertThrows(try g.recommend(pins: [:]), containing: "restart") {
+///         if case .invalidArgument = $0 { true } else { false }
+///     }
+func assertThrows<T>(_ expression: @autoclosure () throws -> T, _ message: @autoclosure () -> String = "",
+                     containing text: String? = nil, file: StaticString = #filePath, line: UInt = #line,
+                     _ matches: (BoardwalkError) -> Bool)
+{
+    let context = message().isEmpty ? "" : " (\(message()))"
+    do {
+        let value = try expression()
+        XCTFail("no error thrown, got \(value)\(context)", file: file, line: line)
+    } catch let error as BoardwalkError {
+        XCTAssertTrue(matches(error), "the wrong error: \(caseName(error)): \(error)\(context)", file: file, line: line)
+        if let text {
+            XCTAssertTrue("\(error)".contains(text), "\"\(error)\" does not mention \"\(text)\"\(context)",
+                          file: file, line: line)
+        }
+    } catch {
+        XCTFail("not a BoardwalkError: \(String(reflecting: error))\(context)", file: file, line: line)
+    }
+}
+
+/// The case of an error with a payload (`malformedInput`), for messages.
+private func caseName(_ error: BoardwalkError) -> String {
+    Mirror(reflecting: error).children.first?.label ?? "\(error)"
 }

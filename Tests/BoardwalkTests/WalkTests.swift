@@ -114,17 +114,17 @@ final class WalkTests: XCTestCase {
         }
         var p = WalkParameters()
         p.restart = 0
-        XCTAssertThrowsError(try g.recommend(pins: [q: 1], parameters: p))
+        assertThrows(try g.recommend(pins: [q: 1], parameters: p), containing: "restart") { if case .invalidArgument = $0 { true } else { false } }
         p = WalkParameters()
         p.top = 0
-        XCTAssertThrowsError(try g.recommend(pins: [q: 1], parameters: p))
+        assertThrows(try g.recommend(pins: [q: 1], parameters: p), containing: "top") { if case .invalidArgument = $0 { true } else { false } }
         p = WalkParameters()
         p.steps = 0
-        XCTAssertThrowsError(try g.recommend(pins: [q: 1], parameters: p))
+        assertThrows(try g.recommend(pins: [q: 1], parameters: p), containing: "steps") { if case .invalidArgument = $0 { true } else { false } }
         p = WalkParameters()
         p.bias = 1.5
         p.language = "en"
-        XCTAssertThrowsError(try g.recommend(pins: [q: 1], parameters: p))
+        assertThrows(try g.recommend(pins: [q: 1], parameters: p), containing: "bias") { if case .invalidArgument = $0 { true } else { false } }
         p.bias = 1
         p.language = "klingon"
         XCTAssertThrowsError(try g.recommend(pins: [q: 1], parameters: p)) { error in
@@ -194,7 +194,7 @@ final class WalkTests: XCTestCase {
         }
         XCTAssertLessThan(try meanDegree(ranked), try meanDegree(plain))
         p.popularityPenalty = 2.5
-        XCTAssertThrowsError(try g.recommend(pins: q, parameters: p))
+        assertThrows(try g.recommend(pins: q, parameters: p), containing: "popularity penalty") { if case .invalidArgument = $0 { true } else { false } }
     }
 
     /// The exact method against a direct computation over the graph's

@@ -21,7 +21,6 @@ import json
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 
@@ -57,12 +56,7 @@ def _sample_queries():
 SAMPLE_QUERIES = _sample_queries()
 
 
-@pytest.fixture(scope="session")
-def cli():
-    path = os.environ.get("BOARDWALK_CLI") or os.path.join(REPO, ".build", "release", "boardwalk")
-    if not os.access(path, os.X_OK):
-        pytest.skip(f"no boardwalk CLI at {path} (swift build -c release --product boardwalk)")
-    return os.path.abspath(path)
+# (`cli` and `cc` are in conftest.py.)
 
 
 @pytest.fixture(scope="session")
@@ -146,13 +140,10 @@ def test_the_readme_python_example_runs_and_its_biased_walk_stays_in_the_languag
     assert names["scores"] == [r.score for r in biased[0]]
 
 
-def test_the_readme_c_example_compiles_and_prints_the_walk(sample_graph, tmp_path):
+def test_the_readme_c_example_compiles_and_prints_the_walk(cc, sample_graph, tmp_path):
     """README.md's recommend.c, compiled with -Wall -Wextra -Werror against
     boardwalk.h and the library the binding loaded, prints the binding's
     ten results for the same pin and seed."""
-    cc = shutil.which("cc")
-    if not cc:
-        pytest.skip("no C compiler")
     c_section = _read("README.md").split("\n## C\n", 1)[1].split("\n## ", 1)[0]
     source = re.findall(r"```c\n(.*?)```", c_section, re.S)
     assert len(source) == 1, "README.md's C section should have one C example"
