@@ -4,50 +4,112 @@
 import CBoardwalk
 
 extension GraphBuilder {
-    /// Everything added, as the arrays and records of a graph file.
+    /// Everything added, as the arrays and records of a graph file, in named
+    /// steps: sort ids, sort and collapse edges, prune, transpose, attributes,
+    /// arrays and titles, the build record.
     func compile() throws -> CompiledGraph {
         let rules = options.pruning
         if rules.maxBoardEntropy != nil && pinAttributes.isEmpty {
             throw BoardwalkError.invalidArgument("the board entropy rule needs pin topics (pin attributes)")
         }
         report("sorting ids")
-        var (pinIDs, pinRank) = pins.sortedIDs()
-        var (boardIDs, boardRank) = boards.sortedIDs()
-        defer { _ = boardRank }
-        var np = pinIDs.count, nb = boardIDs.count
-        let boardBits = bitsFor(nb), pinBits = bitsFor(np)
-        let boardMask = (UInt64(1) << UInt64(boardBits)) - 1
+        let (pinIDs, pinRank) = pins.sortedIDs()
+        let (boardIDs, boardRank) = boards.sortedIDs()
         let inputEdges = edges.count
 
-        // Final indices packed as pin << boardBits | board, sorted: each pin's
-        // boards come out grouped and ascending, and duplicates adjacent.
         report("sorting edges")
+        let sorted = sortEdges(pinRank: pinRank, boardRank: boardRank, pinBits: bitsFor(pinIDs.count),
+                               boardBits: bitsFor(boardIDs.count), keepScores: !rules.isEmpty)
+        defer { sorted.keys.deallocate() }
+        defer { sorted.scores?.deallocate() }
+
+        report("building adjacency")
+        var a = collapseDuplicates(sorted, count: inputEdges, boardBits: bitsFor(boardIDs.count),
+                                   pinIDs: pinIDs, boardIDs: boardIDs)
+        let duplicates = inputEdges - a.pinAdj.count
+        var pruning: [PruningReport] = []
+        if !rules.isEmpty {
+            report("pruning")
+            pruning = try prune(&a, rules: rules, pinRank: pinRank)
+        }
+        let g = CompiledGraph(pinIDs: a.pinIDs, boardIDs: a.boardIDs, inputEdges: inputEdges)
+        g.edges = a.pinAdj.count
+        g.duplicates = duplicates
+        g.fingerprint = a.fingerprint
+        g.pruning = pruning
+
+        let (boardOffsets, boardAdj) = transpose(a)
+
+        report("attributes")
+        let (pinAttrs, boardAttrs) = attributes(a, boardOffsets: boardOffsets, boardAdj: boardAdj, pinRank: pinRank, into: g)
+
+        let np = a.pinIDs.count, nb = a.boardIDs.count
+        var maxPin = 0, maxBoard = 0
+        for p in 0..<np { maxPin = max(maxPin, Int(a.pinOffsets[p + 1] - a.pinOffsets[p])) }
+        for b in 0..<nb { maxBoard = max(maxBoard, Int(boardOffsets[b + 1] - boardOffsets[b])) }
+        g.maxPinDegree = maxPin
+        g.maxBoardDegree = maxBoard
+
+        g.arrays[Int(BW_ARRAY_PIN_IDS.rawValue)] = a.pinIDs.bytes
+        g.arrays[Int(BW_ARRAY_BOARD_IDS.rawValue)] = a.boardIDs.bytes
+        g.arrays[Int(BW_ARRAY_PIN_OFFSETS.rawValue)] = a.pinOffsets.bytes
+        g.arrays[Int(BW_ARRAY_PIN_ADJ.rawValue)] = a.pinAdj.bytes
+        g.arrays[Int(BW_ARRAY_BOARD_OFFSETS.rawValue)] = boardOffsets.bytes
+        g.arrays[Int(BW_ARRAY_BOARD_ADJ.rawValue)] = boardAdj.bytes
+        g.arrays[Int(BW_ARRAY_PIN_ATTRS.rawValue)] = pinAttrs.bytes
+        g.arrays[Int(BW_ARRAY_BOARD_ATTRS.rawValue)] = boardAttrs.bytes
+        g.keepAlive = [a.pinOffsets, a.pinAdj, boardOffsets, boardAdj, pinAttrs, boardAttrs]
+        layOutTitles(pinIDs: a.pinIDs, boardIDs: a.boardIDs, into: g)
+        g.buildRecord = BuildRecord(
+            builder: "boardwalk \(String(cString: bw_libversion()))",
+            inputs: inputs, chunkBytes: options.chunkBytes, maxInvalidLines: options.maxInvalidLines,
+            pinColumn: options.pinColumn, boardColumn: options.boardColumn,
+            inputColumns: inputColumns.allSatisfy { $0 == [options.pinColumn, options.boardColumn] } ? nil : inputColumns,
+            lines: lines, inputEdges: inputEdges, duplicateEdges: g.duplicates, invalidLines: invalid,
+            pinTitles: g.titleCounts[0], boardTitles: g.titleCounts[1],
+            attributedPins: g.attributedPins, scoreColumn: options.scoreColumn,
+            pruningRules: rules.isEmpty ? nil : rules, pruning: pruning.isEmpty ? nil : pruning)
+        g.invalidLines = invalid
+        return g
+    }
+
+    /// The edges as final indices packed `pin << boardBits | board`, sorted:
+    /// each pin's boards come out grouped and ascending, and duplicates
+    /// adjacent. With `keepScores`, the scores (matter only to pruning)
+    /// travel with their edges through the sort. The caller deallocates both.
+    private func sortEdges(pinRank: FlatBuffer<UInt32>, boardRank: FlatBuffer<UInt32>, pinBits: Int, boardBits: Int,
+                           keepScores: Bool) -> SortedEdges {
+        let inputEdges = edges.count
         let packed = edges.drain { e in
             UInt64(pinRank[Int(e >> 32)]) << UInt64(boardBits) | UInt64(boardRank[Int(e & 0xFFFF_FFFF)])
         }
-        // Scores matter only to pruning; they travel with their edges through the sort.
-        let scoreValues = rules.isEmpty ? nil : scores?.drain { $0 }
+        let scoreValues = keepScores ? scores?.drain { $0 } : nil
         scores = nil
         let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: max(inputEdges, 1))
         let scoreScratch = scoreValues.map { _ in UnsafeMutablePointer<UInt64>.allocate(capacity: max(inputEdges, 1)) }
         let sorted = radixSort(packed, scratch: scratch, count: inputEdges, bits: pinBits + boardBits,
                                payload: scoreValues.map { ($0, scoreScratch!) })
         (sorted == packed ? scratch : packed).deallocate()
-        defer { sorted.deallocate() }
         let sortedScores = scoreValues.map { sorted == packed ? $0 : scoreScratch! }
         if let scoreValues { (sortedScores == scoreValues ? scoreScratch! : scoreValues).deallocate() }
-        defer { sortedScores?.deallocate() }
+        return SortedEdges(keys: sorted, scores: sortedScores)
+    }
 
-        report("building adjacency")
-        var pinOffsets = FlatBuffer<UInt64>(repeating: 0, count: np + 1)
-        var pinAdj = FlatBuffer<UInt32>(capacity: inputEdges)
-        let edgeScores = sortedScores.map { _ in FlatBuffer<Double>(capacity: inputEdges) }
+    /// The pins' adjacency lists from the sorted edges: a repeated edge once,
+    /// keeping its highest score; and the fingerprint of the edge set.
+    private func collapseDuplicates(_ sorted: SortedEdges, count inputEdges: Int, boardBits: Int,
+                                    pinIDs: FlatBuffer<UInt64>, boardIDs: FlatBuffer<UInt64>) -> Adjacency {
+        let np = pinIDs.count
+        let boardMask = (UInt64(1) << UInt64(boardBits)) - 1
+        let pinOffsets = FlatBuffer<UInt64>(repeating: 0, count: np + 1)
+        let pinAdj = FlatBuffer<UInt32>(capacity: inputEdges)
+        let edgeScores = sorted.scores.map { _ in FlatBuffer<Double>(capacity: inputEdges) }
         var fingerprint: UInt64 = 0
         var previous = UInt64.max
         for i in 0..<inputEdges {
-            let k = sorted[i]
+            let k = sorted.keys[i]
             if k == previous {
-                if let edgeScores, let sortedScores {  // a repeat keeps the highest score
+                if let edgeScores, let sortedScores = sorted.scores {  // a repeat keeps the highest score
                     let last = edgeScores.count - 1
                     edgeScores[last] = max(edgeScores[last], Double(bitPattern: sortedScores[i]))
                 }
@@ -56,72 +118,75 @@ extension GraphBuilder {
             previous = k
             let p = Int(k >> UInt64(boardBits)), b = Int(k & boardMask)
             pinAdj.append(UInt32(b))
-            edgeScores?.append(Double(bitPattern: sortedScores![i]))
+            edgeScores?.append(Double(bitPattern: sorted.scores![i]))
             pinOffsets[p + 1] += 1
             fingerprint &+= bw_edge_fingerprint(pinIDs[p], boardIDs[b])
         }
         for p in 0..<np { pinOffsets[p + 1] += pinOffsets[p] }
-        let duplicates = inputEdges - pinAdj.count
+        return Adjacency(pinIDs: pinIDs, boardIDs: boardIDs, pinOffsets: pinOffsets, pinAdj: pinAdj,
+                         scores: edgeScores, fingerprint: fingerprint)
+    }
 
-        var pruning: [PruningReport] = []
-        if !rules.isEmpty {
-            report("pruning")
-            guard pinAdj.count <= Int(UInt32.max) else {
-                throw BoardwalkError.limitExceeded(
-                    "pruning in one build handles at most \(UInt32.max) distinct edges; prune with Tools/spark/prepare_edges.py")
+    /// Applies the pruning rules to `a` (nodes left without edges go; the
+    /// fingerprint is recomputed) and returns what each rule removed.
+    private func prune(_ a: inout Adjacency, rules: PruningRules, pinRank: FlatBuffer<UInt32>) throws -> [PruningReport] {
+        guard a.pinAdj.count <= Int(UInt32.max) else {
+            throw BoardwalkError.limitExceeded(
+                "pruning in one build handles at most \(UInt32.max) distinct edges; prune with Tools/spark/prepare_edges.py")
+        }
+        var pinTopic: FlatBuffer<UInt32>?
+        if rules.maxBoardEntropy != nil {
+            let topics = FlatBuffer<UInt32>(repeating: BW_ATTR_NONE, count: a.pinIDs.count)
+            for (id, attrs) in pinAttributes {
+                if let p = pins.find(id), attrs & 0xFFFF != BW_ATTR_NONE { topics[Int(pinRank[Int(p)])] = attrs & 0xFFFF }
             }
-            var pinTopic: FlatBuffer<UInt32>?
-            if rules.maxBoardEntropy != nil {
-                let topics = FlatBuffer<UInt32>(repeating: BW_ATTR_NONE, count: np)
-                for (id, attrs) in pinAttributes {
-                    if let p = pins.find(id), attrs & 0xFFFF != BW_ATTR_NONE { topics[Int(pinRank[Int(p)])] = attrs & 0xFFFF }
-                }
-                pinTopic = topics
-            }
-            let (alive, reports) = pruneEdges(
-                rules: rules, pinOffsets: pinOffsets, pinAdj: pinAdj, scores: edgeScores,
-                pinIDs: pinIDs, boardIDs: boardIDs, pinTopic: pinTopic)
-            pruning = reports
-            let kept = compactGraph(alive: alive, pinOffsets: pinOffsets, pinAdj: pinAdj,
-                                    pinIDs: pinIDs, boardIDs: boardIDs, pinRank: pinRank)
-            (pinOffsets, pinAdj, pinIDs, boardIDs) = (kept.pinOffsets, kept.pinAdj, kept.pinIDs, kept.boardIDs)
-            np = pinIDs.count
-            nb = boardIDs.count
-            fingerprint = 0
-            for p in 0..<np {
-                for e in Int(pinOffsets[p])..<Int(pinOffsets[p + 1]) {
-                    fingerprint &+= bw_edge_fingerprint(pinIDs[p], boardIDs[Int(pinAdj[e])])
-                }
+            pinTopic = topics
+        }
+        let (alive, reports) = pruneEdges(
+            rules: rules, pinOffsets: a.pinOffsets, pinAdj: a.pinAdj, scores: a.scores,
+            pinIDs: a.pinIDs, boardIDs: a.boardIDs, pinTopic: pinTopic)
+        let kept = compactGraph(alive: alive, pinOffsets: a.pinOffsets, pinAdj: a.pinAdj,
+                                pinIDs: a.pinIDs, boardIDs: a.boardIDs, pinRank: pinRank)
+        (a.pinOffsets, a.pinAdj, a.pinIDs, a.boardIDs) = (kept.pinOffsets, kept.pinAdj, kept.pinIDs, kept.boardIDs)
+        var fingerprint: UInt64 = 0
+        for p in 0..<a.pinIDs.count {
+            for e in Int(a.pinOffsets[p])..<Int(a.pinOffsets[p + 1]) {
+                fingerprint &+= bw_edge_fingerprint(a.pinIDs[p], a.boardIDs[Int(a.pinAdj[e])])
             }
         }
-        let g = CompiledGraph(pinIDs: pinIDs, boardIDs: boardIDs, inputEdges: inputEdges)
-        g.edges = pinAdj.count
-        g.duplicates = duplicates
-        g.fingerprint = fingerprint
-        g.pruning = pruning
+        a.fingerprint = fingerprint
+        return reports
+    }
 
-        // Transpose: scanning pins in order fills each board's list ascending.
+    /// The boards' adjacency lists: scanning pins in order fills each
+    /// board's list ascending.
+    private func transpose(_ a: Adjacency) -> (offsets: FlatBuffer<UInt64>, adj: FlatBuffer<UInt32>) {
+        let np = a.pinIDs.count, nb = a.boardIDs.count
         let boardOffsets = FlatBuffer<UInt64>(repeating: 0, count: nb + 1)
-        for e in 0..<pinAdj.count { boardOffsets[Int(pinAdj[e]) + 1] += 1 }
+        for e in 0..<a.pinAdj.count { boardOffsets[Int(a.pinAdj[e]) + 1] += 1 }
         for b in 0..<nb { boardOffsets[b + 1] += boardOffsets[b] }
-        let boardAdj = FlatBuffer<UInt32>(repeating: 0, count: pinAdj.count)
-        do {
-            let cursor = FlatBuffer<UInt64>(repeating: 0, count: nb)
-            for b in 0..<nb { cursor[b] = boardOffsets[b] }
-            for p in 0..<np {
-                for e in Int(pinOffsets[p])..<Int(pinOffsets[p + 1]) {
-                    let b = Int(pinAdj[e])
-                    boardAdj[Int(cursor[b])] = UInt32(p)
-                    cursor[b] += 1
-                }
+        let boardAdj = FlatBuffer<UInt32>(repeating: 0, count: a.pinAdj.count)
+        let cursor = FlatBuffer<UInt64>(repeating: 0, count: nb)
+        for b in 0..<nb { cursor[b] = boardOffsets[b] }
+        for p in 0..<np {
+            for e in Int(a.pinOffsets[p])..<Int(a.pinOffsets[p + 1]) {
+                let b = Int(a.pinAdj[e])
+                boardAdj[Int(cursor[b])] = UInt32(p)
+                cursor[b] += 1
             }
         }
+        return (boardOffsets, boardAdj)
+    }
 
-        // Attributes: pins' from the input; boards' by majority; then each
-        // list is ordered by (neighbour attributes, neighbour index).
-        report("attributes")
-        let pinAttrs = FlatBuffer<UInt32>(repeating: BW_ATTRS_NONE, count: np)
-        let boardAttrs = FlatBuffer<UInt32>(repeating: BW_ATTRS_NONE, count: nb)
+    /// Attributes: pins' from the input; boards' by majority; then each
+    /// list is ordered by (neighbour attributes, neighbour index). Records
+    /// the attributed pins and the value names in `g`.
+    private func attributes(_ a: Adjacency, boardOffsets: FlatBuffer<UInt64>, boardAdj: FlatBuffer<UInt32>,
+                            pinRank: FlatBuffer<UInt32>, into g: CompiledGraph)
+        -> (pins: FlatBuffer<UInt32>, boards: FlatBuffer<UInt32>)
+    {
+        let pinAttrs = FlatBuffer<UInt32>(repeating: BW_ATTRS_NONE, count: a.pinIDs.count)
+        let boardAttrs = FlatBuffer<UInt32>(repeating: BW_ATTRS_NONE, count: a.boardIDs.count)
         let names = attributeNames.map { $0.sortedNames() }
         func recode(_ v: UInt32, _ which: Int) -> UInt32 {
             v == BW_ATTR_NONE ? v : names[which].recode[Int(v)]
@@ -137,27 +202,15 @@ extension GraphBuilder {
         g.hasAttributes = !pinAttributes.isEmpty
         if g.hasAttributes {
             majorityAttributes(boardOffsets, boardAdj, pinAttrs, into: boardAttrs)
-            sortByAttributes(pinOffsets, pinAdj, boardAttrs)
+            sortByAttributes(a.pinOffsets, a.pinAdj, boardAttrs)
             sortByAttributes(boardOffsets, boardAdj, pinAttrs)
         }
         g.attributeNames = names.map { $0.names }
+        return (pinAttrs, boardAttrs)
+    }
 
-        var maxPin = 0, maxBoard = 0
-        for p in 0..<np { maxPin = max(maxPin, Int(pinOffsets[p + 1] - pinOffsets[p])) }
-        for b in 0..<nb { maxBoard = max(maxBoard, Int(boardOffsets[b + 1] - boardOffsets[b])) }
-        g.maxPinDegree = maxPin
-        g.maxBoardDegree = maxBoard
-
-        g.arrays[Int(BW_ARRAY_PIN_IDS.rawValue)] = pinIDs.bytes
-        g.arrays[Int(BW_ARRAY_BOARD_IDS.rawValue)] = boardIDs.bytes
-        g.arrays[Int(BW_ARRAY_PIN_OFFSETS.rawValue)] = pinOffsets.bytes
-        g.arrays[Int(BW_ARRAY_PIN_ADJ.rawValue)] = pinAdj.bytes
-        g.arrays[Int(BW_ARRAY_BOARD_OFFSETS.rawValue)] = boardOffsets.bytes
-        g.arrays[Int(BW_ARRAY_BOARD_ADJ.rawValue)] = boardAdj.bytes
-        g.arrays[Int(BW_ARRAY_PIN_ATTRS.rawValue)] = pinAttrs.bytes
-        g.arrays[Int(BW_ARRAY_BOARD_ATTRS.rawValue)] = boardAttrs.bytes
-        g.keepAlive = [pinOffsets, pinAdj, boardOffsets, boardAdj, pinAttrs, boardAttrs]
-
+    /// The title arrays of pins and boards that have titles, laid out by node index.
+    private func layOutTitles(pinIDs: FlatBuffer<UInt64>, boardIDs: FlatBuffer<UInt64>, into g: CompiledGraph) {
         for kind in NodeKind.allCases {
             let store = titles[Int(kind.rawValue)]
             guard !store.isEmpty else { continue }
@@ -172,18 +225,24 @@ extension GraphBuilder {
             g.keepAlive.append(offsets)
             g.keepAlive.append(bytes)
         }
-        g.buildRecord = BuildRecord(
-            builder: "boardwalk \(String(cString: bw_libversion()))",
-            inputs: inputs, chunkBytes: options.chunkBytes, maxInvalidLines: options.maxInvalidLines,
-            pinColumn: options.pinColumn, boardColumn: options.boardColumn,
-            inputColumns: inputColumns.allSatisfy { $0 == [options.pinColumn, options.boardColumn] } ? nil : inputColumns,
-            lines: lines, inputEdges: inputEdges, duplicateEdges: g.duplicates, invalidLines: invalid,
-            pinTitles: g.titleCounts[0], boardTitles: g.titleCounts[1],
-            attributedPins: g.attributedPins, scoreColumn: options.scoreColumn,
-            pruningRules: rules.isEmpty ? nil : rules, pruning: pruning.isEmpty ? nil : pruning)
-        g.invalidLines = invalid
-        return g
     }
+}
+
+/// Edge keys after the sort, with their scores when pruning needs them.
+private struct SortedEdges {
+    var keys: UnsafeMutablePointer<UInt64>
+    var scores: UnsafeMutablePointer<UInt64>?
+}
+
+/// The pins' side of the graph between compile steps: node ids by index,
+/// each pin's boards, the edges' scores (for pruning) and the fingerprint.
+private struct Adjacency {
+    var pinIDs: FlatBuffer<UInt64>
+    var boardIDs: FlatBuffer<UInt64>
+    var pinOffsets: FlatBuffer<UInt64>
+    var pinAdj: FlatBuffer<UInt32>
+    var scores: FlatBuffer<Double>?
+    var fingerprint: UInt64
 }
 
 /// Majority language and majority topic of each board's pins (pins with an
