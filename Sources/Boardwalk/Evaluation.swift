@@ -1,5 +1,6 @@
-// Offline evaluation: leave-one-out splits of interaction data and ranking
-// metrics, so users can measure candidate quality on their own data.
+// Offline evaluation: leave-one-out splits of interaction data, the protocol
+// (held-out items, sampled negatives, the popularity baseline) and ranking
+// metrics, so users and hosts can measure candidate quality on their own data.
 import Foundation
 
 /// One interaction: a user (playing a board) engaged with an item (a pin).
@@ -101,280 +102,426 @@ public enum RankingMetrics {
     public static func ndcg(rank: Int, k: Int) -> Double { rank <= k ? 1 / log2(Double(rank) + 1) : 0 }
 }
 
-// MARK: - Reading evaluation and query inputs
+// MARK: - The evaluation protocol
 
-/// Reads the text files of evaluation and queries: interactions, held-out
-/// items and id lists, with the conventions of `boardwalk build`'s inputs.
+/// Nearest-rank percentile of values sorted ascending: the smallest value
+/// with at least a fraction `q` of the values at or below it; 0 when there
+/// are none. The one percentile of `boardwalk eval` and `boardwalk bench`.
 ///
-/// A path is a file (plain or gzip-compressed, detected by content) or `-`
-/// for standard input; interactions may also be a directory of part files
-/// (every regular file not starting with `_` or `.`, in name order), as
-/// Spark writes them and `boardwalk build` reads them. Fields are separated by tabs or
-/// commas, with blanks around them and one pair of double quotes around a
-/// field allowed; `#` comments and blank lines are skipped, and so is a
-/// UTF-8 byte-order mark at the start of a file. The first line that is not
-/// blank or a comment is a header when its first field starts with a letter
-/// or `_`; a header that names the columns (see ``userColumnNames`` and the
-/// others) decides which column is which. A line that cannot be read is an
-/// error naming the file and line, never skipped: a file read wrong would
-/// give metrics that are wrong without saying so.
-public enum EvaluationInput {
-    /// Header names of the user column (users play boards), compared without case.
-    public static let userColumnNames = ["user", "user_id", "userid", "board", "board_id"]
-    /// Header names of the item column (items play pins).
-    public static let itemColumnNames = ["item", "item_id", "itemid", "pin", "pin_id"]
-    /// Header names of the weight column.
-    public static let weightColumnNames = ["weight", "score", "rating"]
-    /// Header names of the time column.
-    public static let timeColumnNames = ["time", "timestamp"]
+/// - Parameters:
+///   - q: the fraction, in (0, 1] (0.5 for the median, 0.99 for p99).
+///   - sorted: the values, sorted ascending.
+/// - Returns: the percentile, or 0 for no values.
+public func percentile(_ q: Double, ofSorted sorted: [Double]) -> Double {
+    sorted.isEmpty ? 0 : sorted[max(0, min(sorted.count - 1, Int((q * Double(sorted.count)).rounded(.up)) - 1))]
+}
 
-    /// Reads interactions `user<TAB>item[<TAB>weight][<TAB>time]`: a weight
-    /// is a finite number >= 0 (1 when absent or empty), a time an integer
-    /// (none when absent or empty). A header
-    /// naming the columns (`pin_id<TAB>board_id`, `user,item,rating,timestamp`
-    /// …) puts them in any order; a header naming the id columns but no
-    /// weight or time column means the file has none.
+/// How an evaluated user's training items weigh in the query.
+public enum QueryWeighting: String, Sendable, CaseIterable {
+    /// Every item weighs 1.
+    case uniform
+    /// The interaction's weight (a rating, a count …).
+    case weight
+    /// 1 / rank, the latest item (by time, then item id) ranked first.
+    case recency
+}
+
+/// One item of an evaluated user's training history.
+public struct HistoryItem: Sendable, Equatable {
+    public var item: UInt64
+    public var weight: Double
+    public var time: Int64?
+    public init(item: UInt64, weight: Double = 1, time: Int64? = nil) {
+        self.item = item
+        self.weight = weight
+        self.time = time
+    }
+}
+
+/// One user to evaluate: the held-out item and the training items queried with.
+public struct EvaluationUser: Sendable {
+    public var user: UInt64
+    public var held: UInt64
+    public var history: [HistoryItem]
+}
+
+/// What an evaluation reports while it prepares and runs.
+public enum EvaluationProgress: CustomStringConvertible, Sendable {
+    /// A phase of building the training graph, seconds since preparation started.
+    case buildingGraph(phase: String, seconds: Double)
+    /// The training graph is about to be built from this many interactions.
+    case buildingGraphFrom(interactions: Int)
+    /// Reading the graph's items, seconds since preparation started.
+    case readingCatalogue(seconds: Double)
+    /// Evaluation of one parameter setting starts (`label` names the setting).
+    case evaluating(users: Int, label: String?)
+    /// `done` of `total` users evaluated after `seconds`.
+    case evaluated(done: Int, total: Int, label: String?, seconds: Double)
+
+    /// Milestones (every case but the frequent ones) are worth showing even when progress is throttled.
+    public var isMilestone: Bool {
+        switch self {
+        case .buildingGraph, .evaluated: return false
+        default: return true
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .buildingGraph(let phase, let seconds):
+            return "building the training graph: \(phase) (\(String(format: "%.1fs", seconds)))"
+        case .buildingGraphFrom(let n):
+            return "building the training graph from \(n) interactions"
+        case .readingCatalogue(let seconds):
+            return "reading the catalogue (\(String(format: "%.1fs", seconds)))"
+        case .evaluating(let users, let label):
+            return "evaluating \(users) users\(label.map { " (\($0))" } ?? "")"
+        case .evaluated(let n, let total, let label, let t):
+            return String(format: "%d of %d users%@, %.0f users/s, %.0fs left", n, total,
+                          label.map { " (\($0))" } ?? "", Double(n) / t, t / Double(n) * Double(total - n))
+        }
+    }
+}
+
+/// Everything an offline evaluation needs, prepared once and evaluated with
+/// any number of walk parameters: the graph, the users with their held-out
+/// item and training history, and the catalogue of items with their degrees.
+///
+/// Two ways to prepare one: from a ``LeaveOneOutSplit`` (the graph is built
+/// from its training interactions) or from an existing graph and held-out
+/// pairs (users are boards of the graph and query with their pins).
+public struct EvaluationSet {
+    /// The graph walked.
+    public let graph: Graph
+    /// The users evaluated, ascending by id (a seeded sample with `maxUsers`).
+    public private(set) var users: [EvaluationUser]
+    /// Every item each user has interacted with, the held-out one included.
+    public private(set) var interacted: [UInt64: Set<UInt64>]
+    /// The catalogue: the graph's pins, in index order.
+    public let items: [UInt64]
+    /// Training interactions per item (or, from a graph, each pin's board count).
+    public let degree: [UInt64: Int]
+    /// Users left out for having fewer than `minInteractions` distinct items.
+    public private(set) var skippedTooFew = 0
+    /// Users left out as no board of the graph, or with no training item left in it.
+    public private(set) var skippedNotInGraph = 0
+    /// All users left out.
+    public var skipped: Int { skippedTooFew + skippedNotInGraph }
+    /// Users that could be evaluated, before a `maxUsers` sample.
+    public let candidates: Int
+    /// Evaluated users whose held-out item is not a pin of the graph (it can never be recommended).
+    public private(set) var heldOutNotInGraph = 0
+    /// Seconds the preparation took.
+    public let graphSeconds: Double
+    /// What pruning removed from the training graph.
+    public let pruning: [PruningReport]
+    private let catalogue: Set<UInt64>
+    private let sortedDegrees: [Int]
+
+    /// Prepares a leave-one-out evaluation: builds a graph from the split's
+    /// training interactions (items are pins, users boards) and evaluates
+    /// the users with a held-out item.
     ///
-    /// - Parameter progress: called about once a second with the lines and
-    ///   bytes read so far.
-    /// - Throws: ``BoardwalkError/io(path:reason:)`` when a file cannot be
-    ///   read (`PATH: No such file or directory` …),
-    ///   ``BoardwalkError/malformedInput(file:line:reason:)`` for a bad line.
-    public static func interactions(from path: String, progress: ((_ lines: Int, _ bytes: Int) -> Void)? = nil)
-        throws -> [Interaction]
-    {
-        var out: [Interaction] = []
-        try read(path, roles: .interactions, progress: progress) { f, _, _ in
-            out.append(Interaction(user: f.user, item: f.item, weight: f.weight, time: f.time))
+    /// - Parameters:
+    ///   - split: the split, as ``LeaveOneOutSplit/init(_:minInteractions:seed:)`` made it.
+    ///   - buildOptions: options of the training graph's build (its pruning rules).
+    ///   - scoreByTime: whether pruning ranks edges by time (later is better) rather than weight.
+    ///   - pinAttributes: an item attributes file for the training graph, if any.
+    ///   - maxUsers: evaluate at most this many users, a sample drawn with `seed`.
+    ///   - seed: the sampling seed.
+    ///   - progress: called with what is being done.
+    /// - Throws: ``BoardwalkError/noData(_:)`` when the training graph has no
+    ///   edges or no user keeps a training item in it; the builder's errors.
+    public init(split: LeaveOneOutSplit, buildOptions: BuildOptions = BuildOptions(), scoreByTime: Bool = false,
+                pinAttributes: String? = nil, maxUsers: Int? = nil, seed: UInt64 = 1,
+                progress: ((EvaluationProgress) -> Void)? = nil) throws {
+        let start = Date()
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("boardwalk-eval-\(getpid()).bwg").path
+        defer { unlink(tmp) }
+        let b = try GraphBuilder(options: buildOptions)
+        if let progress {
+            b.progress = { p in progress(.buildingGraph(phase: p.phase, seconds: Date().timeIntervalSince(start))) }
         }
-        return out
+        // Histories of the evaluated users only; degrees count every training interaction.
+        var histories: [UInt64: [HistoryItem]] = [:]
+        var trainingDegree: [UInt64: Int] = [:]
+        for u in split.heldOut.keys { histories[u] = [] }
+        for i in split.train {
+            try b.addEdge(pin: PinID(i.item), board: BoardID(i.user), score: scoreByTime ? Double(i.time ?? 0) : i.weight)
+            trainingDegree[i.item, default: 0] += 1
+            if histories[i.user] != nil { histories[i.user]!.append(HistoryItem(item: i.item, weight: i.weight, time: i.time)) }
+        }
+        if let pinAttributes { try b.addPinAttributes(from: pinAttributes) }
+        progress?(.buildingGraphFrom(interactions: split.train.count))
+        let pruned: [PruningReport]
+        do {
+            pruned = try b.build(to: tmp).pruning
+        } catch BoardwalkError.emptyGraph {
+            // The builder's message names the temporary file and --allow-empty, neither of which is eval's.
+            throw BoardwalkError.noData("the training graph has no edges: \(buildOptions.pruning.isEmpty ? "no training interactions" : "pruning removed every edge of the \(split.train.count) training interactions"); loosen the pruning options")
+        }
+        let g = try Graph(path: tmp)  // stays mapped after the unlink
+        try self.init(graph: g, histories: histories, held: split.heldOut, degree: trainingDegree,
+                      skippedTooFew: split.skippedUsers, skippedNotInGraph: 0, pruning: pruned,
+                      maxUsers: maxUsers, seed: seed, start: start, progress: progress)
     }
 
-    /// Reads held-out items `user<TAB>item` (a header naming the columns may
-    /// swap them; other columns are ignored), in file order, with their line
-    /// numbers. A directory is an error (`PATH: Is a directory`).
+    /// Prepares an evaluation on an existing graph: each held-out user is a
+    /// board of the graph and queries with its pins.
     ///
-    /// - Throws: as ``interactions(from:progress:)``.
-    public static func heldOut(from path: String) throws -> [(user: UInt64, item: UInt64, line: Int)] {
-        var out: [(user: UInt64, item: UInt64, line: Int)] = []
-        try read(path, roles: .heldOut, progress: nil) { f, _, line in out.append((f.user, f.item, line)) }
-        return out
+    /// - Parameters:
+    ///   - graph: the graph.
+    ///   - heldOut: (user, item, line) pairs, as ``EvaluationInput/heldOut(from:)`` reads them.
+    ///   - heldOutName: the held-out file's name, for messages.
+    ///   - graphName: the graph's name, for messages.
+    ///   - maxUsers: evaluate at most this many users, a sample drawn with `seed`.
+    ///   - seed: the sampling seed.
+    ///   - progress: called with what is being done.
+    /// - Throws: ``BoardwalkError/noData(_:)`` when there are no pairs or no
+    ///   user is a board of the graph (saying whether the columns look
+    ///   swapped), ``BoardwalkError/malformedInput(file:line:reason:)`` when
+    ///   a user is held out twice.
+    public init(graph g: Graph, heldOut pairs: [(user: UInt64, item: UInt64, line: Int)], heldOutName path: String,
+                graphName: String, maxUsers: Int? = nil, seed: UInt64 = 1,
+                progress: ((EvaluationProgress) -> Void)? = nil) throws {
+        let start = Date()
+        guard !pairs.isEmpty else { throw BoardwalkError.noData("\(path): no held-out items (an empty file?)") }
+        var held: [UInt64: UInt64] = [:]
+        var histories: [UInt64: [HistoryItem]] = [:]
+        var notBoards = 0, swappedLooking = 0
+        var lineOf: [UInt64: Int] = [:]
+        var repeated: (user: UInt64, first: Int, again: Int)?
+        for (u, i, line) in pairs {
+            guard g.contains(BoardID(u)) else {
+                notBoards += 1
+                if g.contains(PinID(u)) && g.contains(BoardID(i)) { swappedLooking += 1 }
+                continue
+            }
+            if let first = lineOf[u] {
+                if repeated == nil { repeated = (u, first, line) }
+                continue
+            }
+            lineOf[u] = line
+            held[u] = i
+            histories[u] = try g.pins(of: BoardID(u)).map { HistoryItem(item: $0.rawValue) }
+        }
+        if held.isEmpty {
+            let why = swappedLooking * 2 > pairs.count
+                ? "; \(swappedLooking) of them are pins of the graph and their items boards: are the columns swapped? --held-out is user<TAB>item (a board, then a pin)"
+                : "; is it the held-out file of another graph? --held-out is user<TAB>item (a board, then a pin)"
+            throw BoardwalkError.noData("none of the \(pairs.count) held-out users of \(path) is a board of \(graphName)" + why)
+        }
+        if let repeated {
+            // Checked after the columns: swapped columns repeat "users" too.
+            throw BoardwalkError.malformedInput(
+                file: path, line: repeated.again,
+                reason: "user \(repeated.user) is held out again (first on line \(repeated.first)): leave-one-out holds out one item per user")
+        }
+        try self.init(graph: g, histories: histories, held: held, degree: nil, skippedTooFew: 0,
+                      skippedNotInGraph: notBoards, pruning: [], maxUsers: maxUsers, seed: seed, start: start,
+                      progress: progress)
     }
 
-    /// Reads a list of ids, one per line and nothing else on it (a header
-    /// line is allowed). A directory is an error (`PATH: Is a directory`).
+    /// The catalogue, degrees and users, given the histories of the users with a held-out item.
+    private init(graph g: Graph, histories: [UInt64: [HistoryItem]], held: [UInt64: UInt64], degree trainingDegree: [UInt64: Int]?,
+                 skippedTooFew: Int, skippedNotInGraph notInGraph: Int, pruning: [PruningReport], maxUsers: Int?,
+                 seed: UInt64, start: Date, progress: ((EvaluationProgress) -> Void)?) throws {
+        var skippedNotInGraph = notInGraph
+        progress?(.readingCatalogue(seconds: Date().timeIntervalSince(start)))
+        let s = g.stats
+        var items: [UInt64] = []
+        items.reserveCapacity(Int(s.pins))
+        for i in 0..<UInt32(s.pins) {
+            let p = try g.pin(at: i)
+            items.append(p.rawValue)
+        }
+        var interacted: [UInt64: Set<UInt64>] = [:]
+        for (u, h) in histories { interacted[u] = Set(h.map(\.item)) }
+        var degree: [UInt64: Int] = [:]
+        if let trainingDegree {
+            degree = trainingDegree
+        } else {
+            // Degrees from the graph itself.
+            for p in items { degree[p] = try g.boards(of: PinID(p)).count }
+        }
+        var users: [EvaluationUser] = []
+        for u in held.keys.sorted() {
+            // A user whose every training item left the graph (pruning) has nothing to query with.
+            guard let h = histories[u], h.contains(where: { g.contains(PinID($0.item)) }) else {
+                skippedNotInGraph += 1
+                continue
+            }
+            interacted[u, default: []].insert(held[u]!)
+            users.append(EvaluationUser(user: u, held: held[u]!, history: h))
+        }
+        guard !users.isEmpty else {
+            throw BoardwalkError.noData("no user can be evaluated: the training items of all \(held.count) users with a held-out item were removed from the graph by pruning")
+        }
+        candidates = users.count
+        if let maxUsers, users.count > maxUsers {
+            var rng = SeededGenerator(seed: seed ^ 0x7573_6572)
+            users.shuffle(using: &rng)
+            users = Array(users.prefix(maxUsers)).sorted { $0.user < $1.user }
+        }
+        self.graph = g
+        self.users = users
+        self.interacted = interacted
+        self.items = items
+        self.degree = degree
+        self.graphSeconds = Date().timeIntervalSince(start)
+        self.pruning = pruning
+        self.skippedTooFew = skippedTooFew
+        self.skippedNotInGraph = skippedNotInGraph
+        self.catalogue = Set(items)
+        self.sortedDegrees = items.map { degree[$0] ?? 0 }.sorted()
+        self.heldOutNotInGraph = users.reduce(0) { $0 + (g.contains(PinID($1.held)) ? 0 : 1) }
+    }
+
+    /// Items of the catalogue with degree >= d, in O(log n).
+    private func itemsWithDegree(atLeast d: Int) -> Int {
+        var lo = 0, hi = sortedDegrees.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sortedDegrees[mid] < d { lo = mid + 1 } else { hi = mid }
+        }
+        return sortedDegrees.count - lo
+    }
+
+    /// Evaluates the walk (or the exact method) with `parameters` against the
+    /// popularity baseline, under two protocols: full ranking (the held-out
+    /// item's pessimistic rank among the walk's top `max(cutoffs) + 1`
+    /// results, items the user has seen left out) and sampled ranking (among
+    /// `negatives` items the user has not seen, drawn per user with the
+    /// parameters' seed). Popularity ranks items by ``degree``.
     ///
-    /// - Parameter what: what an id is, for messages ("pin id").
-    public static func ids(from path: String, what: String = "id") throws -> [UInt64] {
-        var out: [UInt64] = []
-        try read(path, roles: .ids(what), progress: nil) { f, _, _ in out.append(f.user) }
-        return out
-    }
-
-    // MARK: Implementation
-
-    private enum Roles {
-        case interactions, heldOut
-        case ids(String)
-    }
-
-    /// The 0-based column of each field.
-    private struct Columns {
-        var user = 0, item: Int? = 1, weight: Int? = 2, time: Int? = 3
-    }
-
-    private struct Fields {
-        var user: UInt64 = 0, item: UInt64 = 0, weight = 1.0, time: Int64? = nil
-    }
-
-    private static func read(_ path: String, roles: Roles, progress: ((Int, Int) -> Void)?,
-                             _ body: (Fields, String, Int) throws -> Void) throws {
-        if case .interactions = roles {} else if path != "-" {
-            var st = stat()
-            if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
-                throw BoardwalkError.io(path: path, reason: String(cString: strerror(EISDIR)))
+    /// - Parameters:
+    ///   - parameters: the walk parameters (`top` and `lenient` are set here).
+    ///   - cutoffs: the K of HR@K and NDCG@K; the first is also coverage's.
+    ///   - negatives: sampled negatives per user; a user with fewer unseen
+    ///     items counts as a miss under the sampled protocol.
+    ///   - queryWeights: how the user's training items weigh in the query.
+    ///   - label: names the setting in progress reports.
+    ///   - progress: called with what is being done.
+    /// - Returns: the metrics, summed over users, and the query latencies.
+    /// - Throws: the walk's errors.
+    public func evaluate(_ parameters: WalkParameters, cutoffs ks: [Int], negatives negativeCount: Int = 99,
+                         queryWeights: QueryWeighting = .uniform, label: String? = nil,
+                         progress: ((EvaluationProgress) -> Void)? = nil) throws -> EvaluationResult {
+        var r = EvaluationResult(parameters: parameters)
+        let maxK = ks.max()!
+        var p = parameters
+        p.top = maxK + 1
+        p.lenient = true
+        let start = Date()
+        progress?(.evaluating(users: users.count, label: label))
+        for (n, u) in users.enumerated() {
+            if n > 0, let progress { progress(.evaluated(done: n, total: users.count, label: label, seconds: Date().timeIntervalSince(start))) }
+            var rng = SeededGenerator(seed: parameters.seed &+ u.user &* 0x9E37_79B9_7F4A_7C15)
+            let seen = interacted[u.user] ?? []
+            var negatives: [UInt64] = []
+            if items.count - seen.count >= negativeCount {
+                var chosen = Set<UInt64>()
+                while chosen.count < negativeCount {
+                    let c = items[Int(rng.next() % UInt64(items.count))]
+                    if !seen.contains(c) { chosen.insert(c) }
+                }
+                negatives = chosen.sorted()
             }
-        }
-        let inputs = try InputFile.expand(path)
-        if inputs.isEmpty { throw BoardwalkError.io(path: path, reason: "a directory without part files") }
-        var lines = 0, bytesBefore = 0
-        var lastReport = DispatchTime.now().uptimeNanoseconds
-        for input in inputs {
-            let reader = try LineReader(input)
-            var columns = defaultColumns(roles)
-            var seenContent = false
-            var ranges: [(Int, Int)] = []
-            ranges.reserveCapacity(8)
-            try reader.forEachLine { raw, number in
-                lines += 1
-                if progress != nil, lines & 0xFFFF == 0 {
-                    let now = DispatchTime.now().uptimeNanoseconds
-                    if now - lastReport >= 1_000_000_000 {
-                        lastReport = now
-                        progress?(lines, bytesBefore + reader.bytesRead)
-                    }
+            // Query weights.
+            var q: [PinID: Double] = [:]
+            let ordered = u.history.sorted { ($0.time ?? 0, $0.item) > ($1.time ?? 0, $1.item) }
+            for (rank, h) in ordered.enumerated() {
+                let w: Double = switch queryWeights {
+                case .weight: h.weight
+                case .recency: 1 / Double(rank + 1)
+                case .uniform: 1
                 }
-                var line = raw
-                if number == 1 {
-                    if line.count >= 2 && ((line[0] == 0xFF && line[1] == 0xFE) || (line[0] == 0xFE && line[1] == 0xFF)) {
-                        throw BoardwalkError.io(path: input.name, reason: "UTF-16 text (byte-order mark \(line[0] == 0xFF ? "FF FE" : "FE FF")): save it as UTF-8")
-                    }
-                    if line.count >= 3 && line[0] == 0xEF && line[1] == 0xBB && line[2] == 0xBF {
-                        line = UnsafeBufferPointer(rebasing: line[3...])
-                    }
-                }
-                if isSkippable(line) { return }
-                let base = line.baseAddress!
-                split(line, into: &ranges)
-                if !seenContent {
-                    seenContent = true
-                    if isHeader(base, ranges) {
-                        columns = try headerColumns(base, ranges, roles, input.name, number)
-                        return
-                    }
-                }
-                func fail(_ reason: String) -> BoardwalkError {
-                    let valid = isValidUTF8(line)
-                    return .malformedInput(file: input.name, line: number, reason: valid ? reason : "not UTF-8 text (\(reason))")
-                }
-                var f = Fields()
-                let needed = max(columns.user, columns.item ?? 0) + 1
-                guard ranges.count >= needed else {
-                    switch roles {
-                    case .interactions: throw fail("expected user<TAB>item[<TAB>weight][<TAB>time], found \(ranges.count) field\(ranges.count == 1 ? "" : "s")")
-                    case .heldOut: throw fail("expected user<TAB>item, found \(ranges.count) field\(ranges.count == 1 ? "" : "s")")
-                    case .ids: throw fail("empty line")
-                    }
-                }
-                func id(_ column: Int, _ what: String) throws -> UInt64 {
-                    let (s, e) = unquoted(base, ranges[column])
-                    switch parseUInt64(base, s, e) {
-                    case .value(let v): return v
-                    case .empty: throw fail("empty \(what)")
-                    case .notANumber: throw fail("\(what) \"\(fieldText(base, s, e))\" is not an unsigned integer")
-                    case .overflow: throw fail("\(what) \(fieldText(base, s, e)) does not fit in 64 bits")
-                    }
-                }
-                switch roles {
-                case .ids(let what):
-                    // One id a line: a second column may be the one meant, so none is guessed.
-                    guard ranges.count == 1 else { throw fail("expected one \(what) a line, found \(ranges.count) fields") }
-                    f.user = try id(columns.user, what)
-                case .interactions, .heldOut:
-                    f.user = try id(columns.user, "user id")
-                    f.item = try id(columns.item!, "item id")
-                }
-                // An empty weight or time field is an absent one.
-                if let w = columns.weight, w < ranges.count, case let (s, e) = unquoted(base, ranges[w]), s < e {
-                    guard let v = parseScore(base, s, e), v >= 0 else {
-                        throw fail("weight \"\(fieldText(base, s, e))\" must be a finite number >= 0")
-                    }
-                    f.weight = v
-                }
-                if let t = columns.time, t < ranges.count, case let (s, e) = unquoted(base, ranges[t]), s < e {
-                    guard let v = parseInt64(base, s, e) else { throw fail("time \"\(fieldText(base, s, e))\" must be an integer") }
-                    f.time = v
-                }
-                try body(f, input.name, number)
+                q[PinID(h.item), default: 0] += w
             }
-            bytesBefore += reader.bytesRead
-        }
-        progress?(lines, bytesBefore)
-    }
-
-    private static func defaultColumns(_ roles: Roles) -> Columns {
-        switch roles {
-        case .interactions: return Columns()
-        case .heldOut: return Columns(user: 0, item: 1, weight: nil, time: nil)
-        case .ids: return Columns(user: 0, item: nil, weight: nil, time: nil)
-        }
-    }
-
-    /// Splits a line at tabs and commas into (start, end) byte ranges.
-    @inline(__always)
-    private static func split(_ line: UnsafeBufferPointer<UInt8>, into ranges: inout [(Int, Int)]) {
-        ranges.removeAll(keepingCapacity: true)
-        var start = 0
-        for i in 0..<line.count where line[i] == 0x09 || line[i] == 0x2C {
-            ranges.append((start, i))
-            start = i + 1
-        }
-        ranges.append((start, line.count))
-    }
-
-    /// A field without blanks around it and without one pair of double quotes.
-    @inline(__always)
-    private static func unquoted(_ base: UnsafePointer<UInt8>, _ r: (Int, Int)) -> (Int, Int) {
-        var (s, e) = r
-        while s < e && isBlank(base[s]) { s += 1 }
-        while e > s && isBlank(base[e - 1]) { e -= 1 }
-        if e - s >= 2 && base[s] == 0x22 && base[e - 1] == 0x22 { s += 1; e -= 1 }
-        return (s, e)
-    }
-
-    private static func fieldName(_ base: UnsafePointer<UInt8>, _ r: (Int, Int)) -> String {
-        let (s, e) = unquoted(base, r)
-        return String(decoding: UnsafeBufferPointer(start: base + s, count: e - s), as: UTF8.self).lowercased()
-    }
-
-    /// A header's first field starts with a letter or `_`.
-    private static func isHeader(_ base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) -> Bool {
-        let (s, e) = unquoted(base, ranges[0])
-        guard s < e else { return false }
-        let c = base[s]
-        return (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F
-    }
-
-    /// The columns a header names; the defaults for what it does not name.
-    private static func headerColumns(_ base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)], _ roles: Roles,
-                                      _ file: String, _ line: Int) throws -> Columns {
-        let names = ranges.map { fieldName(base, $0) }
-        func find(_ accepted: [String], _ what: String) throws -> Int? {
-            let hits = names.indices.filter { accepted.contains(names[$0]) }
-            if hits.count > 1 {
-                throw BoardwalkError.malformedInput(
-                    file: file, line: line, reason: "the header names two \(what) columns (\(hits.map { "\"\(names[$0])\"" }.joined(separator: ", ")))")
+            p.seed = parameters.seed &+ UInt64(n)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let result = try graph.walk(pins: q, parameters: p)
+            r.latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            let candidates = [u.held] + negatives
+            let scores = try graph.score(candidates: candidates.map { PinID($0) }, pins: q, parameters: p)
+            // Full ranking: among the returned top maxK+1 (query pins are never returned).
+            let target = scores[0]
+            var full = Int.max
+            if target > 0 {
+                let above = result.recommendations.filter { $0.pin != PinID(u.held) && !seen.contains($0.pin!.rawValue) && $0.score >= target }.count
+                full = above >= maxK ? Int.max : above + 1
             }
-            return hits.first
+            let sampled = RankingMetrics.pessimisticRank(target: target, others: Array(scores.dropFirst()))
+            r.walk.add(full: full, sampled: negatives.isEmpty ? Int.max : sampled, ks)
+            for rec in result.recommendations.prefix(ks[0]) {
+                r.recommended.insert(rec.pin!.rawValue)
+                r.popularitySum += Double(degree[rec.pin!.rawValue] ?? 0)
+                r.popularityCount += 1
+            }
+            // Popularity baseline, same protocol.
+            // Items of the catalogue at least as popular as the held-out one,
+            // less those the user has seen (the held-out one among them):
+            // O(log n + |seen|) per user rather than a pass over the catalogue.
+            let hdi = degree[u.held] ?? 0
+            var popAbove = itemsWithDegree(atLeast: hdi)
+            for item in seen where catalogue.contains(item) && (degree[item] ?? 0) >= hdi { popAbove -= 1 }
+            let hd = Double(hdi)
+            let popSampled = RankingMetrics.pessimisticRank(target: hd, others: negatives.map { Double(degree[$0] ?? 0) })
+            r.popularity.add(full: popAbove + 1, sampled: negatives.isEmpty ? Int.max : popSampled, ks)
+            r.users += 1
         }
-        var c = defaultColumns(roles)
-        switch roles {
-        case .ids:
-            return c
-        case .interactions, .heldOut:
-            let user = try find(userColumnNames, "user"), item = try find(itemColumnNames, "item")
-            if let user { c.user = user }
-            if let item { c.item = item }
-            if user != nil || item != nil, c.user == c.item {
-                let missing = user == nil ? "user" : "item"
-                let accepted = (user == nil ? userColumnNames : itemColumnNames).joined(separator: ", ")
-                throw BoardwalkError.malformedInput(
-                    file: file, line: line, reason: "the header names no \(missing) column (one of \(accepted))")
-            }
-            guard case .interactions = roles else { return c }
-            let weight = try find(weightColumnNames, "weight"), time = try find(timeColumnNames, "time")
-            if weight != nil || time != nil {
-                c.weight = weight
-                c.time = time
-            } else {
-                // Unnamed: the third and fourth columns, unless they hold an id.
-                if c.weight == c.user || c.weight == c.item { c.weight = nil }
-                if c.time == c.user || c.time == c.item { c.time = nil }
-            }
-            return c
+        r.seconds = Date().timeIntervalSince(start)
+        r.catalogueSize = items.count
+        return r
+    }
+}
+
+/// HR@K and NDCG@K of one method under the full and sampled protocols, summed over users.
+public struct RankingScores: Sendable {
+    public var hr: [Int: Double] = [:], ndcg: [Int: Double] = [:]
+    public var sampledHR: [Int: Double] = [:], sampledNDCG: [Int: Double] = [:]
+
+    /// Adds one user's ranks (`Int.max` for a miss) at each cut-off.
+    public mutating func add(full: Int, sampled: Int, _ ks: [Int]) {
+        for k in ks {
+            hr[k, default: 0] += RankingMetrics.hitRate(rank: full, k: k)
+            ndcg[k, default: 0] += RankingMetrics.ndcg(rank: full, k: k)
+            sampledHR[k, default: 0] += RankingMetrics.hitRate(rank: sampled, k: k)
+            sampledNDCG[k, default: 0] += RankingMetrics.ndcg(rank: sampled, k: k)
         }
     }
 
-    /// A decimal Int64 with blanks around it allowed.
-    private static func parseInt64(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
-        var s = start
-        var negative = false
-        if s < end && (base[s] == 0x2D || base[s] == 0x2B) {
-            negative = base[s] == 0x2D
-            s += 1
-        }
-        guard case .value(let v) = parseUInt64(base, s, end) else { return nil }
-        if negative { return v <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- v) : nil }
-        return v <= UInt64(Int64.max) ? Int64(v) : nil
-    }
+    /// The mean over `n` users of one of the sums at cut-off `k` (0 for no users).
+    public func mean(_ d: [Int: Double], _ k: Int, _ n: Int) -> Double { n > 0 ? (d[k] ?? 0) / Double(n) : 0 }
+}
+
+/// The metrics of one parameter setting.
+public struct EvaluationResult: Sendable {
+    /// The walk's (or exact method's) scores, and the popularity baseline's.
+    public var walk = RankingScores(), popularity = RankingScores()
+    /// Users evaluated.
+    public var users = 0
+    /// Milliseconds of each user's walk.
+    public var latencies: [Double] = []
+    /// Items recommended within the first cut-off, over all users.
+    public var recommended: Set<UInt64> = []
+    /// Sum and count of the degrees of recommended items (within the first cut-off).
+    public var popularitySum = 0.0, popularityCount = 0
+    /// Wall time of the evaluation.
+    public var seconds = 0.0
+    /// The walk parameters evaluated.
+    public var parameters: WalkParameters
+    /// Items in the catalogue.
+    public var catalogueSize = 0
+
+    public init(parameters: WalkParameters = WalkParameters()) { self.parameters = parameters }
+
+    /// Latency percentile in milliseconds (see ``percentile(_:ofSorted:)``).
+    public func latencyPercentile(_ q: Double) -> Double { percentile(q, ofSorted: latencies.sorted()) }
+
+    /// The fraction of the catalogue recommended within the first cut-off.
+    public var coverage: Double { Double(recommended.count) / Double(max(catalogueSize, 1)) }
+
+    /// The mean degree of recommended items.
+    public var meanRecommendedDegree: Double { popularitySum / Double(max(popularityCount, 1)) }
 }

@@ -403,3 +403,13 @@ func isSkippable(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
     }
     return true
 }
+
+extension String {
+    /// Without blanks (space, TAB, CR) at either end.
+    func trimmingBlanks() -> String {
+        var u = Substring(self)
+        while let f = u.first, f == " " || f == "\t" || f == "\r" { u = u.dropFirst() }
+        while let l = u.last, l == " " || l == "\t" || l == "\r" { u = u.dropLast() }
+        return String(u)
+    }
+}

@@ -141,7 +141,7 @@ struct Bench: ParsableCommand {
                 }
                 let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 times.sort()
-                func pct(_ x: Double) -> Double { times[min(times.count - 1, Int((x * Double(times.count)).rounded(.up)) - 1)] }
+                func pct(_ x: Double) -> Double { percentile(x, ofSorted: times) }
                 let row: [String: Any] = [
                     "early_stop": early, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "p999_ms": pct(0.999),
                     "qps": Double(queries) / total, "mean_steps": Double(walked) / Double(queries),

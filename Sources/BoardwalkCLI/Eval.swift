@@ -93,34 +93,8 @@ struct Eval: ParsableCommand {
         }
     }
 
-    /// Everything the evaluation needs, built once.
-    struct Setup {
-        var graph: Graph
-        var users: [(user: UInt64, held: UInt64, history: [(item: UInt64, weight: Double, time: Int64?)])]
-        var interacted: [UInt64: Set<UInt64>]
-        var items: [UInt64]          // the catalogue: items in the graph, ascending
-        var degree: [UInt64: Int]    // training interactions per item
-        var catalogue: Set<UInt64> = []  // items, as a set
-        var sortedDegrees: [Int] = []    // degrees of the catalogue's items, ascending
-
-        /// Items of the catalogue with degree >= d, in O(log n).
-        func itemsWithDegree(atLeast d: Int) -> Int {
-            var lo = 0, hi = sortedDegrees.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if sortedDegrees[mid] < d { lo = mid + 1 } else { hi = mid }
-            }
-            return sortedDegrees.count - lo
-        }
-        /// Users left out, by reason.
-        var skippedTooFew = 0       // fewer than --min-interactions distinct items
-        var skippedNotInGraph = 0   // not a board of --graph, or no training item left in the graph
-        var skipped: Int { skippedTooFew + skippedNotInGraph }
-        /// Evaluated users whose held-out item is not a pin of the graph (it can never be recommended).
-        var heldOutNotInGraph = 0
-        var graphSeconds: Double
-        var pruning: [PruningReport]    // what pruning removed from the training graph
-    }
+    /// Everything the evaluation needs, built once (the library's).
+    typealias Setup = EvaluationSet
 
     /// Progress lines on standard error, at most about one a second (none with --quiet).
     final class Progress {
@@ -134,17 +108,15 @@ struct Eval: ParsableCommand {
             last = now
             BoardwalkCLI.note("eval: " + text())
         }
+        /// The library's progress reports; milestones always, others at most about once a second.
+        func note(_ p: EvaluationProgress) { note(p.description, always: p.isMilestone) }
     }
 
     func prepare() throws -> Setup {
         let start = Date()
         let progress = Progress(enabled: !quiet)
-        var histories: [UInt64: [(UInt64, Double, Int64?)]] = [:]
-        var held: [UInt64: UInt64] = [:]
-        var skippedTooFew = 0, skippedNotInGraph = 0
-        var pruned: [PruningReport] = []
-        var trainingDegree: [UInt64: Int] = [:]  // with interactions: training interactions per item
-        let g: Graph
+        let report: ((EvaluationProgress) -> Void)? = progress.enabled ? { progress.note($0) } : nil
+        let setup: Setup
         if let interactions {
             progress.note("reading \(interactions)", always: true)
             let data = try EvaluationInput.interactions(from: interactions) { lines, bytes in
@@ -154,118 +126,22 @@ struct Eval: ParsableCommand {
             guard !data.isEmpty else { throw Failure("\(interactions): no interactions (an empty file?)") }
             progress.note("splitting \(data.count) interactions (\(String(format: "%.1fs", Date().timeIntervalSince(start))))", always: true)
             let split = LeaveOneOutSplit(data, minInteractions: minInteractions, seed: walk.seed)
-            skippedTooFew = split.skippedUsers
-            held = split.heldOut
-            guard !held.isEmpty else {
+            guard !split.heldOut.isEmpty else {
                 throw Failure("none of the \(split.skippedUsers) users of \(interactions) has \(minInteractions) or more distinct items, "
                               + "so none can be evaluated (leave-one-out holds one out and queries with the rest); "
                               + "are the columns swapped? the file is read as user<TAB>item")
             }
             if let dir = writeSplit { try writeSplitFiles(split, to: dir) }
-            let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("boardwalk-eval-\(getpid()).bwg").path
-            defer { unlink(tmp) }
             var options = BuildOptions()
             options.pruning = pruning.rules
-            let b = try GraphBuilder(options: options)
-            if progress.enabled {
-                b.progress = { p in progress.note("building the training graph: \(p.phase) (\(String(format: "%.1fs", Date().timeIntervalSince(start))))") }
-            }
-            // Histories of the evaluated users only; degrees count every training interaction.
-            let byTime = pruneScore == "time"  // (an option read once, not per interaction)
-            for u in held.keys { histories[u] = [] }
-            for i in split.train {
-                try b.addEdge(pin: PinID(i.item), board: BoardID(i.user), score: byTime ? Double(i.time ?? 0) : i.weight)
-                trainingDegree[i.item, default: 0] += 1
-                if histories[i.user] != nil { histories[i.user]!.append((i.item, i.weight, i.time)) }
-            }
-            if let pinAttributes { try b.addPinAttributes(from: pinAttributes) }
-            progress.note("building the training graph from \(split.train.count) interactions", always: true)
-            do {
-                pruned = try b.build(to: tmp).pruning
-            } catch BoardwalkError.emptyGraph {
-                // The builder's message names the temporary file and --allow-empty, neither of which is eval's.
-                throw Failure("the training graph has no edges: \(pruning.rules.isEmpty ? "no training interactions" : "pruning removed every edge of the \(split.train.count) training interactions"); loosen the pruning options")
-            }
-            g = try Graph(path: tmp)  // stays mapped after the unlink
+            setup = try EvaluationSet(split: split, buildOptions: options, scoreByTime: pruneScore == "time",
+                                      pinAttributes: pinAttributes, maxUsers: maxUsers, seed: walk.seed, progress: report)
         } else {
-            g = try Graph(path: graph!)
-            let path = heldOut!
-            let pairs = try EvaluationInput.heldOut(from: path)
-            guard !pairs.isEmpty else { throw Failure("\(path): no held-out items (an empty file?)") }
-            var notBoards = 0, swappedLooking = 0
-            var lineOf: [UInt64: Int] = [:]
-            var repeated: (user: UInt64, first: Int, again: Int)?
-            for (u, i, line) in pairs {
-                guard g.contains(BoardID(u)) else {
-                    notBoards += 1
-                    if g.contains(PinID(u)) && g.contains(BoardID(i)) { swappedLooking += 1 }
-                    continue
-                }
-                if let first = lineOf[u] {
-                    if repeated == nil { repeated = (u, first, line) }
-                    continue
-                }
-                lineOf[u] = line
-                held[u] = i
-                histories[u] = try g.pins(of: BoardID(u)).map { ($0.rawValue, 1.0, nil) }
-            }
-            skippedNotInGraph = notBoards
-            if held.isEmpty {
-                let why = swappedLooking * 2 > pairs.count
-                    ? "; \(swappedLooking) of them are pins of the graph and their items boards: are the columns swapped? --held-out is user<TAB>item (a board, then a pin)"
-                    : "; is it the held-out file of another graph? --held-out is user<TAB>item (a board, then a pin)"
-                throw Failure("none of the \(pairs.count) held-out users of \(path) is a board of \(graph!)" + why)
-            }
-            if let repeated {
-                // Checked after the columns: swapped columns repeat "users" too.
-                throw Failure("\(path):\(repeated.again): user \(repeated.user) is held out again (first on line \(repeated.first)): "
-                              + "leave-one-out holds out one item per user")
-            }
+            let g = try Graph(path: graph!)
+            setup = try EvaluationSet(graph: g, heldOut: try EvaluationInput.heldOut(from: heldOut!), heldOutName: heldOut!,
+                                      graphName: graph!, maxUsers: maxUsers, seed: walk.seed, progress: report)
         }
-        progress.note("reading the catalogue (\(String(format: "%.1fs", Date().timeIntervalSince(start))))", always: true)
-        let s = g.stats
-        var items: [UInt64] = []
-        items.reserveCapacity(Int(s.pins))
-        var degree: [UInt64: Int] = [:]
-        for i in 0..<UInt32(s.pins) {
-            let p = try g.pin(at: i)
-            items.append(p.rawValue)
-        }
-        var interacted: [UInt64: Set<UInt64>] = [:]
-        for (u, h) in histories { interacted[u] = Set(h.map(\.0)) }
-        if interactions != nil {
-            degree = trainingDegree
-        } else {
-            // Degrees from the graph itself.
-            for p in items { degree[p] = try g.boards(of: PinID(p)).count }
-        }
-        var users: [(UInt64, UInt64, [(item: UInt64, weight: Double, time: Int64?)])] = []
-        for u in held.keys.sorted() {
-            // A user whose every training item left the graph (pruning) has nothing to query with.
-            guard let h = histories[u], h.contains(where: { g.contains(PinID($0.0)) }) else {
-                skippedNotInGraph += 1
-                continue
-            }
-            interacted[u, default: []].insert(held[u]!)
-            users.append((u, held[u]!, h.map { (item: $0.0, weight: $0.1, time: $0.2) }))
-        }
-        let candidates = users.count
-        guard candidates > 0 else {
-            throw Failure("no user can be evaluated: the training items of all \(held.count) users with a held-out item were removed from the graph by pruning")
-        }
-        if let maxUsers, users.count > maxUsers {
-            var rng = SeededGenerator(seed: walk.seed ^ 0x7573_6572)
-            users.shuffle(using: &rng)
-            users = Array(users.prefix(maxUsers)).sorted { $0.0 < $1.0 }
-        }
-        var setup = Setup(graph: g, users: users.map { (user: $0.0, held: $0.1, history: $0.2) }, interacted: interacted,
-                          items: items, degree: degree, graphSeconds: Date().timeIntervalSince(start), pruning: pruned)
-        setup.skippedTooFew = skippedTooFew
-        setup.skippedNotInGraph = skippedNotInGraph
-        setup.catalogue = Set(items)
-        setup.sortedDegrees = items.map { degree[$0] ?? 0 }.sorted()
-        setup.heldOutNotInGraph = setup.users.reduce(0) { $0 + (g.contains(PinID($1.held)) ? 0 : 1) }
-        warnAboutSkips(setup, candidates: candidates)
+        warnAboutSkips(setup, candidates: setup.candidates)
         return setup
     }
 
@@ -321,168 +197,13 @@ struct Eval: ParsableCommand {
         }
     }
 
-    /// Metrics of one method.
-    struct Scores {
-        var hr: [Int: Double] = [:], ndcg: [Int: Double] = [:]
-        var sampledHR: [Int: Double] = [:], sampledNDCG: [Int: Double] = [:]
-        mutating func add(full: Int, sampled: Int, _ ks: [Int]) {
-            for k in ks {
-                hr[k, default: 0] += RankingMetrics.hitRate(rank: full, k: k)
-                ndcg[k, default: 0] += RankingMetrics.ndcg(rank: full, k: k)
-                sampledHR[k, default: 0] += RankingMetrics.hitRate(rank: sampled, k: k)
-                sampledNDCG[k, default: 0] += RankingMetrics.ndcg(rank: sampled, k: k)
-            }
-        }
-        func mean(_ d: [Int: Double], _ k: Int, _ n: Int) -> Double { n > 0 ? (d[k] ?? 0) / Double(n) : 0 }
-    }
-
-    struct Result {
-        var walk = Scores(), popularity = Scores()
-        var users = 0
-        var latencies: [Double] = []
-        var recommended: Set<UInt64> = []
-        var popularitySum = 0.0, popularityCount = 0
-        var seconds = 0.0
-        var parameters = WalkParameters()
-        var name: String { parameters.method == .exact ? "exact" : "boardwalk" }
-
-        func p(_ q: Double) -> Double {
-            let s = latencies.sorted()
-            return s.isEmpty ? 0 : s[min(s.count - 1, Int((q * Double(s.count)).rounded(.up)) - 1)]
-        }
-
-        func json(_ setup: Setup) -> [String: Any] {
-            func block(_ s: Scores) -> [String: Any] {
-                var o: [String: Any] = [:]
-                for k in s.hr.keys.sorted() {
-                    o["hr@\(k)"] = s.mean(s.hr, k, users)
-                    o["ndcg@\(k)"] = s.mean(s.ndcg, k, users)
-                    o["sampled_hr@\(k)"] = s.mean(s.sampledHR, k, users)
-                    o["sampled_ndcg@\(k)"] = s.mean(s.sampledNDCG, k, users)
-                }
-                return o
-            }
-            let meanDegree = Double(setup.degree.values.reduce(0, +)) / Double(max(setup.degree.count, 1))
-            return [
-                "users": users, "skipped_users": setup.skipped, "items": setup.items.count,
-                "skipped": ["too_few_items": setup.skippedTooFew, "not_in_graph": setup.skippedNotInGraph],
-                "held_out_not_in_graph": setup.heldOutNotInGraph,
-                "method": parameters.method.rawValue, "steps": parameters.steps, "restart": parameters.restart,
-                "popularity_penalty": parameters.popularityPenalty, "exponent": parameters.exponent,
-                "walk": block(walk), "popularity": block(popularity),
-                "coverage": Double(recommended.count) / Double(max(setup.items.count, 1)),
-                "mean_recommended_degree": popularitySum / Double(max(popularityCount, 1)),
-                "mean_item_degree": meanDegree,
-                "latency_p50_ms": p(0.5), "latency_p99_ms": p(0.99), "seconds": seconds,
-                "graph_edges": setup.graph.stats.edges,
-                "pruning": setup.pruning.map { ["rule": $0.rule, "parameter": $0.parameter, "edges": $0.edges,
-                                                "pins": $0.pins, "boards": $0.boards] as [String: Any] },
-            ]
-        }
-
-        func print(_ setup: Setup, _ ks: [Int]) {
-            var skips: [String] = []
-            if setup.skippedTooFew > 0 { skips.append("\(setup.skippedTooFew) with too few items") }
-            if setup.skippedNotInGraph > 0 { skips.append("\(setup.skippedNotInGraph) not in the graph") }
-            Swift.print("users evaluated \(users), skipped \(setup.skipped)\(skips.isEmpty ? "" : " (" + skips.joined(separator: ", ") + ")"); "
-                        + "\(setup.items.count) items; graph built in \(String(format: "%.2f", setup.graphSeconds))s")
-            if setup.heldOutNotInGraph > 0 {
-                Swift.print("  \(setup.heldOutNotInGraph) held-out items are not in the graph (cannot be recommended: misses)")
-            }
-            for r in setup.pruning {
-                Swift.print("  pruned by \(r.rule) \(r.parameter): \(r.edges) edges, \(r.pins) items, \(r.boards) users")
-            }
-            Swift.print("method        K   HR@K    NDCG@K  sampled HR@K  sampled NDCG@K")
-            for (name, s) in [("popularity", popularity), (name, walk)] {
-                for k in ks {
-                    Swift.print(String(format: "%-12@ %3d  %.4f  %.4f  %.4f        %.4f", name, k, s.mean(s.hr, k, users),
-                                       s.mean(s.ndcg, k, users), s.mean(s.sampledHR, k, users), s.mean(s.sampledNDCG, k, users)))
-                }
-            }
-            let j = json(setup)
-            Swift.print(String(format: "coverage@%d %.3f; mean degree of recommended items %.1f (all items %.1f)", ks[0],
-                               j["coverage"] as! Double, j["mean_recommended_degree"] as! Double, j["mean_item_degree"] as! Double))
-            Swift.print(String(format: "%@ latency p50 %.2f ms, p99 %.2f ms; %.2fs in all",
-                               parameters.method == .exact ? "exact" : "walk", p(0.5), p(0.99), seconds))
-        }
-    }
+    typealias Result = EvaluationResult
 
     /// The metrics of one parameter setting; `label` names the setting in progress lines.
     func evaluate(_ s: Setup, _ params: WalkParameters, label: String?) throws -> Result {
         let progress = Progress(enabled: !quiet)
-        var r = Result()
-        r.parameters = params
-        let ks = cutoffs
-        let maxK = ks.max()!
-        var p = params
-        p.top = maxK + 1
-        p.lenient = true
-        let start = Date()
-        progress.note("evaluating \(s.users.count) users\(label.map { " (\($0))" } ?? "")", always: true)
-        for (n, u) in s.users.enumerated() {
-            if n > 0 {
-                progress.note({
-                    let t = Date().timeIntervalSince(start)
-                    return String(format: "%d of %d users%@, %.0f users/s, %.0fs left", n, s.users.count,
-                                  label.map { " (\($0))" } ?? "", Double(n) / t, t / Double(n) * Double(s.users.count - n))
-                }())
-            }
-            var rng = SeededGenerator(seed: params.seed &+ u.user &* 0x9E37_79B9_7F4A_7C15)
-            let seen = s.interacted[u.user] ?? []
-            var negatives: [UInt64] = []
-            if s.items.count - seen.count >= self.negatives {
-                var chosen = Set<UInt64>()
-                while chosen.count < self.negatives {
-                    let c = s.items[Int(rng.next() % UInt64(s.items.count))]
-                    if !seen.contains(c) { chosen.insert(c) }
-                }
-                negatives = chosen.sorted()
-            }
-            // Query weights.
-            var q: [PinID: Double] = [:]
-            let ordered = u.history.sorted { ($0.time ?? 0, $0.item) > ($1.time ?? 0, $1.item) }
-            for (rank, h) in ordered.enumerated() {
-                let w: Double = switch queryWeights {
-                case "weight": h.weight
-                case "recency": 1 / Double(rank + 1)
-                default: 1
-                }
-                q[PinID(h.item), default: 0] += w
-            }
-            p.seed = params.seed &+ UInt64(n)
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            let result = try s.graph.walk(pins: q, parameters: p)
-            r.latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
-            let candidates = [u.held] + negatives
-            let scores = try s.graph.score(candidates: candidates.map { PinID($0) }, pins: q, parameters: p)
-            // Full ranking: among the returned top maxK+1 (query pins are never returned).
-            let target = scores[0]
-            var full = Int.max
-            if target > 0 {
-                let above = result.recommendations.filter { $0.pin != PinID(u.held) && !seen.contains($0.pin!.rawValue) && $0.score >= target }.count
-                full = above >= maxK ? Int.max : above + 1
-            }
-            let sampled = RankingMetrics.pessimisticRank(target: target, others: Array(scores.dropFirst()))
-            r.walk.add(full: full, sampled: negatives.isEmpty ? Int.max : sampled, ks)
-            for rec in result.recommendations.prefix(ks[0]) {
-                r.recommended.insert(rec.pin!.rawValue)
-                r.popularitySum += Double(s.degree[rec.pin!.rawValue] ?? 0)
-                r.popularityCount += 1
-            }
-            // Popularity baseline, same protocol.
-            // Items of the catalogue at least as popular as the held-out one,
-            // less those the user has seen (the held-out one among them):
-            // O(log n + |seen|) per user rather than a pass over the catalogue.
-            let hdi = s.degree[u.held] ?? 0
-            var popAbove = s.itemsWithDegree(atLeast: hdi)
-            for item in seen where s.catalogue.contains(item) && (s.degree[item] ?? 0) >= hdi { popAbove -= 1 }
-            let hd = Double(hdi)
-            let popSampled = RankingMetrics.pessimisticRank(target: hd, others: negatives.map { Double(s.degree[$0] ?? 0) })
-            r.popularity.add(full: popAbove + 1, sampled: negatives.isEmpty ? Int.max : popSampled, ks)
-            r.users += 1
-        }
-        r.seconds = Date().timeIntervalSince(start)
-        return r
+        return try s.evaluate(params, cutoffs: cutoffs, negatives: negatives, queryWeights: QueryWeighting(rawValue: queryWeights)!,
+                              label: label, progress: progress.enabled ? { progress.note($0) } : nil)
     }
 
     /// Tries a grid (walk: steps × restart × penalty; exact: exponent ×
@@ -541,5 +262,66 @@ struct Eval: ParsableCommand {
             }
         }
         if json { try printJSON(["k": k0, "sweep": rows]) }
+    }
+}
+
+/// The command's JSON object and table of one evaluation.
+extension EvaluationResult {
+    func p(_ q: Double) -> Double { latencyPercentile(q) }
+    var name: String { parameters.method == .exact ? "exact" : "boardwalk" }
+
+    func json(_ setup: EvaluationSet) -> [String: Any] {
+        func block(_ s: RankingScores) -> [String: Any] {
+            var o: [String: Any] = [:]
+            for k in s.hr.keys.sorted() {
+                o["hr@\(k)"] = s.mean(s.hr, k, users)
+                o["ndcg@\(k)"] = s.mean(s.ndcg, k, users)
+                o["sampled_hr@\(k)"] = s.mean(s.sampledHR, k, users)
+                o["sampled_ndcg@\(k)"] = s.mean(s.sampledNDCG, k, users)
+            }
+            return o
+        }
+        let meanDegree = Double(setup.degree.values.reduce(0, +)) / Double(max(setup.degree.count, 1))
+        return [
+            "users": users, "skipped_users": setup.skipped, "items": setup.items.count,
+            "skipped": ["too_few_items": setup.skippedTooFew, "not_in_graph": setup.skippedNotInGraph],
+            "held_out_not_in_graph": setup.heldOutNotInGraph,
+            "method": parameters.method.rawValue, "steps": parameters.steps, "restart": parameters.restart,
+            "popularity_penalty": parameters.popularityPenalty, "exponent": parameters.exponent,
+            "walk": block(walk), "popularity": block(popularity),
+            "coverage": coverage,
+            "mean_recommended_degree": meanRecommendedDegree,
+            "mean_item_degree": meanDegree,
+            "latency_p50_ms": p(0.5), "latency_p99_ms": p(0.99), "seconds": seconds,
+            "graph_edges": setup.graph.stats.edges,
+            "pruning": setup.pruning.map { ["rule": $0.rule, "parameter": $0.parameter, "edges": $0.edges,
+                                            "pins": $0.pins, "boards": $0.boards] as [String: Any] },
+        ]
+    }
+
+    func print(_ setup: EvaluationSet, _ ks: [Int]) {
+        var skips: [String] = []
+        if setup.skippedTooFew > 0 { skips.append("\(setup.skippedTooFew) with too few items") }
+        if setup.skippedNotInGraph > 0 { skips.append("\(setup.skippedNotInGraph) not in the graph") }
+        Swift.print("users evaluated \(users), skipped \(setup.skipped)\(skips.isEmpty ? "" : " (" + skips.joined(separator: ", ") + ")"); "
+                    + "\(setup.items.count) items; graph built in \(String(format: "%.2f", setup.graphSeconds))s")
+        if setup.heldOutNotInGraph > 0 {
+            Swift.print("  \(setup.heldOutNotInGraph) held-out items are not in the graph (cannot be recommended: misses)")
+        }
+        for r in setup.pruning {
+            Swift.print("  pruned by \(r.rule) \(r.parameter): \(r.edges) edges, \(r.pins) items, \(r.boards) users")
+        }
+        Swift.print("method        K   HR@K    NDCG@K  sampled HR@K  sampled NDCG@K")
+        for (name, s) in [("popularity", popularity), (name, walk)] {
+            for k in ks {
+                Swift.print(String(format: "%-12@ %3d  %.4f  %.4f  %.4f        %.4f", name, k, s.mean(s.hr, k, users),
+                                   s.mean(s.ndcg, k, users), s.mean(s.sampledHR, k, users), s.mean(s.sampledNDCG, k, users)))
+            }
+        }
+        let j = json(setup)
+        Swift.print(String(format: "coverage@%d %.3f; mean degree of recommended items %.1f (all items %.1f)", ks[0],
+                           j["coverage"] as! Double, j["mean_recommended_degree"] as! Double, j["mean_item_degree"] as! Double))
+        Swift.print(String(format: "%@ latency p50 %.2f ms, p99 %.2f ms; %.2fs in all",
+                           parameters.method == .exact ? "exact" : "walk", p(0.5), p(0.99), seconds))
     }
 }

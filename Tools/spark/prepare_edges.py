@@ -333,7 +333,7 @@ def line_counts(classified):
 # ---------------------------------------------------------------------------
 # Per-file decisions on the driver: binary files, headers and the columns they
 # choose. They read the first HEAD_BYTES of each file (decompressed by the
-# codec Spark reads it with), mirroring GraphBuilder.swift and LineReader.swift
+# codec Spark reads it with), mirroring EdgeParser.swift and LineReader.swift
 # byte for byte; only a file whose head decides nothing (no edge and no
 # header-like line in it) costs a Spark job of its own.
 

@@ -1,0 +1,146 @@
+// The public types of a build: which side a node is on, the options that
+// shape a build, its progress and summary, and the internal records the
+// compiler hands the graph file writer.
+import CBoardwalk
+
+/// Which side of the bipartite graph a node is on.
+public enum NodeKind: Int32, Sendable, CaseIterable {
+    /// An item, such as a pin.
+    case pin = 0
+    /// A collection of items, such as a board.
+    case board = 1
+}
+
+/// Options that shape a build.
+public struct BuildOptions: Sendable {
+    /// Bytes per stored array chunk: a power of two from 64 bytes to 1 GiB
+    /// (the default). Small chunks exist to test chunking on small graphs.
+    public var chunkBytes: UInt64 = 1 << 30
+    /// Malformed input lines tolerated before the build fails; each is
+    /// skipped and counted.
+    public var maxInvalidLines: Int = 0
+    /// 1-based column of the pin id in edge lists. Unless set, a header line
+    /// naming a column `pin` or `pin_id` (any case) chooses it, else 1; once
+    /// set, it wins over the header.
+    public var pinColumn: Int = 1 { didSet { pinColumnIsExplicit = true } }
+    /// 1-based column of the board id in edge lists. Unless set, a header
+    /// line naming a column `board` or `board_id` chooses it, else 2; once
+    /// set, it wins over the header.
+    public var boardColumn: Int = 2 { didSet { boardColumnIsExplicit = true } }
+    /// Whether ``pinColumn`` / ``boardColumn`` were set (and so win over header names).
+    public private(set) var pinColumnIsExplicit = false
+    public private(set) var boardColumnIsExplicit = false
+    /// 1-based column of a per-edge score (a similarity, a recency …) in
+    /// edge lists, or nil for none. Pruning rules keep the best-scored edges;
+    /// repeated edges keep their highest score. Scores are not stored in the graph.
+    public var scoreColumn: Int?
+    /// Longest accepted input line in bytes.
+    public var maxLineBytes: Int = 1 << 20
+    /// Pruning rules applied after duplicates collapse (none by default).
+    public var pruning = PruningRules()
+    /// Whether a graph without edges may be written. Off by default: an
+    /// empty input is far more often a failed upstream job than intended.
+    public var allowEmpty = false
+    /// Creates the default options.
+    public init() {}
+}
+
+/// What a build is doing, for progress reports.
+public struct BuildProgress: Sendable {
+    /// The phase: "reading", "sorting", "writing" …
+    public var phase: String
+    /// Input lines read so far.
+    public var lines: Int
+    /// Input bytes read so far (compressed size for gzip inputs).
+    public var bytes: Int
+    /// Seconds since the build started.
+    public var seconds: Double
+}
+
+/// What a finished build did.
+public struct BuildSummary: Sendable, Codable {
+    /// The graph file written.
+    public var output: String
+    /// Input names, in the order read.
+    public var inputs: [String]
+    /// Input lines read, including comments and blank lines.
+    public var lines: Int
+    /// Edges read, duplicates included.
+    public var inputEdges: Int
+    /// Edges dropped because they repeat an earlier one.
+    public var duplicateEdges: Int
+    /// Malformed lines skipped (allowed by `maxInvalidLines`).
+    public var invalidLines: Int
+    /// Warnings, as printed: part files skipped as binary, header names that
+    /// contradict an explicit column.
+    public var warnings: [String]
+    /// The first few malformed lines, as `file:line: reason`.
+    public var invalidSamples: [String]
+    /// Distinct pins, boards and edges in the graph.
+    public var pins: Int
+    public var boards: Int
+    public var edges: Int
+    /// Nodes with a title, and title lines naming nodes not in the graph.
+    public var pinTitles: Int
+    public var boardTitles: Int
+    public var titlesForUnknownNodes: Int
+    /// Pins with attributes, and attribute lines naming pins not in the graph.
+    public var attributedPins: Int
+    public var attributesForUnknownPins: Int
+    /// What each pruning rule removed, in the order the rules ran.
+    public var pruning: [PruningReport]
+    /// Wall time of the whole build.
+    public var seconds: Double
+    /// Size of the graph file.
+    public var fileBytes: UInt64
+}
+
+/// The JSON "build" record stored in the graph.
+struct BuildRecord: Codable {
+    var builder: String
+    var inputs: [String]
+    var chunkBytes: UInt64
+    var maxInvalidLines: Int
+    var pinColumn: Int
+    var boardColumn: Int
+    /// The [pin, board] columns of each edge input, in `inputs` order, when
+    /// a header chose other columns than `pinColumn` and `boardColumn`.
+    var inputColumns: [[Int]]?
+    var lines: Int
+    var inputEdges: Int
+    var duplicateEdges: Int
+    var invalidLines: Int
+    var pinTitles: Int
+    var boardTitles: Int
+    var attributedPins: Int
+    var scoreColumn: Int?
+    var pruningRules: PruningRules?
+    var pruning: [PruningReport]?
+}
+
+/// Everything the writer stores, in memory.
+final class CompiledGraph {
+    let pinIDs: FlatBuffer<UInt64>
+    let boardIDs: FlatBuffer<UInt64>
+    let inputEdges: Int
+    var edges = 0
+    var duplicates = 0
+    var invalidLines = 0
+    var fingerprint: UInt64 = 0
+    var maxPinDegree = 0
+    var maxBoardDegree = 0
+    var hasAttributes = false
+    var attributedPins = 0
+    var attributeNames: [[String]] = []
+    var titleCounts = [0, 0]
+    var pruning: [PruningReport] = []
+    var arrays = [UnsafeRawBufferPointer](repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: Int(BW_ARRAY_COUNT.rawValue))
+    var keepAlive: [AnyObject] = []
+    var buildRecord: BuildRecord?
+
+    init(pinIDs: FlatBuffer<UInt64>, boardIDs: FlatBuffer<UInt64>, inputEdges: Int) {
+        self.pinIDs = pinIDs
+        self.boardIDs = boardIDs
+        self.inputEdges = inputEdges
+    }
+}
