@@ -194,7 +194,7 @@ final class WalkTests: XCTestCase {
         }
         XCTAssertLessThan(try meanDegree(ranked), try meanDegree(plain))
         p.popularityPenalty = 2.5
-        assertThrows(try g.recommend(pins: q, parameters: p), containing: "popularity penalty") { if case .invalidArgument = $0 { true } else { false } }
+        assertThrows(try g.recommend(pins: q, parameters: p), containing: "popularity_penalty") { if case .invalidArgument = $0 { true } else { false } }
     }
 
     /// The exact method against a direct computation over the graph's
