@@ -25,20 +25,8 @@
 
 #include "boardwalk.h"
 #include "bw_internal.h"
+#include "check.h"
 
-static int passed, failed;
-
-#define CHECK(expr) check_((expr) != 0, __FILE__, __LINE__, #expr)
-
-static int check_(int ok, const char *file, int line, const char *expr) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, expr);
-    }
-    return ok;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Files                                                                      */
@@ -660,6 +648,5 @@ int main(int argc, char **argv) {
     free(c64.d);
     free(full.d);
     free(tiny.d);
-    printf("corrupt: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary("corrupt");
 }

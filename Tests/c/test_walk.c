@@ -11,18 +11,8 @@
 #include "boardwalk.h"
 #include "bw_internal.h"
 #include "testgraph.h"
+#include "check.h"
 
-static int g_pass, g_fail;
-
-#define CHECK(e)                                                                   \
-    do {                                                                           \
-        if (e) {                                                                   \
-            g_pass++;                                                              \
-        } else {                                                                   \
-            g_fail++;                                                              \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #e); \
-        }                                                                          \
-    } while (0)
 
 static bw_walk_config base_cfg(uint64_t steps, double alpha, uint64_t seed) {
     bw_walk_config c;
@@ -1112,6 +1102,5 @@ int main(void) {
     }
     test_bias();
     test_damaged();
-    printf("walk: %d passed, %d failed\n", g_pass, g_fail);
-    return g_fail ? 1 : 0;
+    return check_summary("walk");
 }
