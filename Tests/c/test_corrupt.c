@@ -499,7 +499,7 @@ static void test_random_flips(const file *orig, const char *label) {
             memcpy(f.d, orig->d, f.n);
             int flips = 1 << round; /* 1 ... 32 bits */
             for (int k = 0; k < flips; k++) {
-                seed += 0x9E3779B97F4A7C15ull;
+                seed += BW_MIX_GAMMA;
                 uint64_t r = bw_mix64(seed);
                 page(&f, pg)[r % f.ps] ^= (uint8_t)(1u << ((r >> 32) & 7));
             }

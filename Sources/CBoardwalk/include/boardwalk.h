@@ -115,8 +115,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "boardwalk_format.h"
-
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -143,7 +141,9 @@ extern "C" {
 BW_API const char *bw_libversion(void);
 /** The library's BW_VERSION_NUMBER. */
 BW_API uint32_t bw_libversion_number(void);
-/** The graph format version this library reads (BW_FORMAT_VERSION). */
+/** The graph format version this library reads (BW_FORMAT_VERSION of
+ * boardwalk_format.h, which a host that reads or writes graph files itself
+ * includes). */
 BW_API uint32_t bw_format_version(void);
 
 /* ------------------------------------------------------------------------ */
@@ -192,7 +192,11 @@ typedef struct bw_results bw_results; /* the answer to one query */
 /** Attributes. */
 #define BW_ATTR_LANGUAGE 0
 #define BW_ATTR_TOPIC 1
-/** "Any value": no preference for this attribute. */
+/** "Any value": no preference for this attribute, in a query; "unknown" in
+ * what bw_graph_node_attributes reports. The library's one constant for
+ * "any attribute" (its walk kernel uses it too). Not to be confused with
+ * boardwalk_format.h's BW_ATTRS_NONE, a stored attributes word with both
+ * halves unknown, which has the same bits. */
 #define BW_ATTR_ANY 0xFFFFFFFFu
 
 /* ------------------------------------------------------------------------ */
