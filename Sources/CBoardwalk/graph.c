@@ -4,6 +4,11 @@
  * handle; every array chunk is located once, at open, and read through raw
  * pointers into the map afterwards. Nothing here ever follows a pointer or
  * offset it has not bounds-checked against the file.
+ *
+ * About 900 lines, over the project's ~700: opening, full verification and
+ * the accessors all work on struct bw_graph's chunk tables with the same
+ * checked readers; verification (about 200 lines) is the cut to make when
+ * it grows further.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -2,7 +2,9 @@
  * biased hops, interleaved prefetching walkers, per-source visit tables and
  * their fold for the booster; bw_walk_run, which also dispatches the exact
  * method (exact.c). Top-K selection is in results.c, what the three share in
- * bw_walk.h. */
+ * bw_walk.h. Somewhat over 700 lines on purpose: the kernel, the biased hop
+ * and the random numbers it inlines must share one translation unit (no
+ * call across files in the hot loop), and bw_walk_run is their only caller. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "bw_walk.h"
