@@ -1,14 +1,13 @@
 /* walk.c - the Pixie random-walk kernel (Algorithms 1-2): step allocation,
- * interleaved prefetching walkers, per-source visit tables, booster, top-K. */
+ * biased hops, interleaved prefetching walkers, per-source visit tables and
+ * their fold for the booster; bw_walk_run, which also dispatches the exact
+ * method (exact.c). Top-K selection is in results.c, what the three share in
+ * bw_walk.h. Somewhat over 700 lines on purpose: the kernel, the biased hop
+ * and the random numbers it inlines must share one translation unit (no
+ * call across files in the hot loop), and bw_walk_run is their only caller. */
 #define _POSIX_C_SOURCE 200809L
 
-#include <math.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#include "boardwalk.h"
-#include "bw_internal.h"
+#include "bw_walk.h"
 
 /* Walkers advanced together per source. Each pass over the lanes issues a
  * prefetch per lane that is consumed one pass later, so the memory latency of
@@ -21,29 +20,16 @@
 #error "BW_WALK_LANES must be in 1..64"
 #endif
 
-#if defined(__GNUC__) || defined(__clang__)
-#define BW_ALWAYS_INLINE inline __attribute__((always_inline))
-#define BW_NOINLINE __attribute__((noinline))
-#else
-#define BW_ALWAYS_INLINE inline
-#define BW_NOINLINE
-#endif
-
 /* ------------------------------------------------------------------------ */
 /* Random numbers                                                             */
 
-/* splitmix64 as a stream: a Weyl counter through a strong 64-bit finaliser.
- * One word of state per lane keeps the lanes' state in a cache line or two,
- * and the lanes' calls are independent, so its latency overlaps. */
-static inline uint64_t mix64(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
+/* splitmix64 as a stream: a Weyl counter through a strong 64-bit finaliser
+ * (bw_mix64, boardwalk_format.h). One word of state per lane keeps the
+ * lanes' state in a cache line or two, and the lanes' calls are independent,
+ * so its latency overlaps. */
 static inline uint64_t rng_next(uint64_t *s) {
-    *s += 0x9E3779B97F4A7C15ull;
-    return mix64(*s);
+    *s += BW_MIX_GAMMA;
+    return bw_mix64(*s);
 }
 
 /* Uniform in [0, range) from 32 random bits, without bias: Lemire's
@@ -70,195 +56,8 @@ static uint64_t prob_threshold(double p) {
     return (uint64_t)(p * 4294967296.0 + 0.5);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Visit tables                                                               */
-
-#define VT_EMPTY 0xFFFFFFFFu /* never a node: indices stop at BW_MAX_NODES - 1 */
-#define VT_MIN_BITS 10u
-#define VT_MAX_BITS 32u       /* slot indices are stored as uint32 */
-#define VT_USED_SLACK 128u    /* room past grow_at while a failed growth is reported */
-
-static inline uint64_t slot_hash(uint32_t key, uint64_t hshift) {
-    return ((uint64_t)key * 0x9E3779B97F4A7C15ull) >> hshift;
-}
-
-/* Per-source visit counts: 8-byte slots so the table a query touches stays
- * small and cache resident; linear probing. `used` lists occupied slots in
- * first-visit order: it makes clearing proportional to what was touched and
- * makes folds and selection independent of the table's size history. */
-typedef struct vslot {
-    uint32_t key;
-    uint32_t count;
-} vslot;
-
-typedef struct vtable {
-    vslot *slot;
-    uint32_t *used;
-    uint64_t nused;
-    uint64_t mask;    /* capacity - 1 */
-    uint64_t grow_at; /* double once nused exceeds this (50% load) */
-    uint64_t hshift;  /* 64 - log2(capacity) */
-} vtable;
-
-/* Accumulated over sources: sum of sqrt(V_q) and sum of V_q. */
-typedef struct aslot {
-    uint32_t key;
-    uint32_t pad;
-    double ssum;
-    uint64_t visits;
-} aslot;
-
-typedef struct atable {
-    aslot *slot;
-    uint32_t *used;
-    uint64_t nused;
-    uint64_t mask;
-    uint64_t grow_at;
-    uint64_t hshift;
-} atable;
-
-/* A per-source count that passed 2^32 - 1 keeps its excess here. */
-typedef struct ovf_entry {
-    uint32_t node;
-    uint32_t is_board;
-    uint64_t extra;
-} ovf_entry;
-
-/* Direct-mapped cache of "neighbours matching the user's attributes" ranges,
- * relative to the node's first neighbour. gen ties an entry to one run. */
-typedef struct range_entry {
-    uint32_t node;
-    uint32_t gen;
-    uint32_t lo;
-    uint32_t n;
-} range_entry;
-
-#define RC_BITS 12u
-#define RC_SIZE (1u << RC_BITS)
-
-/* Mass and arrival count per node, indexed by node; `touched` lists the
- * nodes with mass in first-touch order, and is what clearing walks. */
-typedef struct dense_acc {
-    double *mass;
-    uint32_t *hits, *touched;
-    uint64_t ntouched;
-    uint32_t cap; /* nodes the arrays hold */
-} dense_acc;
-
-enum { MODE_NONE = 0, MODE_SINGLE = 1, MODE_MULTI = 2, MODE_EXACT = 3 };
 enum { BIAS_NONE = 0, BIAS_RANGE = 1, BIAS_TOPIC = 2 };
 
-struct bw_walk_ctx {
-    vtable pins, boards;   /* current source */
-    atable apins, aboards; /* folded over sources (multi-source runs only) */
-    ovf_entry *ovf;
-    size_t novf, ovf_cap;
-
-    uint64_t *steps;       /* per-source allocation */
-    size_t steps_cap;
-    bw_node *src_pins, *src_boards;
-    size_t nsrc_pins, nsrc_boards, src_pins_cap, src_boards_cap;
-
-    bw_walk_hit *hits;
-    size_t nhits, hits_cap;
-
-    range_entry *rcache;   /* [0, RC_SIZE): pins, [RC_SIZE, 2 RC_SIZE): boards */
-    uint32_t rgen;
-
-    /* Last run. */
-    uint64_t steps_taken;
-    int partial;
-    int mode;
-    int boost;
-    int include_boards;
-
-    /* Parameters of the running query, read by the kernel. */
-    uint64_t alpha_thr, beta_thr;
-    uint32_t nv, np, ovf_floor;
-    uint32_t klo, khi, topic;
-    uint64_t deadline;     /* 0: none */
-    int64_t tick;          /* steps until the next clock check */
-    int oom;
-
-    /* Popularity penalty (RP3beta): score / degree^beta at selection. */
-    const bw_view *view;
-    double penalty;
-    double *pen_table;     /* degree^-beta for degrees below PEN_TABLE */
-    double pen_beta;       /* the beta pen_table was computed for */
-
-    /* Exact method: accumulators. Dense (indexed by node) on graphs of at
-     * most EXACT_DENSE_MAX pins and boards, where a hash probe per adjacency
-     * entry would cost more than reading the entry; otherwise apins and
-     * aboards. */
-    dense_acc xpins, xboards;
-    int xdense;            /* the last exact run used them */
-    double *exp_table;     /* degree^-exponent for degrees below PEN_TABLE */
-    double exp_e;          /* the exponent exp_table was computed for */
-};
-
-/* Degrees below this get their penalty from a table computed once per beta
- * (per context), so selection costs no pow() for all but the rare hubs. */
-#define PEN_TABLE 4096
-
-/* The two open-addressing tables (per-source counts, accumulators) differ
- * only in their slot type, whose first field is the uint32 key: one
- * definition of their cold paths serves both. Slots are emptied with 0xFF
- * bytes (key VT_EMPTY); an insert writes every field of its slot. */
-#define BW_DEFINE_TABLE(P, T, S)                                                 \
-    static int P##_alloc(T *t, unsigned bits) {                                  \
-        uint64_t cap = 1ull << bits;                                             \
-        S *s = malloc((size_t)cap * sizeof *s);                                  \
-        uint32_t *u = malloc((size_t)(cap / 2 + VT_USED_SLACK) * sizeof *u);     \
-        if (!s || !u) {                                                          \
-            free(s);                                                             \
-            free(u);                                                             \
-            return -1;                                                           \
-        }                                                                        \
-        memset(s, 0xFF, (size_t)cap * sizeof *s);                                \
-        t->slot = s;                                                             \
-        t->used = u;                                                             \
-        t->nused = 0;                                                            \
-        t->mask = cap - 1;                                                       \
-        t->grow_at = cap / 2;                                                    \
-        t->hshift = 64 - bits;                                                   \
-        return 0;                                                                \
-    }                                                                            \
-    static void P##_free(T *t) {                                                 \
-        free(t->slot);                                                           \
-        free(t->used);                                                           \
-        memset(t, 0, sizeof *t);                                                 \
-    }                                                                            \
-    static void P##_clear(T *t) {                                                \
-        if (!t->slot) return;                                                    \
-        if (t->nused * 8 < t->mask + 1) {                                        \
-            for (uint64_t i = 0; i < t->nused; i++) t->slot[t->used[i]].key = VT_EMPTY; \
-        } else {                                                                 \
-            memset(t->slot, 0xFF, (size_t)(t->mask + 1) * sizeof *t->slot);      \
-        }                                                                        \
-        t->nused = 0;                                                            \
-    }                                                                            \
-    /* Doubles the table, keeping the used list's order. -1 when out of memory \
-     * or past 2^32 slots; the old table then stays valid (load < 100%). */    \
-    static BW_NOINLINE int P##_grow(T *t) {                                      \
-        unsigned bits = 64u - (unsigned)t->hshift + 1u;                          \
-        if (bits > VT_MAX_BITS) return -1;                                       \
-        T n;                                                                     \
-        if (P##_alloc(&n, bits) != 0) return -1;                                 \
-        for (uint64_t i = 0; i < t->nused; i++) {                                \
-            S o = t->slot[t->used[i]];                                           \
-            uint64_t h = slot_hash(o.key, n.hshift);                             \
-            while (n.slot[h].key != VT_EMPTY) h = (h + 1) & n.mask;              \
-            n.slot[h] = o;                                                       \
-            n.used[i] = (uint32_t)h;                                             \
-        }                                                                        \
-        n.nused = t->nused;                                                      \
-        P##_free(t);                                                             \
-        *t = n;                                                                  \
-        return 0;                                                                \
-    }
-
-BW_DEFINE_TABLE(vt, vtable, vslot)
-BW_DEFINE_TABLE(at, atable, aslot)
 
 static BW_NOINLINE void vt_grow_or_flag(bw_walk_ctx *ctx, vtable *t) {
     if (vt_grow(t) != 0) ctx->oom = 1;
@@ -293,12 +92,6 @@ static BW_NOINLINE uint32_t vt_wrap(bw_walk_ctx *ctx, uint32_t node, uint32_t is
     return floor_;
 }
 
-static uint64_t ovf_extra(const bw_walk_ctx *ctx, uint32_t node, uint32_t is_board) {
-    for (size_t i = 0; i < ctx->novf; i++)
-        if (ctx->ovf[i].node == node && ctx->ovf[i].is_board == is_board) return ctx->ovf[i].extra;
-    return 0;
-}
-
 /* Counts one visit; returns the node's new (low-word) count. */
 static BW_ALWAYS_INLINE uint32_t vt_bump(bw_walk_ctx *ctx, vtable *restrict t, uint32_t key,
                                          uint32_t is_board) {
@@ -326,38 +119,6 @@ static BW_ALWAYS_INLINE uint32_t vt_bump(bw_walk_ctx *ctx, vtable *restrict t, u
     return c;
 }
 
-static const vslot *vt_find(const vtable *t, uint32_t key) {
-    if (!t->slot) return NULL;
-    uint64_t h = slot_hash(key, t->hshift);
-    for (;;) {
-        const vslot *s = &t->slot[h];
-        if (s->key == key) return s;
-        if (s->key == VT_EMPTY) return NULL;
-        h = (h + 1) & t->mask;
-    }
-}
-
-/* The slot of key, inserted with zero totals when new. NULL when out of
- * memory: a table that cannot grow still takes the keys it holds. */
-static inline aslot *at_slot(atable *t, uint32_t key) {
-    if (!t->slot && at_alloc(t, VT_MIN_BITS) != 0) return NULL;
-    const int full = t->nused >= t->grow_at && at_grow(t) != 0;
-    uint64_t h = slot_hash(key, t->hshift);
-    for (;;) {
-        aslot *s = &t->slot[h];
-        if (s->key == key) return s;
-        if (s->key == VT_EMPTY) {
-            if (full) return NULL;
-            s->key = key;
-            s->ssum = 0.0;
-            s->visits = 0;
-            t->used[t->nused++] = (uint32_t)h;
-            return s;
-        }
-        h = (h + 1) & t->mask;
-    }
-}
-
 /* Adds one source's count V to a node's totals. -1 when out of memory. */
 static int at_add(atable *t, uint32_t key, uint64_t v) {
     aslot *s = at_slot(t, key);
@@ -365,62 +126,6 @@ static int at_add(atable *t, uint32_t key, uint64_t v) {
     s->ssum += sqrt((double)v);
     s->visits += v;
     return 0;
-}
-
-static const aslot *at_find(const atable *t, uint32_t key) {
-    if (!t->slot) return NULL;
-    uint64_t h = slot_hash(key, t->hshift);
-    for (;;) {
-        const aslot *s = &t->slot[h];
-        if (s->key == key) return s;
-        if (s->key == VT_EMPTY) return NULL;
-        h = (h + 1) & t->mask;
-    }
-}
-
-/* ------------------------------------------------------------------------ */
-/* Context                                                                    */
-
-BW_HIDDEN bw_walk_ctx *bw_walk_ctx_new(void) {
-    return calloc(1, sizeof(bw_walk_ctx));
-}
-
-BW_HIDDEN void bw_walk_ctx_free(bw_walk_ctx *ctx) {
-    if (!ctx) return;
-    free(ctx->pen_table);
-    free(ctx->exp_table);
-    free(ctx->xpins.mass);
-    free(ctx->xpins.hits);
-    free(ctx->xpins.touched);
-    free(ctx->xboards.mass);
-    free(ctx->xboards.hits);
-    free(ctx->xboards.touched);
-    vt_free(&ctx->pins);
-    vt_free(&ctx->boards);
-    at_free(&ctx->apins);
-    at_free(&ctx->aboards);
-    free(ctx->ovf);
-    free(ctx->steps);
-    free(ctx->src_pins);
-    free(ctx->src_boards);
-    free(ctx->hits);
-    free(ctx->rcache);
-    free(ctx);
-}
-
-/* Returns p grown to hold n elements of size sz (capacities only grow), or
- * NULL with p untouched when out of memory. */
-static void *reserve(void *p, size_t *cap, size_t n, size_t sz) {
-    if (n <= *cap) return p ? p : malloc(sz);
-    size_t c = *cap ? *cap : 16;
-    while (c < n) {
-        if (c > SIZE_MAX / 2 / sz) return NULL;
-        c *= 2;
-    }
-    void *q = realloc(p, c * sz);
-    if (!q) return NULL;
-    *cap = c;
-    return q;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -433,10 +138,6 @@ static uint64_t side_degree(const bw_side *s, bw_node n) {
 
 static uint64_t source_degree(const bw_view *g, const bw_walk_source *src) {
     return side_degree(src->is_board ? &g->boards : &g->pins, src->node);
-}
-
-static double usable_weight(double w) {
-    return (w > 0.0 && w <= 1.7976931348623157e308) ? w : 0.0;
 }
 
 /* The unnormalised share of a source: w * deg * (C - ln deg), or in the
@@ -557,7 +258,6 @@ BW_HIDDEN int bw_walk_allocate(const bw_view *g, const bw_walk_config *cfg,
     }
     return 0;
 }
-
 /* ------------------------------------------------------------------------ */
 /* Biased hops                                                                */
 
@@ -601,7 +301,7 @@ static BW_NOINLINE uint64_t biased_pick(bw_walk_ctx *ctx, const bw_side *self,
     uint32_t deg = (uint32_t)(hi - lo);
     if ((uint64_t)(uint32_t)(r >> 32) < ctx->beta_thr && deg > 0) {
         if (mode == BIAS_RANGE) {
-            range_entry *e = &ctx->rcache[cache_base + (uint32_t)(((uint64_t)x * 0x9E3779B97F4A7C15ull) >> (64 - RC_BITS))];
+            range_entry *e = &ctx->rcache[cache_base + (uint32_t)(((uint64_t)x * BW_MIX_GAMMA) >> (64 - RC_BITS))];
             if (e->node != x || e->gen != ctx->rgen) {
                 uint32_t rlo, rn;
                 match_range(self, other, lo, deg, ctx->klo, ctx->khi, &rlo, &rn);
@@ -639,18 +339,6 @@ typedef struct walk_src {
     uint64_t seed;     /* lane streams derive from this */
 } walk_src;
 
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* The deadline a time budget of ns nanoseconds sets from now (0: none). */
-static uint64_t deadline_after(uint64_t ns) {
-    if (ns == 0) return 0;
-    const uint64_t t0 = now_ns();
-    return ns > UINT64_MAX - t0 ? UINT64_MAX : t0 + ns;
-}
 
 #define CHUNK_AT64(ch, sh, mk, i) (((const uint64_t *)(ch)[(i) >> (sh)])[(i) & (mk)])
 #define CHUNK_AT32(ch, sh, mk, i) (((const uint32_t *)(ch)[(i) >> (sh)])[(i) & (mk)])
@@ -716,7 +404,7 @@ static BW_ALWAYS_INLINE int walk_kernel(bw_walk_ctx *restrict ctx, const bw_view
     uint32_t cur[W], brd[W], arr[W], coin[W];
     uint8_t frc[W];
     for (unsigned w = 0; w < W; w++) {
-        rng[w] = mix64(src->seed ^ mix64(0xD1B54A32D192ED03ull * (w + 1)));
+        rng[w] = bw_mix64(src->seed ^ bw_mix64(0xD1B54A32D192ED03ull * (w + 1)));
         cur[w] = home;
         frc[w] = (uint8_t)board_src;
         pos[w] = 0;
@@ -839,192 +527,9 @@ static BW_NOINLINE int walk_topic(bw_walk_ctx *c, const bw_view *g, const walk_s
 static BW_NOINLINE int walk_topic_b(bw_walk_ctx *c, const bw_view *g, const walk_src *s) {
     return walk_kernel(c, g, s, BIAS_TOPIC, 1);
 }
-
-/* ------------------------------------------------------------------------ */
-/* Results                                                                    */
-
-/* A score divided by the node's degree^beta when a penalty is set. */
-static inline double penalized(const bw_walk_ctx *ctx, bw_node node, int is_board, double score) {
-    if (ctx->penalty <= 0.0 || !ctx->view) return score;
-    uint64_t d = bw_degree(is_board ? &ctx->view->boards : &ctx->view->pins, node);
-    if (d < 1) d = 1;
-    return score * (d < PEN_TABLE ? ctx->pen_table[d] : pow((double)d, -ctx->penalty));
-}
-
-/* Fills *table with d^-e for degrees below PEN_TABLE (entry 0: 1), unless it
- * already holds them (*table_e == e). 0 or BW_ENOMEM. */
-static int pow_table(double **table, double *table_e, double e) {
-    if (*table && *table_e == e) return 0;
-    if (!*table) {
-        *table = malloc(PEN_TABLE * sizeof **table);
-        if (!*table) return BW_ENOMEM;
-    }
-    (*table)[0] = 1.0;
-    for (int d = 1; d < PEN_TABLE; d++) (*table)[d] = pow((double)d, -e);
-    *table_e = e;
-    return 0;
-}
-
-static int prepare_penalty(bw_walk_ctx *ctx, const bw_view *g, double beta) {
-    ctx->view = g;
-    ctx->penalty = beta > 0.0 ? beta : 0.0;
-    return ctx->penalty == 0.0 ? 0 : pow_table(&ctx->pen_table, &ctx->pen_beta, beta);
-}
-
-/* a ranks before b: score desc, pins before boards, node asc. */
-static inline int hit_better(const bw_walk_hit *a, const bw_walk_hit *b) {
-    if (a->score != b->score) return a->score > b->score;
-    if (a->is_board != b->is_board) return a->is_board < b->is_board;
-    return a->node < b->node;
-}
-
-/* Min-heap on "better": the root is the worst kept hit. */
-static void heap_down(bw_walk_hit *h, size_t n, size_t i) {
-    bw_walk_hit x = h[i];
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n && hit_better(&h[c], &h[c + 1])) c++;
-        if (!hit_better(&x, &h[c])) break;
-        h[i] = h[c];
-        i = c;
-    }
-    h[i] = x;
-}
-
-static void heap_up(bw_walk_hit *h, size_t i) {
-    bw_walk_hit x = h[i];
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!hit_better(&h[p], &x)) break;
-        h[i] = h[p];
-        i = p;
-    }
-    h[i] = x;
-}
-
-static int in_sorted(const bw_node *a, size_t n, bw_node x) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < x) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < n && a[lo] == x;
-}
-
-typedef struct selector {
-    bw_walk_hit *h;
-    size_t n, k;
-    const bw_node *excl;
-    size_t nexcl;
-    const bw_node *srcs;
-    size_t nsrcs;
-} selector;
-
-static inline void select_offer(selector *s, bw_node node, uint8_t is_board, double score,
-                                uint64_t visits) {
-    bw_walk_hit c;
-    c.node = node;
-    c.is_board = is_board;
-    c.score = score;
-    c.visits = visits;
-    /* Exclusion is looked up only for a hit that would enter the heap. */
-    if (s->n < s->k) {
-        if (in_sorted(s->srcs, s->nsrcs, node) || (!is_board && in_sorted(s->excl, s->nexcl, node)))
-            return;
-        s->h[s->n] = c;
-        heap_up(s->h, s->n);
-        s->n++;
-    } else if (hit_better(&c, &s->h[0])) {
-        if (in_sorted(s->srcs, s->nsrcs, node) || (!is_board && in_sorted(s->excl, s->nexcl, node)))
-            return;
-        s->h[0] = c;
-        heap_down(s->h, s->n, 0);
-    }
-}
-
 static int cmp_node(const void *a, const void *b) {
     bw_node x = *(const bw_node *)a, y = *(const bw_node *)b;
     return (x > y) - (x < y);
-}
-
-static int select_top(bw_walk_ctx *ctx, uint32_t top, const bw_node *exclude, size_t nexclude) {
-    uint64_t cand;
-    if (ctx->mode == MODE_SINGLE)
-        cand = ctx->pins.nused + (ctx->include_boards ? ctx->boards.nused : 0);
-    else if (ctx->mode == MODE_EXACT)
-        cand = (ctx->xdense ? ctx->xpins.ntouched : ctx->apins.nused) +
-               (ctx->include_boards ? (ctx->xdense ? ctx->xboards.ntouched : ctx->aboards.nused) : 0);
-    else
-        cand = ctx->apins.nused + (ctx->include_boards ? ctx->aboards.nused : 0);
-    size_t k = (size_t)(cand < top ? cand : top);
-    if (k == 0) return 0;
-    bw_walk_hit *hits = reserve(ctx->hits, &ctx->hits_cap, k, sizeof *hits);
-    if (!hits) return BW_ENOMEM;
-    ctx->hits = hits;
-
-    selector s = {ctx->hits, 0, k, exclude, nexclude, ctx->src_pins, ctx->nsrc_pins};
-    if (ctx->mode == MODE_SINGLE) {
-        const int has_ovf = ctx->novf > 0;
-        for (int side = 0; side < 1 + (ctx->include_boards != 0); side++) {
-            const vtable *t = side ? &ctx->boards : &ctx->pins;
-            s.srcs = side ? ctx->src_boards : ctx->src_pins;
-            s.nsrcs = side ? ctx->nsrc_boards : ctx->nsrc_pins;
-            for (uint64_t i = 0; i < t->nused; i++) {
-                const vslot *v = &t->slot[t->used[i]];
-                uint64_t n = v->count;
-                if (BW_UNLIKELY(has_ovf)) n += ovf_extra(ctx, v->key, (uint32_t)side);
-                /* A penalty only lowers a score: a raw score already below the
-                 * worst kept hit cannot enter, so skip its degree lookup. */
-                if (s.n == s.k && (double)n < s.h[0].score) continue;
-                select_offer(&s, v->key, (uint8_t)side, penalized(ctx, v->key, side, (double)n), n);
-            }
-        }
-    } else if (ctx->mode == MODE_EXACT) {
-        for (int side = 0; ctx->xdense && side < 1 + (ctx->include_boards != 0); side++) {
-            const dense_acc *d = side ? &ctx->xboards : &ctx->xpins;
-            s.srcs = side ? ctx->src_boards : ctx->src_pins;
-            s.nsrcs = side ? ctx->nsrc_boards : ctx->nsrc_pins;
-            for (uint64_t i = 0; i < d->ntouched; i++) {
-                const bw_node n = d->touched[i];
-                const double score = d->mass[n];
-                if (s.n == s.k && score < s.h[0].score) continue;
-                select_offer(&s, n, (uint8_t)side, penalized(ctx, n, side, score), d->hits[n]);
-            }
-        }
-        for (int side = 0; !ctx->xdense && side < 1 + (ctx->include_boards != 0); side++) {
-            const atable *t = side ? &ctx->aboards : &ctx->apins;
-            s.srcs = side ? ctx->src_boards : ctx->src_pins;
-            s.nsrcs = side ? ctx->nsrc_boards : ctx->nsrc_pins;
-            for (uint64_t i = 0; i < t->nused; i++) {
-                const aslot *a = &t->slot[t->used[i]];
-                if (s.n == s.k && a->ssum < s.h[0].score) continue;
-                select_offer(&s, a->key, (uint8_t)side, penalized(ctx, a->key, side, a->ssum), a->visits);
-            }
-        }
-    } else {
-        for (int side = 0; side < 1 + (ctx->include_boards != 0); side++) {
-            const atable *t = side ? &ctx->aboards : &ctx->apins;
-            s.srcs = side ? ctx->src_boards : ctx->src_pins;
-            s.nsrcs = side ? ctx->nsrc_boards : ctx->nsrc_pins;
-            for (uint64_t i = 0; i < t->nused; i++) {
-                const aslot *a = &t->slot[t->used[i]];
-                double score = ctx->boost ? a->ssum * a->ssum : (double)a->visits;
-                if (s.n == s.k && score < s.h[0].score) continue; /* as above */
-                select_offer(&s, a->key, (uint8_t)side, penalized(ctx, a->key, side, score), a->visits);
-            }
-        }
-    }
-    /* Heap to best-first order: move the worst to the end, repeatedly. */
-    for (size_t n = s.n; n > 1; n--) {
-        bw_walk_hit t = s.h[0];
-        s.h[0] = s.h[n - 1];
-        s.h[n - 1] = t;
-        heap_down(s.h, n - 1, 0);
-    }
-    ctx->nhits = s.n;
-    return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1088,175 +593,6 @@ static int prepare_tables(bw_walk_ctx *ctx) {
     return 0;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Exact 3-step scores (BW_METHOD_EXACT)                                      */
-
-/* Graphs of at most this many pins and boards get dense accumulators (16
- * bytes per node and side: at most 64 MiB per context); larger ones hash.
- * The C tests build once with 0 so that the hashed path runs too. */
-#ifndef BW_EXACT_DENSE_MAX
-#define BW_EXACT_DENSE_MAX (1u << 21)
-#endif
-#define EXACT_DENSE_MAX BW_EXACT_DENSE_MAX
-#define EXACT_CHECK 4096u          /* adjacency entries between clock checks (~1-4 us) */
-
-/* Adds mass m to a node and counts one more arrival. -1 when out of memory. */
-static int at_add_mass(atable *t, uint32_t key, double m) {
-    aslot *s = at_slot(t, key);
-    if (!s) return -1;
-    s->ssum += m;
-    s->visits += 1;
-    return 0;
-}
-
-/* deg^-e, the exact method's transition weight out of a node of degree d. */
-static inline double exp_factor(const bw_walk_ctx *ctx, uint64_t d) {
-    return d < PEN_TABLE ? ctx->exp_table[d] : pow((double)d, -ctx->exp_e);
-}
-
-/* Empties what a dense accumulator's last run touched. */
-static void dacc_clear(dense_acc *d) {
-    for (uint64_t i = 0; i < d->ntouched; i++) {
-        d->mass[d->touched[i]] = 0.0;
-        d->hits[d->touched[i]] = 0;
-    }
-    d->ntouched = 0;
-}
-
-/* Makes room for n nodes, all empty. 0 or BW_ENOMEM (then d holds nothing). */
-static int dacc_reserve(dense_acc *d, uint32_t n) {
-    if (d->cap >= n) return 0;
-    free(d->mass);
-    free(d->hits);
-    free(d->touched);
-    d->mass = calloc(n ? n : 1, sizeof *d->mass);
-    d->hits = calloc(n ? n : 1, sizeof *d->hits);
-    d->touched = malloc((n ? n : 1) * sizeof *d->touched);
-    d->ntouched = 0;
-    d->cap = n;
-    if (d->mass && d->hits && d->touched) return 0;
-    free(d->mass);
-    free(d->hits);
-    free(d->touched);
-    memset(d, 0, sizeof *d);
-    return BW_ENOMEM;
-}
-
-static inline void dacc_add(dense_acc *restrict d, uint32_t n, double m) {
-    if (d->hits[n]++ == 0) d->touched[d->ntouched++] = n;
-    d->mass[n] += m;
-}
-
-/* Counts `n` more adjacency entries read; 1 once past the deadline. */
-static inline int exact_tick(bw_walk_ctx *ctx, uint64_t n) {
-    ctx->steps_taken += n;
-    ctx->tick -= (int64_t)n;
-    if (ctx->tick > 0) return 0;
-    ctx->tick = EXACT_CHECK;
-    return ctx->deadline && now_ns() >= ctx->deadline;
-}
-
-/* Sends mass m (times the exponent factor of the board) from board b to each
- * of its pins. Returns 0, 1 (deadline), BW_ECORRUPT or BW_ENOMEM. */
-static int exact_board(bw_walk_ctx *ctx, const bw_view *g, bw_node b, double m) {
-    const bw_chunked *adj = &g->boards.adj;
-    uint64_t lo = bw_u64_at(&g->boards.offsets, b), hi = bw_u64_at(&g->boards.offsets, (uint64_t)b + 1);
-    if (hi < lo || hi > adj->count) return BW_ECORRUPT;
-    const double f = m * exp_factor(ctx, hi - lo);
-    const uint32_t npins = g->pins.count;
-    while (lo < hi) {
-        uint64_t end = (lo | adj->mask) + 1; /* end of lo's chunk */
-        if (end > hi) end = hi;
-        if (end - lo > EXACT_CHECK) end = lo + EXACT_CHECK;
-        const uint32_t *p = (const uint32_t *)bw_addr_at(adj, lo);
-        const size_t n = (size_t)(end - lo);
-        if (ctx->xdense) {
-            dense_acc *restrict d = &ctx->xpins;
-            for (size_t i = 0; i < n; i++) {
-                if (BW_UNLIKELY(p[i] >= npins)) return BW_ECORRUPT;
-                dacc_add(d, p[i], f);
-            }
-        } else {
-            for (size_t i = 0; i < n; i++) {
-                if (BW_UNLIKELY(p[i] >= npins)) return BW_ECORRUPT;
-                if (at_add_mass(&ctx->apins, p[i], f) != 0) return BW_ENOMEM;
-            }
-        }
-        lo = end;
-        if (exact_tick(ctx, n)) return 1;
-    }
-    return 0;
-}
-
-/* The exact method: query -> boards, boards -> pins, accumulated in the
- * dense arrays (xboards, xpins) or, on large graphs, the hash tables
- * (aboards, apins). Sources are valid indices with positive weights
- * (bw_walk_run). */
-static int exact_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_config *cfg,
-                     const bw_walk_source *sources, size_t nsources) {
-    if (!(cfg->exponent >= 0.0 && cfg->exponent <= 2.0)) return BW_EINVAL;
-    if (cfg->bias > 0.0 && g->has_attributes && !(cfg->language == BW_WALK_ANY && cfg->topic == BW_WALK_ANY))
-        return BW_EINVAL; /* no exact counterpart of the biased walk */
-    int rc = pow_table(&ctx->exp_table, &ctx->exp_e, cfg->exponent);
-    if (rc) return rc;
-    dacc_clear(&ctx->xpins);
-    dacc_clear(&ctx->xboards);
-    ctx->xdense = 0;
-    if (g->pins.count <= EXACT_DENSE_MAX && g->boards.count <= EXACT_DENSE_MAX) {
-        if ((rc = dacc_reserve(&ctx->xpins, g->pins.count)) != 0) return rc;
-        if ((rc = dacc_reserve(&ctx->xboards, g->boards.count)) != 0) return rc;
-        ctx->xdense = 1;
-    }
-    ctx->tick = EXACT_CHECK;
-    ctx->mode = MODE_EXACT;
-
-    /* Weights scaled by 1/max before summing, so that the sum cannot overflow. */
-    double wmax = 0.0, wsum = 0.0;
-    for (size_t i = 0; i < nsources; i++)
-        if (usable_weight(sources[i].weight) > wmax) wmax = usable_weight(sources[i].weight);
-    if (!(wmax > 0.0)) return 0;
-    for (size_t i = 0; i < nsources; i++) wsum += usable_weight(sources[i].weight) / wmax;
-
-    /* Step 1: query -> boards. */
-    for (size_t i = 0; i < nsources && rc == 0; i++) {
-        const double w = usable_weight(sources[i].weight) / wmax / wsum;
-        const bw_node n = sources[i].node;
-        if (w <= 0.0) continue;
-        if (sources[i].is_board) {
-            if (ctx->xdense) dacc_add(&ctx->xboards, n, w);
-            else if (at_add_mass(&ctx->aboards, n, w) != 0) return BW_ENOMEM;
-            continue;
-        }
-        const bw_chunked *adj = &g->pins.adj;
-        uint64_t lo = bw_u64_at(&g->pins.offsets, n), hi = bw_u64_at(&g->pins.offsets, (uint64_t)n + 1);
-        if (hi < lo || hi > adj->count) return BW_ECORRUPT;
-        const double f = w * exp_factor(ctx, hi - lo);
-        for (uint64_t e = lo; e < hi; e++) {
-            const uint32_t b = bw_u32_at(adj, e);
-            if (b >= g->boards.count) return BW_ECORRUPT;
-            if (ctx->xdense) dacc_add(&ctx->xboards, b, f);
-            else if (at_add_mass(&ctx->aboards, b, f) != 0) return BW_ENOMEM;
-        }
-        if (exact_tick(ctx, hi - lo)) rc = 1;
-    }
-    /* Step 2: boards -> pins, in first-reached order (deterministic sums). */
-    if (ctx->xdense) {
-        const dense_acc *d = &ctx->xboards;
-        for (uint64_t i = 0; i < d->ntouched && rc == 0; i++)
-            rc = exact_board(ctx, g, d->touched[i], d->mass[d->touched[i]]);
-    } else {
-        for (uint64_t i = 0; i < ctx->aboards.nused && rc == 0; i++) {
-            const aslot *a = &ctx->aboards.slot[ctx->aboards.used[i]];
-            rc = exact_board(ctx, g, a->key, a->ssum);
-        }
-    }
-    if (rc == 1) {
-        ctx->partial = 1;
-        rc = 0;
-    }
-    return rc;
-}
-
 BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_config *cfg,
                           const bw_walk_source *sources, size_t nsources,
                           const bw_node *exclude, size_t nexclude) {
@@ -1296,9 +632,9 @@ BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_conf
 
     if (cfg->method == BW_METHOD_EXACT) {
         ctx->deadline = deadline_after(cfg->time_budget_ns);
-        rc = exact_run(g, ctx, cfg, sources, nsources);
-        if (rc == 0) rc = prepare_penalty(ctx, g, cfg->popularity_penalty);
-        if (rc == 0) rc = select_top(ctx, cfg->top, exclude, nexclude);
+        rc = bw_exact_run(g, ctx, cfg, sources, nsources);
+        if (rc == 0) rc = bw_walk_prepare_penalty(ctx, g, cfg->popularity_penalty);
+        if (rc == 0) rc = bw_walk_select_top(ctx, cfg->top, exclude, nexclude);
         if (rc != 0) {
             ctx->mode = MODE_NONE;
             ctx->nhits = 0;
@@ -1328,13 +664,13 @@ BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_conf
     ctx->ovf_floor = ctx->nv > 0x80000000u ? ctx->nv : 0x80000000u;
     int bias = BIAS_NONE;
     if (cfg->bias > 0.0 && g->has_attributes &&
-        !(cfg->language == BW_WALK_ANY && cfg->topic == BW_WALK_ANY)) {
+        !(cfg->language == BW_ATTR_ANY && cfg->topic == BW_ATTR_ANY)) {
         const uint32_t L = cfg->language, T = cfg->topic;
-        if (L != BW_WALK_ANY) {
-            if (L <= 0xFFFFu && (T == BW_WALK_ANY || T <= 0xFFFFu)) {
+        if (L != BW_ATTR_ANY) {
+            if (L <= 0xFFFFu && (T == BW_ATTR_ANY || T <= 0xFFFFu)) {
                 bias = BIAS_RANGE;
-                ctx->klo = (L << 16) | (T == BW_WALK_ANY ? 0u : T);
-                ctx->khi = (L << 16) | (T == BW_WALK_ANY ? 0xFFFFu : T);
+                ctx->klo = (L << 16) | (T == BW_ATTR_ANY ? 0u : T);
+                ctx->khi = (L << 16) | (T == BW_ATTR_ANY ? 0xFFFFu : T);
             } /* else no attrs value can match: every hop is uniform */
         } else if (T <= 0xFFFFu) {
             bias = BIAS_TOPIC;
@@ -1365,7 +701,7 @@ BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_conf
         walk_src s;
         s.steps = ctx->steps[i];
         s.board = sources[i].is_board;
-        s.seed = mix64(cfg->seed ^ mix64(0x632BE59BD9B4E019ull + (uint64_t)i));
+        s.seed = bw_mix64(cfg->seed ^ bw_mix64(0x632BE59BD9B4E019ull + (uint64_t)i));
         if (s.board) {
             rc = board_home(g, sources[i].node, &s.home, &s.home_pos);
             if (rc != 0) break;
@@ -1385,61 +721,12 @@ BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_conf
         ctx->nhits = 0;
         return rc;
     }
-    rc = prepare_penalty(ctx, g, cfg->popularity_penalty);
+    rc = bw_walk_prepare_penalty(ctx, g, cfg->popularity_penalty);
     if (rc) return rc;
-    rc = select_top(ctx, cfg->top, exclude, nexclude);
+    rc = bw_walk_select_top(ctx, cfg->top, exclude, nexclude);
     if (rc != 0) {
         ctx->mode = MODE_NONE;
         ctx->nhits = 0;
     }
     return rc;
-}
-
-BW_HIDDEN const bw_walk_hit *bw_walk_results(const bw_walk_ctx *ctx, size_t *out_count) {
-    if (out_count) *out_count = ctx ? ctx->nhits : 0;
-    return ctx ? ctx->hits : NULL;
-}
-
-BW_HIDDEN uint64_t bw_walk_steps_taken(const bw_walk_ctx *ctx) {
-    return ctx ? ctx->steps_taken : 0;
-}
-
-BW_HIDDEN int bw_walk_partial(const bw_walk_ctx *ctx) {
-    return ctx ? ctx->partial : 0;
-}
-
-BW_HIDDEN void bw_walk_lookup(const bw_walk_ctx *ctx, bw_node node, int is_board,
-                              double *out_score, uint64_t *out_visits) {
-    double score = 0.0;
-    uint64_t visits = 0;
-    if (ctx && ctx->mode == MODE_SINGLE) {
-        const vslot *v = node == VT_EMPTY ? NULL : vt_find(is_board ? &ctx->boards : &ctx->pins, node);
-        if (v) {
-            visits = v->count + ovf_extra(ctx, node, is_board ? 1u : 0u);
-            score = (double)visits;
-        }
-    } else if (ctx && ctx->mode == MODE_EXACT) {
-        if (ctx->xdense) {
-            const dense_acc *d = is_board ? &ctx->xboards : &ctx->xpins;
-            if (node < d->cap) {
-                score = d->mass[node];
-                visits = d->hits[node];
-            }
-        } else {
-            const aslot *a = node == VT_EMPTY ? NULL : at_find(is_board ? &ctx->aboards : &ctx->apins, node);
-            if (a) {
-                visits = a->visits;
-                score = a->ssum;
-            }
-        }
-    } else if (ctx && ctx->mode == MODE_MULTI) {
-        const aslot *a = node == VT_EMPTY ? NULL : at_find(is_board ? &ctx->aboards : &ctx->apins, node);
-        if (a) {
-            visits = a->visits;
-            score = ctx->boost ? a->ssum * a->ssum : (double)a->visits;
-        }
-    }
-    if (ctx && visits) score = penalized(ctx, node, is_board, score);
-    if (out_score) *out_score = score;
-    if (out_visits) *out_visits = visits;
 }

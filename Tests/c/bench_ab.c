@@ -8,9 +8,10 @@
  * time of each query goes to its kernel's total. Both must return the same
  * results, hit for hit: a sound graph gives the checks nothing to do.
  *
- * Built by bench_ab.sh, which compiles A's walk.c with its bw_walk_*
- * functions renamed to old_walk_* (so walk.c's internal interface,
- * bw_internal.h, must be the same in both trees).
+ * Built by bench_ab.sh, which compiles A's kernel (walk.c, and exact.c and
+ * results.c once they exist) with its bw_walk_* functions renamed to
+ * old_walk_* (so the kernel's interface, bw_internal.h, must be the same in
+ * both trees; A's files use their own private bw_walk.h).
  *
  *   bench_ab GRAPH [queries 2000] [steps 100000] [restart 0.5] [seed 1]
  */
@@ -40,11 +41,9 @@ static uint64_t now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t next(uint64_t *s) {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+static uint64_t next(uint64_t *s) { /* splitmix64 */
+    *s += BW_MIX_GAMMA;
+    return bw_mix64(*s);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -75,7 +74,7 @@ int main(int argc, char **argv) {
     cfg.steps = steps;
     cfg.restart = restart;
     cfg.boost = 1;
-    cfg.language = cfg.topic = BW_WALK_ANY;
+    cfg.language = cfg.topic = BW_ATTR_ANY;
     cfg.top = 100;
     cfg.popularity_penalty = 0.7;
     cfg.method = BW_METHOD_WALK;

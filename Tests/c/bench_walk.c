@@ -122,8 +122,8 @@ int main(int argc, char **argv) {
     bw_walk_config c;
     memset(&c, 0, sizeof c);
     c.restart = alpha;
-    c.language = BW_WALK_ANY;
-    c.topic = BW_WALK_ANY;
+    c.language = BW_ATTR_ANY;
+    c.topic = BW_ATTR_ANY;
     c.top = 100;
 
     /* Throughput: long single-source walks. */

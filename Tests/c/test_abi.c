@@ -39,20 +39,10 @@
 #include <unistd.h>
 
 #include <boardwalk.h>
+#include <boardwalk_format.h>
 
-static atomic_int passed, failed;
+#include "check.h"
 
-#define CHECK(expr) check_((expr) != 0, __FILE__, __LINE__, #expr)
-
-static int check_(int ok, const char *file, int line, const char *expr) {
-    if (ok) {
-        atomic_fetch_add(&passed, 1);
-    } else {
-        atomic_fetch_add(&failed, 1);
-        fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, expr);
-    }
-    return ok;
-}
 
 /* For CHECK(rc_is(call, want)): on a mismatch, says what came back. */
 static int rc_is(int got, int want) {
@@ -1673,7 +1663,5 @@ int main(int argc, char **argv) {
 
     free_sample(&s);
     remove_workdir();
-    int p = atomic_load(&passed), f = atomic_load(&failed);
-    printf("abi: %d passed, %d failed\n", p, f);
-    return f ? 1 : 0;
+    return check_summary("abi");
 }

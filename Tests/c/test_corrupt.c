@@ -25,20 +25,8 @@
 
 #include "boardwalk.h"
 #include "bw_internal.h"
+#include "check.h"
 
-static int passed, failed;
-
-#define CHECK(expr) check_((expr) != 0, __FILE__, __LINE__, #expr)
-
-static int check_(int ok, const char *file, int line, const char *expr) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, expr);
-    }
-    return ok;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Files                                                                      */
@@ -511,7 +499,7 @@ static void test_random_flips(const file *orig, const char *label) {
             memcpy(f.d, orig->d, f.n);
             int flips = 1 << round; /* 1 ... 32 bits */
             for (int k = 0; k < flips; k++) {
-                seed += 0x9E3779B97F4A7C15ull;
+                seed += BW_MIX_GAMMA;
                 uint64_t r = bw_mix64(seed);
                 page(&f, pg)[r % f.ps] ^= (uint8_t)(1u << ((r >> 32) & 7));
             }
@@ -660,6 +648,5 @@ int main(int argc, char **argv) {
     free(c64.d);
     free(full.d);
     free(tiny.d);
-    printf("corrupt: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary("corrupt");
 }

@@ -41,13 +41,8 @@
 
 #include <boardwalk.h>
 
-static atomic_int passed, failed;
-#define CHECK(expr) check_((expr) != 0, __FILE__, __LINE__, #expr)
-static int check_(int ok, const char *file, int line, const char *expr) {
-    atomic_fetch_add(ok ? &passed : &failed, 1);
-    if (!ok) fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, expr);
-    return ok;
-}
+#include "check.h"
+
 
 static const uint64_t query_pin = 7136620868348139334ull; /* in Graphs/sample */
 
@@ -384,6 +379,5 @@ int main(int argc, char **argv) {
     many_readers_test();
     unlink(truncated);
     bw_query_free(query);
-    printf("swap: %d passed, %d failed\n", atomic_load(&passed), atomic_load(&failed));
-    return atomic_load(&failed) ? 1 : 0;
+    return check_summary("swap");
 }

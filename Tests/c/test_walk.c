@@ -1,5 +1,6 @@
-/* test_walk.c - tests of the walk kernel (walk.c) against exact expectations:
- * visit distributions, step allocation, booster, early stop, bias, determinism. */
+/* test_walk.c - tests of the walk kernel (walk.c, exact.c, results.c) against
+ * exact expectations: visit distributions, step allocation, booster, early
+ * stop, bias, determinism. */
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -11,26 +12,16 @@
 #include "boardwalk.h"
 #include "bw_internal.h"
 #include "testgraph.h"
+#include "check.h"
 
-static int g_pass, g_fail;
-
-#define CHECK(e)                                                                   \
-    do {                                                                           \
-        if (e) {                                                                   \
-            g_pass++;                                                              \
-        } else {                                                                   \
-            g_fail++;                                                              \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #e); \
-        }                                                                          \
-    } while (0)
 
 static bw_walk_config base_cfg(uint64_t steps, double alpha, uint64_t seed) {
     bw_walk_config c;
     memset(&c, 0, sizeof c);
     c.steps = steps;
     c.restart = alpha;
-    c.language = BW_WALK_ANY;
-    c.topic = BW_WALK_ANY;
+    c.language = BW_ATTR_ANY;
+    c.topic = BW_ATTR_ANY;
     c.seed = seed;
     c.top = 100;
     return c;
@@ -50,13 +41,13 @@ static bw_walk_source board_src(uint32_t b, double w) {
 
 typedef struct bias_model {
     double beta;
-    uint32_t language, topic; /* BW_WALK_ANY or a code */
+    uint32_t language, topic; /* BW_ATTR_ANY or a code */
 } bias_model;
 
 /* Does a neighbour's attrs value match the user's attributes? */
 static int attr_match(const bias_model *m, uint32_t a) {
-    if (m->language != BW_WALK_ANY && (a >> 16) != m->language) return 0;
-    if (m->topic != BW_WALK_ANY && (a & 0xFFFFu) != m->topic) return 0;
+    if (m->language != BW_ATTR_ANY && (a >> 16) != m->language) return 0;
+    if (m->topic != BW_ATTR_ANY && (a & 0xFFFFu) != m->topic) return 0;
     return 1;
 }
 
@@ -72,7 +63,7 @@ static void hop(const uint64_t *off, const uint32_t *adj, const uint32_t *nattrs
     if (m && m->beta > 0.0) {
         for (uint64_t k = 0; k < d; k++) nm += attr_match(m, nattrs[adj[lo + k]]);
         if (nm > 0) {
-            if (m->language != BW_WALK_ANY) {
+            if (m->language != BW_ATTR_ANY) {
                 pm = m->beta;
             } else {
                 double miss = pow(1.0 - (double)nm / (double)d, 8.0);
@@ -216,11 +207,11 @@ static void test_distributions(void) {
     CHECK(g.v.pins.offsets.mask == 7);
     check_distribution("50x20 chunks of 8 pin", &g, 0, 3, 0.3, NULL, 1);
     check_distribution("50x20 chunks of 8 board", &g, 1, 5, 0.3, NULL, 0);
-    bias_model lang = {0.6, 1, BW_WALK_ANY};
+    bias_model lang = {0.6, 1, BW_ATTR_ANY};
     check_distribution("50x20 bias language", &g, 0, 3, 0.3, &lang, 1);
     bias_model lt = {1.0, 2, 1};
     check_distribution("50x20 bias language+topic", &g, 1, 5, 0.3, &lt, 0);
-    bias_model top = {0.7, BW_WALK_ANY, 2};
+    bias_model top = {0.7, BW_ATTR_ANY, 2};
     check_distribution("50x20 bias topic (rejection)", &g, 0, 10, 0.3, &top, 1);
     tg_free(&g);
 }
@@ -579,7 +570,7 @@ static void test_bias(void) {
         CHECK(lang * 100 >= 95 * n1);
         /* Topic only (rejection draws): the topic's share rises well above
          * its 10% base rate. Language and topic: most results match both. */
-        c.language = BW_WALK_ANY;
+        c.language = BW_ATTR_ANY;
         c.topic = 3;
         CHECK(bw_walk_run(&g.v, ctx, &c, &s, 1, NULL, 0) == 0);
         size_t nt = check_hits(ctx, &c, &s, 1, NULL, 0);
@@ -1112,6 +1103,5 @@ int main(void) {
     }
     test_bias();
     test_damaged();
-    printf("walk: %d passed, %d failed\n", g_pass, g_fail);
-    return g_fail ? 1 : 0;
+    return check_summary("walk");
 }

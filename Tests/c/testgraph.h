@@ -30,14 +30,10 @@ typedef struct tg_graph {
     int chunk_owned[8]; /* chunks are separate copies to free */
 } tg_graph;
 
-static inline uint64_t tg_mix(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
+/* splitmix64: the format header's mixer over a Weyl sequence. */
 static inline uint64_t tg_rand(uint64_t *s) {
-    *s += 0x9E3779B97F4A7C15ull;
-    return tg_mix(*s);
+    *s += BW_MIX_GAMMA;
+    return bw_mix64(*s);
 }
 /* Uniform double in [0, 1). */
 static inline double tg_unif(uint64_t *s) {
@@ -311,7 +307,7 @@ static inline uint64_t tg_bdeg(const tg_graph *g, uint32_t b) { return g->board_
  * weights through an alias table. Returns malloc'd (pin, board) pairs. */
 static inline uint32_t *tg_powerlaw_edges(uint32_t npins, uint32_t nboards, uint64_t nedges,
                                           uint64_t seed, uint64_t *out_n) {
-    uint64_t rs = tg_mix(seed ^ 0x5851F42D4C957F2Dull);
+    uint64_t rs = bw_mix64(seed ^ 0x5851F42D4C957F2Dull);
     const double shape = 1.2, cap = 1000.0;
     double *pw = tg_xmalloc((size_t)npins * sizeof *pw);
     double psum = 0.0;

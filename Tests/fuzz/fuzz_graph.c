@@ -118,7 +118,7 @@ static void lookup_node(const bw_graph *g, int kind, uint32_t index, int verifie
     EXPECT((rc == 0) == (index < n));
     if (rc != 0) {
         EXPECT(rc == BW_ERANGE);
-        id = (uint64_t)index * 0x9E3779B97F4A7C15ull; /* most likely not an id */
+        id = (uint64_t)index * BW_MIX_GAMMA; /* most likely not an id */
     }
     rc = bw_graph_node_index(g, kind, id, &back);
     EXPECT(rc == 0 || rc == BW_ENOTFOUND);

@@ -9,9 +9,9 @@
 #
 # The files are reproducible: inputs are named by fixed relative paths (the
 # build record lists them) and each file's creation time is set to 0, with
-# its meta record checksum recomputed, by a small C helper built from the
-# library's own checksum code. Files are named without the .bwg extension,
-# which .gitignore excludes.
+# its meta record checksum recomputed, by a small C helper built on the
+# format's own checksum code (boardwalk_format.h). Files are named without
+# the .bwg extension, which .gitignore excludes.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -30,7 +30,7 @@ cat >"$tmp/pin_time.c" <<'EOF'
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bw_internal.h"
+#include "boardwalk_format.h"
 int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         FILE *f = fopen(argv[i], "r+b");
@@ -56,8 +56,7 @@ int main(int argc, char **argv) {
     return 0;
 }
 EOF
-cc -std=c11 -O1 -D_GNU_SOURCE -I Sources/CBoardwalk/include -o "$tmp/pin_time" "$tmp/pin_time.c" \
-  Sources/CBoardwalk/checksum.c
+cc -std=c11 -O1 -D_GNU_SOURCE -I Sources/CBoardwalk/include -o "$tmp/pin_time" "$tmp/pin_time.c"
 
 build() { "$cli" build --quiet "$@" >/dev/null; }
 s=Graphs/sample

@@ -72,7 +72,7 @@ left without edges disappear):
     6. --min-pin-degree N: pins with fewer than N edges are removed.
 "Best" is: score descending, then h(pin, board) ascending, then board id, then
 pin id (all unsigned), where h is the project's bw_edge_fingerprint
-(Sources/CBoardwalk/include/bw_internal.h), a splitmix64-style hash, so that
+(Sources/CBoardwalk/include/boardwalk_format.h), a splitmix64-style hash, so that
 without scores a cap keeps a reproducible, uniform-looking sample:
     mix(x) = x ^= x >> 30; x *= 0xbf58476d1ce4e5b9; x ^= x >> 27;
              x *= 0x94d049bb133111eb; x ^= x >> 31              (mod 2**64)

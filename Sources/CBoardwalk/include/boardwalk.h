@@ -115,8 +115,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "boardwalk_format.h"
-
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -143,7 +141,9 @@ extern "C" {
 BW_API const char *bw_libversion(void);
 /** The library's BW_VERSION_NUMBER. */
 BW_API uint32_t bw_libversion_number(void);
-/** The graph format version this library reads (BW_FORMAT_VERSION). */
+/** The graph format version this library reads (BW_FORMAT_VERSION of
+ * boardwalk_format.h, which a host that reads or writes graph files itself
+ * includes). */
 BW_API uint32_t bw_format_version(void);
 
 /* ------------------------------------------------------------------------ */
@@ -192,7 +192,11 @@ typedef struct bw_results bw_results; /* the answer to one query */
 /** Attributes. */
 #define BW_ATTR_LANGUAGE 0
 #define BW_ATTR_TOPIC 1
-/** "Any value": no preference for this attribute. */
+/** "Any value": no preference for this attribute, in a query; "unknown" in
+ * what bw_graph_node_attributes reports. The library's one constant for
+ * "any attribute" (its walk kernel uses it too). Not to be confused with
+ * boardwalk_format.h's BW_ATTRS_NONE, a stored attributes word with both
+ * halves unknown, which has the same bits. */
 #define BW_ATTR_ANY 0xFFFFFFFFu
 
 /* ------------------------------------------------------------------------ */
@@ -238,8 +242,9 @@ BW_API void bw_graph_close(bw_graph *graph);
  * bw_graph_close(). Returns `graph` (NULL for NULL). Thread-safe; cannot fail. */
 BW_API bw_graph *bw_graph_retain(bw_graph *graph);
 
-/** The path the graph was opened with (NUL-terminated, valid while a
- * reference is held; NULL for NULL). */
+/** The path the graph was opened with (NUL-terminated; NULL for NULL). The
+ * string lives while the caller holds a reference to the graph (see CAVEATS,
+ * Lifetime). */
 BW_API const char *bw_graph_path(const bw_graph *graph);
 
 /** Full verification: every array checksum, offsets monotone and in range,
@@ -273,7 +278,9 @@ BW_API int bw_graph_verify(const bw_graph *graph, char *out_message, size_t mess
 BW_API int bw_graph_stat(const bw_graph *graph, int what, uint64_t *out_value);
 
 /** The builder's JSON record (parameters, inputs, counts), not
- * NUL-terminated; valid until bw_graph_close(). */
+ * NUL-terminated. The text lives while the caller holds a reference to the
+ * graph (see CAVEATS, Lifetime: bw_graph_retain adds one, bw_graph_close
+ * drops one). */
 BW_API int bw_graph_build_info(const bw_graph *graph, const char **out_json, size_t *out_len);
 
 /** Degree quantiles of all pins (kind BW_PIN) or boards: for each q in
@@ -297,8 +304,9 @@ BW_API int bw_graph_node_degree(const bw_graph *graph, int kind, uint64_t id, ui
  * Errors: BW_ENOTFOUND, BW_EINVAL, BW_ECORRUPT (as bw_graph_node_degree). */
 BW_API int bw_graph_node_neighbors(const bw_graph *graph, int kind, uint64_t id, uint64_t *out_ids,
                                    size_t capacity, size_t *out_count);
-/** The UTF-8 title of a node, not NUL-terminated, valid until
- * bw_graph_close(); *out_len is 0 when the node has no title.
+/** The UTF-8 title of a node, not NUL-terminated; *out_len is 0 when the
+ * node has no title. The text lives while the caller holds a reference to
+ * the graph (see CAVEATS, Lifetime).
  * Errors: BW_ENOTFOUND, BW_ENODATA (the graph has no titles of that kind). */
 BW_API int bw_graph_node_title(const bw_graph *graph, int kind, uint64_t id, const char **out_title,
                                size_t *out_len);
@@ -311,7 +319,8 @@ BW_API int bw_graph_node_attributes(const bw_graph *graph, int kind, uint64_t id
  * BW_EINVAL. */
 BW_API int bw_graph_attribute_code(const bw_graph *graph, int attribute, const char *name,
                                    uint32_t *out_code);
-/** The name of an attribute code; not NUL-terminated, valid until close.
+/** The name of an attribute code, not NUL-terminated. The text lives while
+ * the caller holds a reference to the graph (see CAVEATS, Lifetime).
  * Errors: BW_ERANGE, BW_ENODATA, BW_EINVAL. */
 BW_API int bw_graph_attribute_name(const bw_graph *graph, int attribute, uint32_t code,
                                    const char **out_name, size_t *out_len);

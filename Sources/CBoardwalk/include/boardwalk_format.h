@@ -44,13 +44,22 @@
  * BW_ATTRS_NONE and the lists are sorted by index. No list holds a neighbour
  * twice. pin_attrs and board_attrs are always present.
  *
- * Every array carries a checksum (bw_checksum64 over its bytes in order, see
- * bw_internal.h), stored in the meta record, which has a checksum of its own.
+ * Every array carries a checksum (bw_checksum64 over its bytes in order,
+ * defined below), stored in the meta record, which has a checksum of its own.
+ *
+ * The functions at the end (the checksum, the edge fingerprint, chunk keys)
+ * are part of the format's definition, so they are here as static inline
+ * code: a writer or checker of graph files in any language that reads C
+ * headers uses them directly. They are not functions of libboardwalk's ABI
+ * (nothing of this header is exported from the library), and this header
+ * does not need boardwalk.h nor the library.
  */
 #ifndef BOARDWALK_FORMAT_H
 #define BOARDWALK_FORMAT_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -79,6 +88,10 @@ extern "C" {
 
 /** Attribute code meaning "unknown" in one 16-bit half of an attrs value. */
 #define BW_ATTR_NONE 0xFFFFu
+/** A stored attrs value with both halves unknown: (BW_ATTR_NONE << 16) |
+ * BW_ATTR_NONE, what every node holds in a graph without attributes. An
+ * on-disk value, not a query parameter: its bits equal boardwalk.h's
+ * BW_ATTR_ANY ("no preference" in a query), which is another thing. */
 #define BW_ATTRS_NONE 0xFFFFFFFFu
 /** Largest number of distinct codes per attribute (0 ... BW_ATTR_NONE-1). */
 #define BW_ATTR_MAX_CODES 0xFFFFu
@@ -147,6 +160,163 @@ struct bw_format_meta {
     struct bw_format_array arrays[BW_ARRAY_COUNT];
     uint64_t meta_checksum;       /* bw_checksum64 of every byte before this field */
 };
+
+/* ------------------------------------------------------------------------ */
+/* Array names and chunk keys                                                 */
+
+/** Name of an array (BW_ARRAY_NAMES_INIT), "?" when out of range. */
+static inline const char *bw_array_name(int array) {
+    static const char *const names[BW_ARRAY_COUNT] = BW_ARRAY_NAMES_INIT;
+    return (array >= 0 && array < BW_ARRAY_COUNT) ? names[array] : "?";
+}
+
+/** Element size in bytes of an array (BW_ARRAY_ELEM_SIZES_INIT), 0 when out
+ * of range. */
+static inline uint32_t bw_array_elem_size(int array) {
+    static const uint32_t sizes[BW_ARRAY_COUNT] = BW_ARRAY_ELEM_SIZES_INIT;
+    return (array >= 0 && array < BW_ARRAY_COUNT) ? sizes[array] : 0;
+}
+
+/** Writes the key of a chunk ("pin_adj.0000002a") to out, NUL-terminated,
+ * and returns its length, or 0 if cap is too small. */
+static inline size_t bw_chunk_key(int array, uint32_t chunk, char *out, size_t cap) {
+    const char *name = bw_array_name(array);
+    const size_t n = strlen(name);
+    if (cap < n + 10) return 0; /* name, '.', 8 hex digits, NUL */
+    memcpy(out, name, n);
+    out[n] = '.';
+    for (int i = 0; i < 8; i++) out[n + 1 + i] = "0123456789abcdef"[(chunk >> (28 - 4 * i)) & 0xFu];
+    out[n + 9] = '\0';
+    return n + 9;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Mixing and the edge fingerprint                                            */
+
+/** splitmix64's increment (2^64 / golden ratio, odd): its Weyl sequence adds
+ * it to the state before each bw_mix64; also a multiplicative hash constant. */
+#define BW_MIX_GAMMA 0x9e3779b97f4a7c15ull
+
+/** The finaliser of splitmix64: a bijective 64-bit mixer. The one definition
+ * of it in Boardwalk (the walk's random numbers, the checksum, the edge
+ * fingerprint and the generator's ids all use it). */
+static inline uint64_t bw_mix64(uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x;
+}
+
+/** The input fingerprint of a graph (meta.input_fingerprint) is the sum (mod
+ * 2^64) of this over its distinct edges, by external ids: independent of
+ * input order and of duplicates, and cheap to recompute from either side of
+ * the graph. */
+static inline uint64_t bw_edge_fingerprint(uint64_t pin_id, uint64_t board_id) {
+    return bw_mix64(pin_id ^ bw_mix64(board_id + BW_MIX_GAMMA));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Checksum                                                                   */
+
+/* Streaming 64-bit checksum (not cryptographic; catches corruption). Four
+ * independent multiply-rotate lanes over 32-byte blocks keep it near memory
+ * speed, so full verification of a large graph is cheap. Words are read
+ * little-endian (the format's byte order; big-endian hosts are unsupported).
+ * Feed bytes in any split: the result depends only on the byte sequence. */
+#define BW_CHECKSUM_P1 0x9e3779b185ebca87ull
+#define BW_CHECKSUM_P2 0xc2b2ae3d27d4eb4full
+#define BW_CHECKSUM_P3 0x165667b19e3779f9ull
+
+typedef struct bw_checksum_state {
+    uint64_t lane[4];
+    uint64_t total;  /* bytes fed */
+    uint8_t buf[32]; /* partial block */
+    uint32_t buffered;
+} bw_checksum_state;
+
+static inline uint64_t bw_checksum_rotl_(uint64_t x, int r) {
+    return (x << r) | (x >> (64 - r));
+}
+
+static inline uint64_t bw_checksum_load_(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline void bw_checksum_init(bw_checksum_state *s) {
+    s->lane[0] = BW_CHECKSUM_P1 + BW_CHECKSUM_P2;
+    s->lane[1] = BW_CHECKSUM_P2;
+    s->lane[2] = 0;
+    s->lane[3] = 0 - BW_CHECKSUM_P1;
+    s->total = 0;
+    s->buffered = 0;
+}
+
+static inline uint64_t bw_checksum_lane_(uint64_t acc, const uint8_t *p) {
+    return bw_checksum_rotl_(acc + bw_checksum_load_(p) * BW_CHECKSUM_P2, 31) * BW_CHECKSUM_P1;
+}
+
+static inline void bw_checksum_blocks_(bw_checksum_state *s, const uint8_t *p, size_t nblocks) {
+    uint64_t a = s->lane[0], b = s->lane[1], c = s->lane[2], d = s->lane[3];
+    for (size_t i = 0; i < nblocks; i++, p += 32) {
+        a = bw_checksum_lane_(a, p);
+        b = bw_checksum_lane_(b, p + 8);
+        c = bw_checksum_lane_(c, p + 16);
+        d = bw_checksum_lane_(d, p + 24);
+    }
+    s->lane[0] = a;
+    s->lane[1] = b;
+    s->lane[2] = c;
+    s->lane[3] = d;
+}
+
+static inline void bw_checksum_update(bw_checksum_state *s, const void *data, size_t len) {
+    const uint8_t *p = (const uint8_t *)data;
+    s->total += len;
+    if (s->buffered) {
+        size_t take = 32 - s->buffered;
+        if (take > len) take = len;
+        memcpy(s->buf + s->buffered, p, take);
+        s->buffered += (uint32_t)take;
+        p += take;
+        len -= take;
+        if (s->buffered < 32) return;
+        bw_checksum_blocks_(s, s->buf, 1);
+        s->buffered = 0;
+    }
+    const size_t nblocks = len / 32;
+    bw_checksum_blocks_(s, p, nblocks);
+    p += nblocks * 32;
+    len -= nblocks * 32;
+    if (len) {
+        memcpy(s->buf, p, len);
+        s->buffered = (uint32_t)len;
+    }
+}
+
+static inline uint64_t bw_checksum_final(const bw_checksum_state *s) {
+    uint64_t h = bw_checksum_rotl_(s->lane[0], 1) + bw_checksum_rotl_(s->lane[1], 7) +
+                 bw_checksum_rotl_(s->lane[2], 12) + bw_checksum_rotl_(s->lane[3], 18);
+    h ^= s->total * BW_CHECKSUM_P3;
+    const uint8_t *p = s->buf;
+    uint32_t n = s->buffered;
+    for (; n >= 8; p += 8, n -= 8)
+        h = bw_checksum_rotl_(h ^ (bw_checksum_load_(p) * BW_CHECKSUM_P2), 27) * BW_CHECKSUM_P1 + BW_CHECKSUM_P3;
+    for (; n; p++, n--) h = bw_checksum_rotl_(h ^ ((uint64_t)*p * BW_CHECKSUM_P3), 11) * BW_CHECKSUM_P1;
+    return bw_mix64(h);
+}
+
+/** One-shot: bw_checksum64(p, n) == init; update(p, n); final. data may be
+ * NULL when len is 0. */
+static inline uint64_t bw_checksum64(const void *data, size_t len) {
+    bw_checksum_state s;
+    bw_checksum_init(&s);
+    if (len) bw_checksum_update(&s, data, len);
+    return bw_checksum_final(&s);
+}
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,9 @@
 /* bw_internal.h - internal interfaces of libboardwalk, shared by its C files
- * and by the Swift builder (which needs the checksum). Not part of the stable
- * C ABI: nothing here is exported from the shared library (BW_HIDDEN), and
- * anything here may change in any release.
+ * (and by the C tests, which compile them in). Private: not installed and
+ * not in include/, so not visible to Swift or hosts; nothing here is
+ * exported from the shared library (BW_HIDDEN), and anything here may change
+ * in any release. What the Swift builder needs of the format (checksum, edge
+ * fingerprint, chunk keys) is in boardwalk_format.h.
  */
 #ifndef BW_INTERNAL_H
 #define BW_INTERNAL_H
@@ -9,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "boardwalk.h"
 #include "boardwalk_format.h"
 
 #ifdef __cplusplus
@@ -31,53 +34,6 @@ extern "C" {
 typedef uint32_t bw_node;
 /** A position in an adjacency array. */
 typedef uint64_t bw_edge;
-
-/* ------------------------------------------------------------------------ */
-/* Checksum                                                                   */
-
-/** Streaming 64-bit checksum (not cryptographic; catches corruption).
- * Feed bytes in any split: the result depends only on the byte sequence. */
-typedef struct bw_checksum_state {
-    uint64_t lane[4];
-    uint64_t total;       /* bytes fed */
-    uint8_t buf[32];      /* partial block */
-    uint32_t buffered;
-} bw_checksum_state;
-
-BW_HIDDEN void bw_checksum_init(bw_checksum_state *s);
-BW_HIDDEN void bw_checksum_update(bw_checksum_state *s, const void *data, size_t len);
-BW_HIDDEN uint64_t bw_checksum_final(const bw_checksum_state *s);
-/** One-shot: bw_checksum64(p, n) == init; update(p, n); final. */
-BW_HIDDEN uint64_t bw_checksum64(const void *data, size_t len);
-
-/** A 64-bit mixer (the finaliser of splitmix64). */
-static inline uint64_t bw_mix64(uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-}
-
-/** The input fingerprint of a graph is the sum (mod 2^64) of this over its
- * distinct edges, by external ids: independent of input order and of
- * duplicates, and cheap to recompute from either side of the graph. */
-static inline uint64_t bw_edge_fingerprint(uint64_t pin_id, uint64_t board_id) {
-    return bw_mix64(pin_id ^ bw_mix64(board_id + 0x9e3779b97f4a7c15ull));
-}
-
-/* ------------------------------------------------------------------------ */
-/* Format helpers: the one definition of array names, sizes and chunk keys,
- * used by the reader and by the Swift builder. */
-
-/** Name of an array (BW_ARRAY_NAMES_INIT), "?" when out of range. */
-BW_HIDDEN const char *bw_array_name(int array);
-/** Element size in bytes of an array, 0 when out of range. */
-BW_HIDDEN uint32_t bw_array_elem_size(int array);
-/** Writes the key of a chunk ("pin_adj.0000002a") to out (NUL-terminated)
- * and returns its length, or 0 if cap is too small. */
-BW_HIDDEN size_t bw_chunk_key(int array, uint32_t chunk, char *out, size_t cap);
 
 /* ------------------------------------------------------------------------ */
 /* LMDB structure check (lmdb_check.c)                                        */
@@ -146,8 +102,11 @@ static inline uint64_t bw_degree(const bw_side *s, bw_node n) {
 /* ------------------------------------------------------------------------ */
 /* The walk kernel (walk.c)                                                   */
 
-/** Language/topic wildcard in a walk: match any value. */
-#define BW_WALK_ANY 0xFFFFFFFFu
+/* Language/topic wildcard in a walk: boardwalk.h's BW_ATTR_ANY, the one
+ * "any attribute" constant, which the kernel uses directly. This alias only
+ * keeps query.c's conversion (an identity) and older kernels compiled by
+ * Tests/c/bench_ab.sh building. */
+#define BW_WALK_ANY BW_ATTR_ANY
 
 /** Everything that shapes one query's walk. */
 typedef struct bw_walk_config {
@@ -157,8 +116,8 @@ typedef struct bw_walk_config {
     uint32_t np, nv;
     int boost;               /* nonzero: multi-hit booster (sum of sqrt)^2 */
     double bias;             /* beta in [0, 1]: probability a hop is drawn from matching neighbours */
-    uint32_t language;       /* user's language code or BW_WALK_ANY */
-    uint32_t topic;          /* user's topic code or BW_WALK_ANY */
+    uint32_t language;       /* user's language code or BW_ATTR_ANY */
+    uint32_t topic;          /* user's topic code or BW_ATTR_ANY */
     uint64_t seed;
     uint64_t time_budget_ns; /* 0: none. Past it the walk stops and is marked partial */
     uint32_t top;            /* K results */
