@@ -103,9 +103,8 @@ static inline uint64_t bw_degree(const bw_side *s, bw_node n) {
 /* The walk kernel (walk.c)                                                   */
 
 /* Language/topic wildcard in a walk: boardwalk.h's BW_ATTR_ANY, the one
- * "any attribute" constant, which the kernel uses directly. This alias only
- * keeps query.c's conversion (an identity) and older kernels compiled by
- * Tests/c/bench_ab.sh building. */
+ * "any attribute" constant, which the library uses directly. This alias
+ * only keeps older kernels compiled by Tests/c/bench_ab.sh building. */
 #define BW_WALK_ANY BW_ATTR_ANY
 
 /** Everything that shapes one query's walk. */

@@ -110,8 +110,8 @@ int bw_query_new(bw_query **out_query) {
     q->cfg.boost = 1;
     q->cfg.bias = 0.0;
     q->cfg.popularity_penalty = BW_DEFAULT_POPULARITY_PENALTY;
-    q->cfg.language = BW_WALK_ANY;
-    q->cfg.topic = BW_WALK_ANY;
+    q->cfg.language = BW_ATTR_ANY;
+    q->cfg.topic = BW_ATTR_ANY;
     q->cfg.method = BW_METHOD_WALK;
     q->cfg.exponent = BW_DEFAULT_EXPONENT;
     return 0;
@@ -206,7 +206,7 @@ int bw_query_set_boost(bw_query *q, int enabled) {
  * language or topic is given and 0 otherwise. */
 static double implied_bias(double beta, int beta_set, uint32_t language, uint32_t topic) {
     if (beta_set) return beta;
-    return (language != BW_WALK_ANY || topic != BW_WALK_ANY) ? 1.0 : 0.0;
+    return (language != BW_ATTR_ANY || topic != BW_ATTR_ANY) ? 1.0 : 0.0;
 }
 
 static int no_exact_bias(bw_query *q, int method, double bias) {
@@ -225,8 +225,7 @@ static int set_preference(bw_query *q, int beta_set, double beta, uint32_t langu
     if (language != BW_ATTR_ANY && language >= BW_ATTR_NONE)
         return fail(q, BW_EINVAL, "language code %u is out of range", language);
     if (topic != BW_ATTR_ANY && topic >= BW_ATTR_NONE) return fail(q, BW_EINVAL, "topic code %u is out of range", topic);
-    uint32_t l = language == BW_ATTR_ANY ? BW_WALK_ANY : language;
-    uint32_t t = topic == BW_ATTR_ANY ? BW_WALK_ANY : topic;
+    uint32_t l = language, t = topic;
     int set = beta_set || q->bias_set;
     double bias = implied_bias(beta_set ? beta : q->cfg.bias, set, l, t);
     int rc = no_exact_bias(q, q->cfg.method, bias);
