@@ -87,6 +87,25 @@ public struct GeneratorParameters: Sendable {
     public var seed: UInt64 = 1
     /// Creates the defaults.
     public init() {}
+
+    /// Checks the parameters: the generator's one set of rules, which
+    /// ``EdgeGenerator/init(_:)`` and `boardwalk generate` both apply.
+    ///
+    /// - Throws: ``BoardwalkError/invalidArgument(_:)`` naming the parameter
+    ///   and the value.
+    public func validate() throws {
+        func refuse(_ message: String) -> BoardwalkError { .invalidArgument(message) }
+        guard pins >= 1, boards >= 1 else { throw refuse("pins and boards must be at least 1, not \(pins) and \(boards)") }
+        // A graph's dense indices are 32-bit.
+        guard pins <= 4_000_000_000, boards <= 4_000_000_000 else { throw refuse("at most 4G pins and 4G boards") }
+        guard edges >= 0 else { throw refuse("edges must be at least 0, not \(edges)") }
+        guard communities >= 1, communities <= min(pins, boards) else {
+            throw refuse("communities must be from 1 to the smaller of pins and boards (\(min(pins, boards))), not \(communities)")
+        }
+        guard noise >= 0, noise <= 1 else { throw refuse("noise must be in [0, 1], not \(noise)") }
+        guard boardSkew >= 0, boardSkew.isFinite else { throw refuse("board skew must be a finite number >= 0, not \(boardSkew)") }
+        guard pinSkew >= 0, pinSkew.isFinite else { throw refuse("pin skew must be a finite number >= 0, not \(pinSkew)") }
+    }
 }
 
 /// Generates a synthetic pin-board graph.
@@ -101,12 +120,7 @@ public struct EdgeGenerator {
 
     /// Prepares the distributions (O(pins / communities + boards) memory).
     public init(_ p: GeneratorParameters) throws {
-        guard p.pins >= 1, p.boards >= 1, p.edges >= 0, p.communities >= 1, p.communities <= p.pins,
-            p.communities <= p.boards, p.noise >= 0, p.noise <= 1, p.boardSkew >= 0, p.pinSkew >= 0
-        else {
-            throw BoardwalkError.invalidArgument(
-                "generator: need pins, boards >= communities >= 1, edges >= 0, noise in [0, 1], skews >= 0")
-        }
+        try p.validate()
         parameters = p
         boardTable = AliasTable(weights: (0..<p.boards).map { 1 / pow(Double($0 + 1), p.boardSkew) })
         blockSize = (p.pins + p.communities - 1) / p.communities

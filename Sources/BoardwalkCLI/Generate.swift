@@ -54,13 +54,7 @@ struct Generate: ParsableCommand {
     }
 
     func validate() throws {
-        let p = try parameters()
-        guard p.pins >= 1, p.boards >= 1, p.edges >= 0, p.communities >= 1, p.communities <= min(p.pins, p.boards)
-        else { throw ValidationError("need pins, boards >= communities >= 1 and edges >= 0") }
-        guard (0...1).contains(noise) else { throw ValidationError("--noise must be in [0, 1]") }
-        guard p.pins <= 4_000_000_000, p.boards <= 4_000_000_000 else {
-            throw ValidationError("at most 4G pins and 4G boards")
-        }
+        do { try parameters().validate() } catch let BoardwalkError.invalidArgument(message) { throw ValidationError(message) }
         guard !(json && output == "-") else { throw ValidationError("--json prints to standard output: give --output FILE for the edges") }
     }
 

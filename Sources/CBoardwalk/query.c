@@ -96,6 +96,12 @@ static num_text num(double x) {
     return t;
 }
 
+/* 0 when lo <= x <= hi; otherwise the message, naming the parameter. */
+static int closed_range(bw_query *q, const char *name, double x, double lo, double hi) {
+    if (x >= lo && x <= hi) return 0;
+    return fail(q, BW_EINVAL, "%s must be in [%g, %g], not %s", name, lo, hi, num(x).s);
+}
+
 int bw_query_new(bw_query **out_query) {
     if (!out_query) return BW_EINVAL;
     bw_query *q = calloc(1, sizeof *q);
@@ -220,15 +226,15 @@ static int no_exact_bias(bw_query *q, int method, double bias) {
 /* Sets the user's language and topic (and the bias, when beta_set). */
 static int set_preference(bw_query *q, int beta_set, double beta, uint32_t language, uint32_t topic) {
     if (!q) return BW_EINVAL;
-    if (beta_set && !(beta >= 0.0 && beta <= 1.0))
-        return fail(q, BW_EINVAL, "bias must be in [0, 1], not %s", num(beta).s);
+    int rc = beta_set ? closed_range(q, "bias", beta, 0.0, 1.0) : 0;
+    if (rc) return rc;
     if (language != BW_ATTR_ANY && language >= BW_ATTR_NONE)
         return fail(q, BW_EINVAL, "language code %u is out of range", language);
     if (topic != BW_ATTR_ANY && topic >= BW_ATTR_NONE) return fail(q, BW_EINVAL, "topic code %u is out of range", topic);
     uint32_t l = language, t = topic;
     int set = beta_set || q->bias_set;
     double bias = implied_bias(beta_set ? beta : q->cfg.bias, set, l, t);
-    int rc = no_exact_bias(q, q->cfg.method, bias);
+    rc = no_exact_bias(q, q->cfg.method, bias);
     if (rc) return rc;
     q->bias_set = set;
     q->cfg.bias = bias;
@@ -247,8 +253,8 @@ int bw_query_set_preference(bw_query *q, uint32_t language, uint32_t topic) {
 
 int bw_query_set_popularity_penalty(bw_query *q, double beta) {
     if (!q) return BW_EINVAL;
-    if (!(beta >= 0.0 && beta <= 2.0))
-        return fail(q, BW_EINVAL, "popularity_penalty must be in [0, 2], not %s", num(beta).s);
+    int rc = closed_range(q, "popularity_penalty", beta, 0.0, 2.0);
+    if (rc) return rc;
     q->cfg.popularity_penalty = beta;
     return ok(q);
 }
@@ -265,8 +271,8 @@ int bw_query_set_method(bw_query *q, int method) {
 
 int bw_query_set_exponent(bw_query *q, double exponent) {
     if (!q) return BW_EINVAL;
-    if (!(exponent >= 0.0 && exponent <= 2.0))
-        return fail(q, BW_EINVAL, "exponent must be in [0, 2], not %s", num(exponent).s);
+    int rc = closed_range(q, "exponent", exponent, 0.0, 2.0);
+    if (rc) return rc;
     q->cfg.exponent = exponent;
     return ok(q);
 }

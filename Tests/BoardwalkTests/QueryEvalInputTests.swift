@@ -237,11 +237,8 @@ final class QueryEvalInputTests: XCTestCase {
         for (base, option) in others {
             let spaced = try runBoardwalk(base + [option, "-5"])
             let joined = try runBoardwalk(base + ["\(option)=-5"])
-            // README: usage errors exit 64. generate's skews are checked by the
-            // generator, not the CLI, and still exit 1: accepted until the CLI
-            // checks them, but nothing else is.
-            let allowed: Set<Int32> = option.hasSuffix("-skew") ? [1, 64] : [64]
-            XCTAssertTrue(allowed.contains(spaced.status), "\(base[0]) \(option) -5: exit \(spaced.status): \(spaced.stderr)")
+            // README: usage errors exit 64.
+            XCTAssertEqual(spaced.status, 64, "\(base[0]) \(option) -5: exit \(spaced.status): \(spaced.stderr)")
             XCTAssertEqual(spaced.status, joined.status, "\(base[0]) \(option)")
             XCTAssertFalse(spaced.stderr.contains("Missing value"), "\(base[0]) \(option) -5: \(spaced.stderr)")
             XCTAssertEqual(spaced.stderr, joined.stderr, "\(base[0]) \(option)")
