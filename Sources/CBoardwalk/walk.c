@@ -177,6 +177,7 @@ struct bw_walk_ctx {
     uint32_t nv, np, ovf_floor;
     uint32_t klo, khi, topic;
     uint64_t deadline;     /* 0: none */
+    const int *cancel;     /* NULL: none; nonzero *cancel stops the run as the deadline does */
     int64_t tick;          /* steps until the next clock check */
     int oom;
 
@@ -645,6 +646,12 @@ static uint64_t now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Whether a cancellation flag is set (NULL: never). Another thread may set
+ * it at any time: a relaxed atomic load, polled where the deadline is. */
+static inline int cancelled(const int *flag) {
+    return flag && __atomic_load_n(flag, __ATOMIC_RELAXED) != 0;
+}
+
 /* The deadline a time budget of ns nanoseconds sets from now (0: none). */
 static uint64_t deadline_after(uint64_t ns) {
     if (ns == 0) return 0;
@@ -707,6 +714,8 @@ static BW_ALWAYS_INLINE int walk_kernel(bw_walk_ctx *restrict ctx, const bw_view
     const uint32_t nv = ctx->nv, np = ctx->np;
     const int early = nv != 0;
     const uint64_t deadline = ctx->deadline;
+    const int *const cancel = ctx->cancel;
+    const int poll = deadline != 0 || cancel != NULL;
     const bw_node home = src->home;
     const uint32_t board_src = src->board ? 1u : 0u;
     const uint64_t home_pos = src->home_pos;
@@ -803,11 +812,11 @@ static BW_ALWAYS_INLINE int walk_kernel(bw_walk_ctx *restrict ctx, const bw_view
             break;
         }
         if (stop) break;
-        if (deadline) {
+        if (poll) {
             ctx->tick -= (int64_t)act;
             if (ctx->tick <= 0) {
                 ctx->tick = 1024;
-                if (now_ns() >= deadline && done < nsteps) {
+                if (((deadline && now_ns() >= deadline) || cancelled(cancel)) && done < nsteps) {
                     rc = 1;
                     break;
                 }
@@ -1153,7 +1162,7 @@ static inline int exact_tick(bw_walk_ctx *ctx, uint64_t n) {
     ctx->tick -= (int64_t)n;
     if (ctx->tick > 0) return 0;
     ctx->tick = EXACT_CHECK;
-    return ctx->deadline && now_ns() >= ctx->deadline;
+    return (ctx->deadline && now_ns() >= ctx->deadline) || cancelled(ctx->cancel);
 }
 
 /* Sends mass m (times the exponent factor of the board) from board b to each
@@ -1296,6 +1305,7 @@ BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_conf
 
     if (cfg->method == BW_METHOD_EXACT) {
         ctx->deadline = deadline_after(cfg->time_budget_ns);
+        ctx->cancel = cfg->cancel;
         rc = exact_run(g, ctx, cfg, sources, nsources);
         if (rc == 0) rc = prepare_penalty(ctx, g, cfg->popularity_penalty);
         if (rc == 0) rc = select_top(ctx, cfg->top, exclude, nexclude);
@@ -1353,6 +1363,7 @@ BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_conf
         }
     }
     ctx->deadline = deadline_after(cfg->time_budget_ns);
+    ctx->cancel = cfg->cancel;
     ctx->tick = 1024;
 
     int (*kern)(bw_walk_ctx *, const bw_view *, const walk_src *);
