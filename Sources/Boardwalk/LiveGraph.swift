@@ -74,7 +74,19 @@ public final class LiveGraph: @unchecked Sendable {
     }
 
     /// The async ``recommend(pins:boards:parameters:exclude:)``: the walk runs
-    /// off the cooperative thread pool.
+    /// off the cooperative thread pool, on the bounded pool of
+    /// ``Graph/walk(pins:boards:parameters:exclude:)-async``.
+    ///
+    /// - Parameters:
+    ///   - pins: Query pins with their weights (finite, >= 0).
+    ///   - boards: Query boards with their weights.
+    ///   - parameters: The walk's parameters.
+    ///   - exclude: Pins never to return.
+    /// - Returns: The best pins first.
+    /// - Throws: `CancellationError` when the task is cancelled, otherwise
+    ///   the errors of ``Graph/walk(pins:boards:parameters:exclude:)``.
+    ///
+    /// The corresponding C functions are `bw_live_acquire` and `bw_recommend`.
     public func recommend(pins: [PinID: Double], boards: [BoardID: Double] = [:],
                           parameters: WalkParameters = WalkParameters(), exclude: [PinID] = []) async throws
         -> [Recommendation]

@@ -112,8 +112,10 @@ public struct WalkResult: Sendable {
     public var unknownBoards: [BoardID]
 }
 
-/// A `bw_query`, owned.
-final class QueryHandle {
+/// A `bw_query`, owned. Sendable (unchecked) because, once built, it is only
+/// read by walks (which take it const) and cancelled (`bw_query_cancel`,
+/// thread-safe).
+final class QueryHandle: @unchecked Sendable {
     let handle: OpaquePointer
 
     init() throws {
@@ -126,7 +128,7 @@ final class QueryHandle {
 }
 
 extension Graph {
-    private func makeQuery(pins: [PinID: Double], boards: [BoardID: Double], parameters p: WalkParameters,
+    func makeQuery(pins: [PinID: Double], boards: [BoardID: Double], parameters p: WalkParameters,
                            exclude: [PinID], candidates: [PinID]) throws -> QueryHandle {
         let q = try QueryHandle()
         let h = q.handle
@@ -217,13 +219,36 @@ extension Graph {
     /// returns the best pins with the walk's counters.
     ///
     /// Blocks the calling thread for the walk (about a millisecond for the
-    /// default 100,000 steps); from async code use ``recommend(pins:boards:parameters:exclude:)-async``.
-    /// - Throws: ``BoardwalkError/unknownPin(_:)`` (strict mode),
-    ///   ``BoardwalkError/emptyQuery``, ``BoardwalkError/invalidArgument(_:)``.
+    /// default 100,000 steps); from async code use
+    /// ``walk(pins:boards:parameters:exclude:)-async``, which runs it on a
+    /// bounded pool of threads and can be cancelled.
+    ///
+    /// - Parameters:
+    ///   - pins: Query pins with their weights (finite, >= 0). A pin of
+    ///     weight 0 starts no walk but is never returned.
+    ///   - boards: Query boards with their weights; their walks start with a
+    ///     board → pin hop.
+    ///   - parameters: The walk's parameters.
+    ///   - exclude: Pins never to return.
+    /// - Returns: The best pins (and boards, if asked) with the walk's counters.
+    /// - Throws: ``BoardwalkError/unknownPin(_:)`` or
+    ///   ``BoardwalkError/unknownBoard(_:)`` (strict mode),
+    ///   ``BoardwalkError/emptyQuery``, ``BoardwalkError/invalidArgument(_:)``,
+    ///   ``BoardwalkError/notFound(_:)`` (an unknown language or topic),
+    ///   ``BoardwalkError/corrupt(_:)`` (a damaged file opened without
+    ///   verification).
+    ///
     /// The corresponding C function is `bw_recommend`.
     public func walk(pins: [PinID: Double], boards: [BoardID: Double] = [:], parameters: WalkParameters = WalkParameters(),
                      exclude: [PinID] = []) throws -> WalkResult {
         let q = try makeQuery(pins: pins, boards: boards, parameters: parameters, exclude: exclude, candidates: [])
+        return try runWalk(q, pins: pins, boards: boards, parameters: parameters)
+    }
+
+    /// Runs `bw_recommend` for a query made by `makeQuery`.
+    func runWalk(_ q: QueryHandle, pins: [PinID: Double], boards: [BoardID: Double], parameters: WalkParameters) throws
+        -> WalkResult
+    {
         var r: OpaquePointer?
         let rc = bw_recommend(handle, q.handle, &r)
         if rc == BW_ENOTFOUND { throw unknownError(pins: pins, boards: boards) }
@@ -232,18 +257,51 @@ extension Graph {
         return collect(r!)
     }
 
-    /// The best pins for weighted query pins (and boards): ``walk(pins:boards:parameters:exclude:)``'s recommendations.
+    /// The best pins for weighted query pins (and boards):
+    /// ``walk(pins:boards:parameters:exclude:)``'s recommendations.
+    ///
+    /// - Parameters:
+    ///   - pins: Query pins with their weights (finite, >= 0).
+    ///   - boards: Query boards with their weights.
+    ///   - parameters: The walk's parameters.
+    ///   - exclude: Pins never to return.
+    /// - Returns: The best pins first.
+    /// - Throws: The errors of ``walk(pins:boards:parameters:exclude:)``.
+    ///
+    /// The corresponding C function is `bw_recommend`.
     public func recommend(pins: [PinID: Double], boards: [BoardID: Double] = [:], parameters: WalkParameters = WalkParameters(),
                           exclude: [PinID] = []) throws -> [Recommendation] {
         try walk(pins: pins, boards: boards, parameters: parameters, exclude: exclude).recommendations
     }
 
     /// The score of each candidate pin for this query, in the candidates'
-    /// order (0 for a pin the walk never reached or an unknown pin): for
-    /// re-rankers and offline evaluation. The corresponding C function is `bw_score`.
+    /// order: for re-rankers and offline evaluation.
+    ///
+    /// Runs the same walk (or exact method) as
+    /// ``walk(pins:boards:parameters:exclude:)`` and reads each candidate's
+    /// score from it. Blocks the calling thread; from async code use
+    /// ``score(candidates:pins:boards:parameters:)-async``.
+    ///
+    /// - Parameters:
+    ///   - candidates: The pins to score, in the order of the answer.
+    ///   - pins: Query pins with their weights (finite, >= 0).
+    ///   - boards: Query boards with their weights.
+    ///   - parameters: The walk's parameters.
+    /// - Returns: One score per candidate (0 for a pin the walk never reached
+    ///   or that is not in the graph).
+    /// - Throws: The errors of ``walk(pins:boards:parameters:exclude:)``.
+    ///
+    /// The corresponding C function is `bw_score`.
     public func score(candidates: [PinID], pins: [PinID: Double], boards: [BoardID: Double] = [:],
                       parameters: WalkParameters = WalkParameters()) throws -> [Double] {
         let q = try makeQuery(pins: pins, boards: boards, parameters: parameters, exclude: [], candidates: candidates)
+        return try runScore(q, pins: pins, boards: boards, parameters: parameters)
+    }
+
+    /// Runs `bw_score` for a query made by `makeQuery`.
+    func runScore(_ q: QueryHandle, pins: [PinID: Double], boards: [BoardID: Double], parameters: WalkParameters) throws
+        -> [Double]
+    {
         var r: OpaquePointer?
         let rc = bw_score(handle, q.handle, &r)
         if rc == BW_ENOTFOUND { throw unknownError(pins: pins, boards: boards) }
@@ -255,20 +313,4 @@ extension Graph {
             return s
         }
     }
-
-    /// The same as the synchronous `recommend`, for async code: the walk runs
-    /// on a Dispatch queue, not on the cooperative thread pool, so long walks
-    /// never starve other tasks.
-    public func recommend(pins: [PinID: Double], boards: [BoardID: Double] = [:], parameters: WalkParameters = WalkParameters(),
-                          exclude: [PinID] = []) async throws -> [Recommendation] {
-        try await withCheckedThrowingContinuation { cont in
-            Graph.walkQueue.async {
-                cont.resume(with: Result { try self.recommend(pins: pins, boards: boards, parameters: parameters, exclude: exclude) })
-            }
-        }
-    }
-
-    /// Where async walks run: a concurrent queue whose threads are not the
-    /// cooperative pool's.
-    static let walkQueue = DispatchQueue(label: "boardwalk.walk", qos: .userInitiated, attributes: .concurrent)
 }
