@@ -245,4 +245,112 @@ final class SwiftAPITests: XCTestCase {
             XCTAssertEqual(($0 as? BoardwalkError)?.code, BW_EINVAL)
         }
     }
+
+    // MARK: The DocC article
+
+    /// Runs the code of Documentation.docc/BuildRecommendSwap.md, copied
+    /// below as it is there (the test checks that the copy is exact).
+    func testTheArticleCodeRunsAsWritten() async throws {
+        let dir = TempDir()
+        let summary = try buildGraph(at: dir.file("a.bwg"), boardsPerPin: 2)
+        XCTAssertEqual(summary.edges, 400)
+        let recs = try recommendForBaker(graphPath: dir.file("a.bwg"))
+        XCTAssertFalse(recs.isEmpty)
+        XCTAssertTrue(recs.allSatisfy { ($0.pin?.rawValue ?? 0) <= 100 }, "a baker gets baking pins")
+        let graph = try Graph(path: dir.file("a.bwg"))
+        let viaAsync = try await recommendWithDeadline(graph)
+        XCTAssertEqual(viaAsync?.isEmpty, false)
+        try await serveAndSwap(directory: dir.path)
+        XCTAssertEqual(try Graph(path: dir.file("pins.bwg")).stats.edges, 600)
+        XCTAssertTrue(recommendOrExplain(graph, pin: PinID(999)).isEmpty)
+        XCTAssertFalse(recommendOrExplain(graph, pin: PinID(1)).isEmpty)
+
+        // The code below is the article's, character for character.
+        let article = try String(contentsOfFile: #filePath.replacingOccurrences(
+            of: "Tests/BoardwalkTests/SwiftAPITests.swift",
+            with: "Sources/Boardwalk/Documentation.docc/BuildRecommendSwap.md"), encoding: .utf8)
+        let source = try String(contentsOfFile: #filePath, encoding: .utf8)
+        let copied = source.components(separatedBy: "// ARTICLE CODE BEGIN\n")[1].components(separatedBy: "// ARTICLE CODE END")[0]
+        let blocks = article.components(separatedBy: "```swift\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        XCTAssertEqual(blocks.count, 5)
+        let expected = blocks.map { $0.replacingOccurrences(of: "import Boardwalk\n\n", with: "") }.joined(separator: "\n")
+        XCTAssertEqual(copied, expected, "SwiftAPITests.swift's copy of the article's code differs from the article")
+    }
 }
+
+// ARTICLE CODE BEGIN
+func buildGraph(at path: String, boardsPerPin: Int) throws -> BuildSummary {
+    let builder = try GraphBuilder()
+    for pin in 1...200 {
+        for k in 0..<boardsPerPin {
+            // Pins 1-100 sit on boards 1-10, pins 101-200 on boards 11-20.
+            let board = (pin <= 100 ? 1 : 11) + (pin + k) % 10
+            try builder.addEdge(pin: PinID(UInt64(pin)), board: BoardID(UInt64(board)))
+        }
+        try builder.setAttributes(pin: PinID(UInt64(pin)), language: "en", topic: pin <= 100 ? "baking" : "travel")
+    }
+    builder.setTitle("Sourdough starter", for: PinID(1))
+    builder.setTitle("Bread", for: BoardID(1))
+    return try builder.build(to: path)
+}
+
+func recommendForBaker(graphPath: String) throws -> [Recommendation] {
+    let graph = try Graph(path: graphPath, options: .verify)
+    var parameters = WalkParameters()
+    parameters.steps = 20_000
+    parameters.top = 10
+    parameters.seed = 7
+    let result = try graph.walk(pins: [PinID(1): 1, PinID(2): 0.5], parameters: parameters)
+    print("walked \(result.steps) steps in \(result.elapsedMicroseconds) µs")
+    return result.recommendations
+}
+
+func recommendWithDeadline(_ graph: Graph) async throws -> [Recommendation]? {
+    let request = Task { try await graph.recommend(pins: [PinID(150): 1]) }
+    let timeout = Task {
+        try await Task.sleep(for: .seconds(1))
+        request.cancel()
+    }
+    defer { timeout.cancel() }
+    do {
+        return try await request.value
+    } catch is CancellationError {
+        return nil  // took longer than a second
+    }
+}
+
+func serveAndSwap(directory: String) async throws {
+    let path = directory + "/pins.bwg"
+    _ = try buildGraph(at: path, boardsPerPin: 2)
+    let live = try LiveGraph(path: path, options: .verify)
+
+    try await withThrowingTaskGroup(of: Int.self) { group in
+        // Requests keep coming while the graph is replaced.
+        for user in 0..<50 {
+            group.addTask {
+                let pin = PinID(UInt64(1 + user % 200))
+                return try await live.recommend(pins: [pin: 1]).count
+            }
+        }
+        // The daily job writes the new graph beside the old and renames it
+        // into place (the builder does both); then the service swaps.
+        _ = try buildGraph(at: path, boardsPerPin: 3)
+        try live.swap(to: path, options: .verify)
+        for try await count in group { precondition(count > 0) }
+    }
+    print("generation \(live.generation), \(live.current.stats.edges) edges")
+}
+
+func recommendOrExplain(_ graph: Graph, pin: PinID) -> [Recommendation] {
+    do {
+        return try graph.recommend(pins: [pin: 1])
+    } catch BoardwalkError.unknownPin(let unknown) {
+        print("pin \(unknown) is not in this graph")
+    } catch BoardwalkError.Code.invalidArgument {
+        print("the parameters are out of range")
+    } catch {
+        print("failed: \(error)")
+    }
+    return []
+}
+// ARTICLE CODE END
