@@ -113,7 +113,7 @@ func runOnWalkPool<T: Sendable>(_ q: QueryHandle, _ body: @escaping @Sendable ()
 
 extension Graph {
     /// Runs Pixie's random walk from async code: the same answer as the
-    /// synchronous ``walk(pins:boards:parameters:exclude:)`` for the same
+    /// synchronous ``walk(pins:boards:parameters:exclude:)-5uqle`` for the same
     /// arguments and seed.
     ///
     /// The walk runs on one of a fixed set of threads, as many as the
@@ -130,7 +130,7 @@ extension Graph {
     ///   - exclude: Pins never to return.
     /// - Returns: The best pins (and boards, if asked) with the walk's counters.
     /// - Throws: `CancellationError` when the task is cancelled, otherwise
-    ///   the errors of the synchronous ``walk(pins:boards:parameters:exclude:)``.
+    ///   the errors of the synchronous ``walk(pins:boards:parameters:exclude:)-5uqle``.
     ///
     /// The corresponding C functions are `bw_recommend` and `bw_query_cancel`.
     public func walk(pins: [PinID: Double], boards: [BoardID: Double] = [:], parameters: WalkParameters = WalkParameters(),
@@ -140,7 +140,7 @@ extension Graph {
     }
 
     /// The best pins for weighted query pins (and boards), from async code:
-    /// ``walk(pins:boards:parameters:exclude:)-async``'s recommendations.
+    /// ``walk(pins:boards:parameters:exclude:)-8f4hl``'s recommendations.
     ///
     /// - Parameters:
     ///   - pins: Query pins with their weights (finite, >= 0).
@@ -149,7 +149,7 @@ extension Graph {
     ///   - exclude: Pins never to return.
     /// - Returns: The best pins first.
     /// - Throws: `CancellationError` when the task is cancelled, otherwise
-    ///   the errors of ``walk(pins:boards:parameters:exclude:)``.
+    ///   the errors of ``walk(pins:boards:parameters:exclude:)-5uqle``.
     ///
     /// The corresponding C function is `bw_recommend`.
     public func recommend(pins: [PinID: Double], boards: [BoardID: Double] = [:], parameters: WalkParameters = WalkParameters(),
@@ -158,8 +158,8 @@ extension Graph {
     }
 
     /// The score of each candidate pin, from async code: the same answer as
-    /// the synchronous ``score(candidates:pins:boards:parameters:)``, run and
-    /// cancelled as ``walk(pins:boards:parameters:exclude:)-async`` is.
+    /// the synchronous ``score(candidates:pins:boards:parameters:)-99ms``, run and
+    /// cancelled as ``walk(pins:boards:parameters:exclude:)-8f4hl`` is.
     ///
     /// - Parameters:
     ///   - candidates: The pins to score, in the order of the answer.
@@ -169,7 +169,7 @@ extension Graph {
     /// - Returns: One score per candidate (0 for a pin the walk never reached
     ///   or that is not in the graph).
     /// - Throws: `CancellationError` when the task is cancelled, otherwise
-    ///   the errors of ``score(candidates:pins:boards:parameters:)``.
+    ///   the errors of ``score(candidates:pins:boards:parameters:)-99ms``.
     ///
     /// The corresponding C functions are `bw_score` and `bw_query_cancel`.
     public func score(candidates: [PinID], pins: [PinID: Double], boards: [BoardID: Double] = [:],
@@ -180,7 +180,7 @@ extension Graph {
 }
 
 extension LiveGraph {
-    /// ``Graph/walk(pins:boards:parameters:exclude:)-async`` on the live
+    /// ``Graph/walk(pins:boards:parameters:exclude:)-8f4hl`` on the live
     /// graph: the walk finishes on the graph that was live when it started.
     ///
     /// - Parameters:
@@ -190,7 +190,7 @@ extension LiveGraph {
     ///   - exclude: Pins never to return.
     /// - Returns: The best pins with the walk's counters.
     /// - Throws: `CancellationError` when the task is cancelled, otherwise
-    ///   the errors of ``Graph/walk(pins:boards:parameters:exclude:)``.
+    ///   the errors of ``Graph/walk(pins:boards:parameters:exclude:)-5uqle``.
     ///
     /// The corresponding C functions are `bw_live_acquire` and `bw_recommend`.
     public func walk(pins: [PinID: Double], boards: [BoardID: Double] = [:], parameters: WalkParameters = WalkParameters(),
@@ -198,7 +198,7 @@ extension LiveGraph {
         try await current.walk(pins: pins, boards: boards, parameters: parameters, exclude: exclude)
     }
 
-    /// ``Graph/score(candidates:pins:boards:parameters:)-async`` on the live graph.
+    /// ``Graph/score(candidates:pins:boards:parameters:)-160uu`` on the live graph.
     ///
     /// - Parameters:
     ///   - candidates: The pins to score, in the order of the answer.
@@ -207,7 +207,7 @@ extension LiveGraph {
     ///   - parameters: The walk's parameters.
     /// - Returns: One score per candidate.
     /// - Throws: `CancellationError` when the task is cancelled, otherwise
-    ///   the errors of ``Graph/score(candidates:pins:boards:parameters:)``.
+    ///   the errors of ``Graph/score(candidates:pins:boards:parameters:)-99ms``.
     ///
     /// The corresponding C functions are `bw_live_acquire` and `bw_score`.
     public func score(candidates: [PinID], pins: [PinID: Double], boards: [BoardID: Double] = [:],

@@ -73,6 +73,8 @@ public struct OpenOptions: OptionSet, Sendable {
 /// takes `const bw_graph *` and is documented thread-safe: the map is
 /// read-only and the only mutable state, a pool of walk contexts, is behind
 /// a mutex. The handle is closed in `deinit`, when no thread can hold it.
+///
+/// The corresponding C type is `bw_graph` (`bw_graph_open_ex`, `bw_graph_close`).
 public final class Graph: @unchecked Sendable {
     let handle: OpaquePointer
     /// The path the graph was opened from.

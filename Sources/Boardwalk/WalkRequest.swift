@@ -33,8 +33,8 @@ import Foundation
 /// message starts with the field it is about (`steps: must be …`). Whether
 /// the ids are in the graph, a language or topic the graph knows, and the
 /// parameters the request did not set are checked when it runs, by
-/// ``Graph/walk(pins:boards:parameters:exclude:)`` or
-/// ``Graph/score(candidates:pins:boards:parameters:)``.
+/// ``Graph/walk(pins:boards:parameters:exclude:)-5uqle`` or
+/// ``Graph/score(candidates:pins:boards:parameters:)-99ms``.
 public struct WalkRequest: Sendable, Equatable {
     /// Weighted query pins.
     public var pins: [PinID: Double]
@@ -52,6 +52,13 @@ public struct WalkRequest: Sendable, Equatable {
     public static let maxTimeBudgetMilliseconds: Double = Double(UInt64.max / 1_000_000)
 
     /// A request made in code.
+    ///
+    /// - Parameters:
+    ///   - pins: Weighted query pins.
+    ///   - boards: Weighted query boards.
+    ///   - candidates: Pins to score, or nil for a recommendation.
+    ///   - exclude: Pins never to recommend.
+    ///   - parameters: The walk parameters.
     public init(pins: [PinID: Double] = [:], boards: [BoardID: Double] = [:], candidates: [PinID]? = nil,
                 exclude: [PinID] = [], parameters: WalkParameters = WalkParameters()) {
         self.pins = pins
@@ -61,7 +68,8 @@ public struct WalkRequest: Sendable, Equatable {
         self.parameters = parameters
     }
 
-    /// The fields of a request, as on the wire.
+    /// The fields of a request, as on the wire (the names an unknown field
+    /// is checked against).
     public static let fieldNames: [String] = [
         "pins", "boards", "candidates", "exclude", "seed", "language", "topic", "bias", "steps", "restart", "top",
         "early_stop", "boost", "include_boards", "lenient", "time_budget_ms", "popularity_penalty", "method", "exponent",
@@ -75,6 +83,10 @@ public struct WalkRequest: Sendable, Equatable {
     ///   "topp" (did you mean "top"?)`), or a field has the wrong type or is
     ///   out of range (`steps: must be an integer 1 … 1000000000, not -5`,
     ///   `pins: "x1" is not an unsigned 64-bit id`).
+    ///
+    /// - Parameters:
+    ///   - json: One JSON object, UTF-8.
+    ///   - defaults: The parameters of fields the request does not give.
     public init(json: Data, defaults: WalkParameters = WalkParameters()) throws {
         let q: RequestJSON
         do {
