@@ -9,6 +9,11 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s0, s1, s2, s3: UInt64
 
     /// A generator whose whole stream is determined by `seed`.
+    ///
+    /// - Parameter seed: Any 64-bit value; it is spread over the state with
+    ///   SplitMix64 steps.
+    ///
+    /// The corresponding C function is `bw_mix64`.
     public init(seed: UInt64) {
         var x = seed
         func next() -> UInt64 {
@@ -18,6 +23,9 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s0 = next(); s1 = next(); s2 = next(); s3 = next()
     }
 
+    /// The next 64 random bits of the stream.
+    ///
+    /// - Returns: A uniformly distributed 64-bit value.
     @inline(__always)
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
@@ -28,7 +36,9 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return result
     }
 
-    /// Uniform in [0, 1).
+    /// A uniform value in [0, 1), from the top 53 bits of ``next()``.
+    ///
+    /// - Returns: A value in [0, 1).
     @inline(__always)
     public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }
@@ -67,8 +77,9 @@ struct AliasTable {
 
 /// Parameters of a synthetic graph.
 public struct GeneratorParameters: Sendable {
-    /// Pin and board populations (not every one need get an edge).
+    /// Pin population (not every pin need get an edge).
     public var pins: Int = 100_000
+    /// Board population (not every board need get an edge).
     public var boards: Int = 10_000
     /// Edge lines to produce. Each is drawn independently, so popular pins on
     /// big boards repeat: 16.7% of the lines at the defaults, 4.1% for 1M pins, 100K boards and
@@ -80,8 +91,9 @@ public struct GeneratorParameters: Sendable {
     public var communities: Int = 50
     /// Fraction of edges whose pin is drawn from a random community.
     public var noise: Double = 0.05
-    /// Zipf exponents of board size and of pin popularity within a community.
+    /// Zipf exponent of board size: how much bigger the big boards are.
     public var boardSkew: Double = 0.6
+    /// Zipf exponent of pin popularity within a community.
     public var pinSkew: Double = 0.7
     /// The seed: same parameters and seed, same edges.
     public var seed: UInt64 = 1
@@ -119,6 +131,11 @@ public struct EdgeGenerator {
     private let boardSalt: UInt64
 
     /// Prepares the distributions (O(pins / communities + boards) memory).
+    ///
+    /// - Parameter p: The graph's parameters.
+    /// - Throws: ``BoardwalkError/invalidArgument(_:)`` for a parameter out
+    ///   of range: fewer pins or boards than communities, no community,
+    ///   negative edges or skews, a noise outside [0, 1].
     public init(_ p: GeneratorParameters) throws {
         try p.validate()
         parameters = p
@@ -131,15 +148,36 @@ public struct EdgeGenerator {
 
     /// The external id of pin index i: a bijective scramble, so ids are
     /// unique, spread over the whole 64-bit range, and reproducible.
+    ///
+    /// - Parameter i: A pin index, 0 ..< ``GeneratorParameters/pins``.
+    /// - Returns: The pin's id.
+    ///
+    /// The corresponding C function is `bw_mix64`.
     public func pinID(_ i: Int) -> PinID { PinID(bw_mix64(UInt64(i) ^ pinSalt)) }
-    /// The external id of board index i.
+    /// The external id of board index i, scrambled as ``pinID(_:)``.
+    ///
+    /// - Parameter i: A board index, 0 ..< ``GeneratorParameters/boards``.
+    /// - Returns: The board's id.
+    ///
+    /// The corresponding C function is `bw_mix64`.
     public func boardID(_ i: Int) -> BoardID { BoardID(bw_mix64(UInt64(i) ^ boardSalt)) }
     /// The planted community of pin index i.
+    ///
+    /// - Parameter i: A pin index.
+    /// - Returns: Its community, 0 ..< ``GeneratorParameters/communities``.
     public func community(ofPin i: Int) -> Int { i / blockSize }
     /// The planted community of board index i.
+    ///
+    /// - Parameter i: A board index.
+    /// - Returns: Its community, 0 ..< ``GeneratorParameters/communities``.
     public func community(ofBoard i: Int) -> Int { i % parameters.communities }
 
-    /// Calls `body` with each edge as (pin index, board index).
+    /// Calls `body` with each edge as (pin index, board index), the same
+    /// edges in the same order for the same parameters and seed.
+    ///
+    /// - Parameter body: Called once per edge line; a throw stops the
+    ///   generation.
+    /// - Throws: What `body` throws.
     public func forEachEdge(_ body: (Int, Int) throws -> Void) rethrows {
         var rng = SeededGenerator(seed: parameters.seed)
         let k = parameters.communities, np = parameters.pins
@@ -161,12 +199,14 @@ public struct EdgeGenerator {
 public struct GeneratedCensus: Sendable, Equatable {
     /// Edge lines written.
     public var lines: Int
-    /// Pins and boards with at least one edge.
+    /// Pins with at least one edge.
     public var pins: Int
+    /// Boards with at least one edge.
     public var boards: Int
-    /// Distinct (pin, board) pairs, and lines repeating one (nil when not
-    /// counted: over ``GeneratedEdgeCounter/maxCountedLines`` lines).
+    /// Distinct (pin, board) pairs (nil when not counted: over
+    /// ``GeneratedEdgeCounter/maxCountedLines`` lines).
     public var distinctEdges: Int?
+    /// Lines repeating an earlier (pin, board) pair (nil when not counted).
     public var duplicateLines: Int?
 }
 
@@ -185,6 +225,8 @@ public final class GeneratedEdgeCounter {
     private(set) var lines = 0
 
     /// A counter for edges of the given parameters.
+    ///
+    /// - Parameter p: The parameters the edges are generated with.
     public init(_ p: GeneratorParameters) {
         pinSeen = [UInt64](repeating: 0, count: (p.pins + 63) / 64)
         boardSeen = [UInt64](repeating: 0, count: (p.boards + 63) / 64)
@@ -194,6 +236,10 @@ public final class GeneratedEdgeCounter {
     }
 
     /// Counts one edge, as (pin index, board index).
+    ///
+    /// - Parameters:
+    ///   - pin: The pin index.
+    ///   - board: The board index.
     @inline(__always)
     public func add(pin: Int, board: Int) {
         pinSeen[pin >> 6] |= 1 << UInt64(pin & 63)
@@ -203,6 +249,8 @@ public final class GeneratedEdgeCounter {
     }
 
     /// The counts (sorts the pairs: call once, at the end).
+    ///
+    /// - Returns: What the counted edges hold.
     public func finish() -> GeneratedCensus {
         let pins = pinSeen.reduce(0) { $0 + $1.nonzeroBitCount }
         let boards = boardSeen.reduce(0) { $0 + $1.nonzeroBitCount }

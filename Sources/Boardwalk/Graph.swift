@@ -4,47 +4,63 @@
 import CBoardwalk
 import Dispatch
 
-/// Counts and facts about an open graph.
+/// Counts and facts about an open graph, from ``Graph/stats``.
+///
+/// Each property is one statistic of `bw_graph_stat`.
 public struct GraphStats: Sendable, Equatable {
-    /// The file's format version.
+    /// The file's format version (`BW_STAT_FORMAT_VERSION`).
     public var formatVersion: UInt32
-    /// Distinct pins, boards and edges.
+    /// Distinct pins (`BW_STAT_PINS`).
     public var pins: UInt64
+    /// Distinct boards (`BW_STAT_BOARDS`).
     public var boards: UInt64
+    /// Distinct edges (`BW_STAT_EDGES`).
     public var edges: UInt64
-    /// Size of the graph file in bytes.
+    /// Size of the graph file in bytes (`BW_STAT_FILE_BYTES`).
     public var fileBytes: UInt64
-    /// The largest number of boards of one pin, and pins of one board.
+    /// The largest number of boards of one pin (`BW_STAT_MAX_PIN_DEGREE`).
     public var maxPinDegree: UInt64
+    /// The largest number of pins of one board (`BW_STAT_MAX_BOARD_DEGREE`).
     public var maxBoardDegree: UInt64
-    /// Bytes per stored chunk, and the number of chunk records.
+    /// Bytes per stored chunk (`BW_STAT_CHUNK_BYTES`).
     public var chunkBytes: UInt64
+    /// The number of chunk records in the file (`BW_STAT_CHUNKS`).
     public var chunks: UInt64
-    /// When the graph was built (seconds since 1970).
+    /// When the graph was built, in seconds since 1970 (`BW_STAT_CREATED_UNIX`).
     public var createdUnix: UInt64
-    /// Order-independent fingerprint of the edge set: equal graphs, equal fingerprints.
+    /// Order-independent fingerprint of the edge set: equal graphs, equal
+    /// fingerprints (`BW_STAT_FINGERPRINT`).
     public var fingerprint: UInt64
-    /// Input edges the builder collapsed as duplicates, and lines it skipped.
+    /// Input edges the builder collapsed as duplicates (`BW_STAT_DUPLICATE_EDGES`).
     public var duplicateEdges: UInt64
+    /// Input lines the builder skipped as invalid (`BW_STAT_INVALID_LINES`).
     public var invalidLines: UInt64
-    /// Whether the graph stores pin titles, board titles, pin attributes.
+    /// Whether the graph stores pin titles (`BW_STAT_HAS_PIN_TITLES`).
     public var hasPinTitles: Bool
+    /// Whether the graph stores board titles (`BW_STAT_HAS_BOARD_TITLES`).
     public var hasBoardTitles: Bool
+    /// Whether the graph stores pin attributes, languages and topics
+    /// (`BW_STAT_HAS_ATTRIBUTES`).
     public var hasAttributes: Bool
-    /// Bytes copied at open because LMDB stored them misaligned.
+    /// Bytes copied at open because LMDB stored them misaligned
+    /// (`BW_STAT_COPIED_BYTES`).
     public var copiedBytes: UInt64
 }
 
-/// How to open a graph.
+/// How to open a graph: the flags of `bw_graph_open`.
 public struct OpenOptions: OptionSet, Sendable {
+    /// The `BW_OPEN_*` flags.
     public let rawValue: UInt32
+    /// Options from `BW_OPEN_*` flags.
+    ///
+    /// - Parameter rawValue: The flags, or-ed together.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
     /// Check every checksum and the whole structure before returning: for
-    /// files from an untrusted source. O(size of the graph).
+    /// files from an untrusted source. O(size of the graph). `BW_OPEN_VERIFY`.
     public static let verify = OpenOptions(rawValue: BW_OPEN_VERIFY)
-    /// No read-ahead: for graphs larger than memory.
+    /// No read-ahead: for graphs larger than memory. `BW_OPEN_NORDAHEAD`.
     public static let noReadAhead = OpenOptions(rawValue: BW_OPEN_NORDAHEAD)
-    /// Ask the OS to load the whole file now.
+    /// Ask the OS to load the whole file now. `BW_OPEN_PREFAULT`.
     public static let prefault = OpenOptions(rawValue: BW_OPEN_PREFAULT)
 }
 
@@ -57,6 +73,8 @@ public struct OpenOptions: OptionSet, Sendable {
 /// takes `const bw_graph *` and is documented thread-safe: the map is
 /// read-only and the only mutable state, a pool of walk contexts, is behind
 /// a mutex. The handle is closed in `deinit`, when no thread can hold it.
+///
+/// The corresponding C type is `bw_graph` (`bw_graph_open_ex`, `bw_graph_close`).
 public final class Graph: @unchecked Sendable {
     let handle: OpaquePointer
     /// The path the graph was opened from.
@@ -64,9 +82,14 @@ public final class Graph: @unchecked Sendable {
 
     /// Opens the graph file at `path`.
     ///
+    /// - Parameters:
+    ///   - path: The graph file.
+    ///   - options: How to open it; ``OpenOptions/verify`` for files from
+    ///     a source you do not control.
     /// - Throws: ``BoardwalkError/notAGraph(_:)``, ``BoardwalkError/formatVersion(_:)``,
     ///   ``BoardwalkError/corrupt(_:)``, or ``BoardwalkError/io(path:reason:)``
     ///   for system errors such as a missing file.
+    ///
     /// The corresponding C function is `bw_graph_open_ex`.
     public init(path: String, options: OpenOptions = []) throws {
         var h: OpaquePointer?
@@ -84,8 +107,10 @@ public final class Graph: @unchecked Sendable {
 
     deinit { bw_graph_close(handle) }
 
-    /// Checks every checksum and the structure of the file.
+    /// Checks every checksum and the structure of the file. O(size of the graph).
+    ///
     /// - Throws: ``BoardwalkError/corrupt(_:)`` naming the first problem.
+    ///
     /// The corresponding C function is `bw_graph_verify`.
     public func verify() throws {
         var message = [CChar](repeating: 0, count: 512)
@@ -102,7 +127,9 @@ public final class Graph: @unchecked Sendable {
         return v
     }
 
-    /// Counts and facts about the graph. The corresponding C function is `bw_graph_stat`.
+    /// Counts and facts about the graph.
+    ///
+    /// The corresponding C function is `bw_graph_stat`.
     public var stats: GraphStats {
         GraphStats(
             formatVersion: UInt32(stat(BW_STAT_FORMAT_VERSION)), pins: stat(BW_STAT_PINS),
@@ -115,7 +142,10 @@ public final class Graph: @unchecked Sendable {
             hasAttributes: stat(BW_STAT_HAS_ATTRIBUTES) != 0, copiedBytes: stat(BW_STAT_COPIED_BYTES))
     }
 
-    /// The builder's record of how the graph was made, as JSON text.
+    /// The builder's record of how the graph was made (parameters, inputs,
+    /// counts), as JSON text; `{}` when the graph has none.
+    ///
+    /// The corresponding C function is `bw_graph_build_info`.
     public var buildInfo: String {
         var p: UnsafePointer<CChar>?
         var n = 0
@@ -123,18 +153,55 @@ public final class Graph: @unchecked Sendable {
         return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
     }
 
-    /// Degree at each quantile (0 = minimum, 0.5 = median, 1 = maximum).
-    public func degreeQuantiles(_ kind: NodeKind, _ quantiles: [Double]) throws -> [UInt32] {
+    /// The degree of pins or boards at each quantile: for each q, the
+    /// smallest degree d such that at least q of the nodes have degree <= d
+    /// (0 = minimum, 0.5 = median, 1 = maximum). O(nodes).
+    ///
+    /// - Parameters:
+    ///   - kind: Pins (their numbers of boards) or boards (their numbers of pins).
+    ///   - quantiles: Quantiles in [0, 1].
+    /// - Returns: One degree per quantile, in order.
+    /// - Throws: ``BoardwalkError/invalidArgument(_:)`` for a quantile outside
+    ///   [0, 1] or NaN, ``BoardwalkError/emptyQuery`` when the graph has no
+    ///   nodes of that kind (`BW_EEMPTY`).
+    ///
+    /// The corresponding C function is `bw_graph_degree_quantiles`.
+    public func degreeQuantiles(of kind: NodeKind, at quantiles: [Double]) throws -> [UInt32] {
         var out = [UInt32](repeating: 0, count: quantiles.count)
         try check(bw_graph_degree_quantiles(handle, kind.rawValue, quantiles, quantiles.count, &out))
         return out
     }
 
+    /// The degree at each quantile: ``degreeQuantiles(of:at:)``.
+    ///
+    /// - Parameters:
+    ///   - kind: Pins or boards.
+    ///   - quantiles: Quantiles in [0, 1].
+    /// - Returns: One degree per quantile.
+    /// - Throws: The errors of ``degreeQuantiles(of:at:)``.
+    ///
+    /// The corresponding C function is `bw_graph_degree_quantiles`.
+    @available(*, deprecated, renamed: "degreeQuantiles(of:at:)")
+    public func degreeQuantiles(_ kind: NodeKind, _ quantiles: [Double]) throws -> [UInt32] {
+        try degreeQuantiles(of: kind, at: quantiles)
+    }
+
     // MARK: Nodes
 
-    /// Whether the graph has this pin.
+    /// Whether the graph has this pin. O(log pins).
+    ///
+    /// - Parameter pin: A pin id.
+    /// - Returns: True when the pin is in the graph.
+    ///
+    /// The corresponding C function is `bw_graph_node_index`.
     public func contains(_ pin: PinID) -> Bool { index(.pin, pin.rawValue) != nil }
-    /// Whether the graph has this board.
+
+    /// Whether the graph has this board. O(log boards).
+    ///
+    /// - Parameter board: A board id.
+    /// - Returns: True when the board is in the graph.
+    ///
+    /// The corresponding C function is `bw_graph_node_index`.
     public func contains(_ board: BoardID) -> Bool { index(.board, board.rawValue) != nil }
 
     func index(_ kind: NodeKind, _ id: UInt64) -> UInt32? {
@@ -144,6 +211,12 @@ public final class Graph: @unchecked Sendable {
 
     /// The pin at a dense index (0 ..< pins, ascending id order), for
     /// iterating over all pins.
+    ///
+    /// - Parameter index: 0 ..< ``GraphStats/pins``.
+    /// - Returns: The pin's id.
+    /// - Throws: ``BoardwalkError/outOfRange(_:)`` past the last pin.
+    ///
+    /// The corresponding C function is `bw_graph_node_id`.
     public func pin(at index: UInt32) throws -> PinID {
         var id: UInt64 = 0
         try check(bw_graph_node_id(handle, NodeKind.pin.rawValue, index, &id))
@@ -151,6 +224,12 @@ public final class Graph: @unchecked Sendable {
     }
 
     /// The board at a dense index (0 ..< boards, ascending id order).
+    ///
+    /// - Parameter index: 0 ..< ``GraphStats/boards``.
+    /// - Returns: The board's id.
+    /// - Throws: ``BoardwalkError/outOfRange(_:)`` past the last board.
+    ///
+    /// The corresponding C function is `bw_graph_node_id`.
     public func board(at index: UInt32) throws -> BoardID {
         var id: UInt64 = 0
         try check(bw_graph_node_id(handle, NodeKind.board.rawValue, index, &id))
@@ -182,11 +261,23 @@ public final class Graph: @unchecked Sendable {
     }
 
     /// The boards a pin is saved to, in stored order.
-    /// - Throws: ``BoardwalkError/unknownPin(_:)``.
+    ///
+    /// - Parameter pin: A pin of the graph.
+    /// - Returns: Its boards.
+    /// - Throws: ``BoardwalkError/unknownPin(_:)``, ``BoardwalkError/corrupt(_:)``
+    ///   (a damaged file opened without verification).
+    ///
+    /// The corresponding C function is `bw_graph_node_neighbors`.
     public func boards(of pin: PinID) throws -> [BoardID] { try neighbours(.pin, pin.rawValue).map { BoardID($0) } }
 
     /// The pins saved to a board, in stored order.
-    /// - Throws: ``BoardwalkError/unknownBoard(_:)``.
+    ///
+    /// - Parameter board: A board of the graph.
+    /// - Returns: Its pins.
+    /// - Throws: ``BoardwalkError/unknownBoard(_:)``, ``BoardwalkError/corrupt(_:)``
+    ///   (a damaged file opened without verification).
+    ///
+    /// The corresponding C function is `bw_graph_node_neighbors`.
     public func pins(of board: BoardID) throws -> [PinID] { try neighbours(.board, board.rawValue).map { PinID($0) } }
 
     func title(_ kind: NodeKind, _ id: UInt64) -> String? {
@@ -196,16 +287,61 @@ public final class Graph: @unchecked Sendable {
         return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
     }
 
-    /// A pin's title, or nil when it has none (or is not in the graph).
+    /// A pin's title.
+    ///
+    /// - Parameter pin: A pin id.
+    /// - Returns: The title, or nil when the pin has none, the graph has no
+    ///   pin titles, or the pin is not in the graph.
+    ///
+    /// The corresponding C function is `bw_graph_node_title`.
     public func title(of pin: PinID) -> String? { title(.pin, pin.rawValue) }
-    /// A board's title, or nil when it has none (or is not in the graph).
+
+    /// A board's title.
+    ///
+    /// - Parameter board: A board id.
+    /// - Returns: The title, or nil when the board has none, the graph has
+    ///   no board titles, or the board is not in the graph.
+    ///
+    /// The corresponding C function is `bw_graph_node_title`.
     public func title(of board: BoardID) -> String? { title(.board, board.rawValue) }
 
-    /// A pin's language and topic names, nil where unknown.
+    /// A pin's language and topic names, as spelled in the attributes file
+    /// the graph was built from.
+    ///
+    /// - Parameter pin: A pin of the graph.
+    /// - Returns: The language and topic, each nil where unknown (and both
+    ///   nil when the graph has no attributes).
+    /// - Throws: ``BoardwalkError/unknownPin(_:)``.
+    ///
+    /// The corresponding C function is `bw_graph_node_attributes`.
     public func attributes(of pin: PinID) throws -> (language: String?, topic: String?) {
+        try attributes(.pin, pin.rawValue) { .unknownPin(pin) }
+    }
+
+    /// A board's language and topic names: the builder gives each board the
+    /// majority language and topic of its pins (the biased walk's view of a
+    /// board).
+    ///
+    /// An integer literal (`attributes(of: 2)`) still means a pin, as before
+    /// boards had this method.
+    ///
+    /// - Parameter board: A board of the graph.
+    /// - Returns: The language and topic, each nil where unknown (and both
+    ///   nil when the graph has no attributes).
+    /// - Throws: ``BoardwalkError/unknownBoard(_:)``.
+    ///
+    /// The corresponding C function is `bw_graph_node_attributes`.
+    @_disfavoredOverload
+    public func attributes(of board: BoardID) throws -> (language: String?, topic: String?) {
+        try attributes(.board, board.rawValue) { .unknownBoard(board) }
+    }
+
+    private func attributes(_ kind: NodeKind, _ id: UInt64, unknown: () -> BoardwalkError) throws
+        -> (language: String?, topic: String?)
+    {
         var l: UInt32 = 0, t: UInt32 = 0
-        let rc = bw_graph_node_attributes(handle, NodeKind.pin.rawValue, pin.rawValue, &l, &t)
-        if rc == BW_ENOTFOUND { throw BoardwalkError.unknownPin(pin) }
+        let rc = bw_graph_node_attributes(handle, kind.rawValue, id, &l, &t)
+        if rc == BW_ENOTFOUND { throw unknown() }
         try check(rc)
         return (attributeName(BW_ATTR_LANGUAGE, l), attributeName(BW_ATTR_TOPIC, t))
     }

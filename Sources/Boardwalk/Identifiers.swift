@@ -8,11 +8,23 @@ public struct PinID: RawRepresentable, Hashable, Comparable, Sendable, Expressib
     /// The 64-bit id as given to the builder.
     public let rawValue: UInt64
     /// Wraps a 64-bit pin id.
+    ///
+    /// - Parameter rawValue: The id.
     public init(rawValue: UInt64) { self.rawValue = rawValue }
     /// Wraps a 64-bit pin id.
+    ///
+    /// - Parameter rawValue: The id.
     public init(_ rawValue: UInt64) { self.rawValue = rawValue }
     /// A pin id from an integer literal.
+    ///
+    /// - Parameter value: The id.
     public init(integerLiteral value: UInt64) { self.rawValue = value }
+    /// Orders pins by id, as the graph stores them.
+    ///
+    /// - Parameters:
+    ///   - a: A pin.
+    ///   - b: Another pin.
+    /// - Returns: True when `a`'s id is below `b`'s.
     public static func < (a: PinID, b: PinID) -> Bool { a.rawValue < b.rawValue }
     /// The id in decimal.
     public var description: String { String(rawValue) }
@@ -25,11 +37,23 @@ public struct BoardID: RawRepresentable, Hashable, Comparable, Sendable, Express
     /// The 64-bit id as given to the builder.
     public let rawValue: UInt64
     /// Wraps a 64-bit board id.
+    ///
+    /// - Parameter rawValue: The id.
     public init(rawValue: UInt64) { self.rawValue = rawValue }
     /// Wraps a 64-bit board id.
+    ///
+    /// - Parameter rawValue: The id.
     public init(_ rawValue: UInt64) { self.rawValue = rawValue }
     /// A board id from an integer literal.
+    ///
+    /// - Parameter value: The id.
     public init(integerLiteral value: UInt64) { self.rawValue = value }
+    /// Orders boards by id, as the graph stores them.
+    ///
+    /// - Parameters:
+    ///   - a: A board.
+    ///   - b: Another board.
+    /// - Returns: True when `a`'s id is below `b`'s.
     public static func < (a: BoardID, b: BoardID) -> Bool { a.rawValue < b.rawValue }
     /// The id in decimal.
     public var description: String { String(rawValue) }

@@ -16,22 +16,35 @@ import CBoardwalk
 /// try live.swap(to: "/srv/pins.bwg", options: .verify)
 /// ```
 ///
-/// Thread-safe: every method may be called from any thread at any time. The
-/// C counterpart is `bw_live` in `boardwalk.h`.
+/// Thread-safe: every method may be called from any thread at any time.
+///
+/// The corresponding C type is `bw_live` (`bw_live_open`, `bw_live_swap`, …).
 public final class LiveGraph: @unchecked Sendable {
     // Unchecked: every bw_live function used here is documented thread-safe;
     // the handle is freed in deinit, when no thread can hold `self`.
     private let handle: OpaquePointer
 
     /// Opens the graph file at `path` and makes it live.
-    /// - Throws: the errors of ``Graph/init(path:options:)``.
+    ///
+    /// - Parameters:
+    ///   - path: The graph file.
+    ///   - options: How to open it; ``OpenOptions/verify`` for files from elsewhere.
+    /// - Throws: The errors of ``Graph/init(path:options:)``.
+    ///
+    /// The corresponding C function is `bw_live_open`.
     public init(path: String, options: OpenOptions = []) throws {
         var h: OpaquePointer?
         try BoardwalkError.opening(path) { bw_live_open(path, options.rawValue, &h, $0, $1) }
         handle = h!
     }
 
-    /// Makes an already open graph live.
+    /// Makes an already open graph live; the live graph keeps its own
+    /// reference, so `graph` may be released.
+    ///
+    /// - Parameter graph: The graph to serve.
+    /// - Throws: ``BoardwalkError/outOfMemory``.
+    ///
+    /// The corresponding C function is `bw_live_new`.
     public init(graph: Graph) throws {
         var h: OpaquePointer?
         let rc = bw_live_new(graph.handle, &h)
@@ -44,6 +57,8 @@ public final class LiveGraph: @unchecked Sendable {
     /// The live graph. Keep the returned object for as long as several calls
     /// must see the same graph; a swap meanwhile does not affect it, and it
     /// stays open until released.
+    ///
+    /// The corresponding C function is `bw_live_acquire`.
     public var current: Graph {
         var g: OpaquePointer?
         _ = bw_live_acquire(handle, &g)  // cannot fail on a valid handle
@@ -51,30 +66,66 @@ public final class LiveGraph: @unchecked Sendable {
     }
 
     /// How many graphs were made live after the first.
+    ///
+    /// The corresponding C function is `bw_live_generation`.
     public var generation: UInt64 { bw_live_generation(handle) }
 
     /// Opens the graph file at `path` and, if that succeeds, makes it live.
     /// `path` may be the current graph's path after a new file was renamed
-    /// over it. Use `.verify` for files that come from elsewhere.
-    /// - Throws: the errors of ``Graph/init(path:options:)``; the live graph
+    /// over it. Use `.verify` for files that come from elsewhere. Concurrent
+    /// swaps are serialised.
+    ///
+    /// - Parameters:
+    ///   - path: The new graph file.
+    ///   - options: How to open it.
+    /// - Throws: The errors of ``Graph/init(path:options:)``; the live graph
     ///   is then unchanged.
+    ///
+    /// The corresponding C function is `bw_live_swap`.
     public func swap(to path: String, options: OpenOptions = []) throws {
         try BoardwalkError.opening(path) { bw_live_swap(handle, path, options.rawValue, $0, $1) }
     }
 
-    /// Makes an already open graph live.
+    /// Makes an already open graph live, as a swap does.
+    ///
+    /// - Parameter graph: The graph to serve from now on.
+    ///
+    /// The corresponding C function is `bw_live_replace`.
     public func replace(with graph: Graph) {
         _ = bw_live_replace(handle, graph.handle)  // fails only on NULL handles
     }
 
-    /// ``Graph/recommend(pins:boards:parameters:exclude:)`` on the live graph.
+    /// ``Graph/recommend(pins:boards:parameters:exclude:)-45eh4`` on the live
+    /// graph: the walk finishes on the graph that was live when it started.
+    ///
+    /// - Parameters:
+    ///   - pins: Query pins with their weights (finite, >= 0).
+    ///   - boards: Query boards with their weights.
+    ///   - parameters: The walk's parameters.
+    ///   - exclude: Pins never to return.
+    /// - Returns: The best pins first.
+    /// - Throws: The errors of ``Graph/walk(pins:boards:parameters:exclude:)-5uqle``.
+    ///
+    /// The corresponding C functions are `bw_live_acquire` and `bw_recommend`.
     public func recommend(pins: [PinID: Double], boards: [BoardID: Double] = [:],
                           parameters: WalkParameters = WalkParameters(), exclude: [PinID] = []) throws -> [Recommendation] {
         try current.recommend(pins: pins, boards: boards, parameters: parameters, exclude: exclude)
     }
 
     /// The async ``recommend(pins:boards:parameters:exclude:)``: the walk runs
-    /// off the cooperative thread pool.
+    /// off the cooperative thread pool, on the bounded pool of
+    /// ``Graph/walk(pins:boards:parameters:exclude:)-8f4hl``.
+    ///
+    /// - Parameters:
+    ///   - pins: Query pins with their weights (finite, >= 0).
+    ///   - boards: Query boards with their weights.
+    ///   - parameters: The walk's parameters.
+    ///   - exclude: Pins never to return.
+    /// - Returns: The best pins first.
+    /// - Throws: `CancellationError` when the task is cancelled, otherwise
+    ///   the errors of ``Graph/walk(pins:boards:parameters:exclude:)-5uqle``.
+    ///
+    /// The corresponding C functions are `bw_live_acquire` and `bw_recommend`.
     public func recommend(pins: [PinID: Double], boards: [BoardID: Double] = [:],
                           parameters: WalkParameters = WalkParameters(), exclude: [PinID] = []) async throws
         -> [Recommendation]

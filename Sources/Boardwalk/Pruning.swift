@@ -43,7 +43,10 @@ public struct PruningRules: Sendable, Codable, Equatable {
             && maxPinDegree == nil && minBoardDegree == nil && minPinDegree == nil
     }
 
-    /// Throws ``BoardwalkError/invalidArgument(_:)`` for a value outside its range.
+    /// Checks every rule's range.
+    ///
+    /// - Throws: ``BoardwalkError/invalidArgument(_:)`` naming the first
+    ///   value outside its range.
     public func validate() throws {
         if let h = maxBoardEntropy, !(h.isFinite && h >= 0) {
             throw BoardwalkError.invalidArgument("maximum board entropy must be a finite number of bits >= 0, not \(h)")
@@ -65,10 +68,11 @@ public struct PruningReport: Sendable, Codable, Equatable {
     public var rule: String
     /// The rule's parameter.
     public var parameter: Double
-    /// Edges, pins and boards the rule removed (a node is removed when its
-    /// last edge is).
+    /// Edges the rule removed.
     public var edges: Int
+    /// Pins the rule removed (a pin is removed with its last edge).
     public var pins: Int
+    /// Boards the rule removed (a board is removed with its last edge).
     public var boards: Int
 }
 

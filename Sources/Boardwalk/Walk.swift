@@ -6,33 +6,46 @@ import Dispatch
 
 /// The parameters of one walk. The defaults are Boardwalk's recommended
 /// settings (see the README for the measurements behind them).
+///
+/// Each property is one setter of a C `bw_query` (`bw_query_set_steps`,
+/// `bw_query_set_restart`, …), applied when a walk runs.
 public struct WalkParameters: Sendable, Equatable {
     /// Total step budget N (a step is pin → board → pin), split across the
-    /// query nodes as in Pixie. 1 … 10^9.
+    /// query nodes as in Pixie. 1 … 10^9. `bw_query_set_steps`.
     public var steps: UInt64 = UInt64(BW_DEFAULT_STEPS)
     /// Restart probability α per step (mean walk length 1/α), in (0, 1].
+    /// `bw_query_set_restart`.
     public var restart: Double = BW_DEFAULT_RESTART
-    /// Number of results K, 1 … 1,000,000.
+    /// Number of results K, 1 … 1,000,000. `bw_query_set_top`.
     public var top: Int = Int(BW_DEFAULT_TOP)
     /// Early stopping: a query node stops walking once more than `np` pins
     /// have at least `nv` visits. nil walks the full budget.
+    /// `bw_query_set_early_stop`.
     public var earlyStop: EarlyStop? = EarlyStop(np: BW_DEFAULT_EARLY_STOP_NP, nv: BW_DEFAULT_EARLY_STOP_NV)
-    /// Multi-hit booster: score = (Σ_q √V_q)², favouring pins reached from several query nodes.
+    /// Multi-hit booster: score = (Σ_q √V_q)², favouring pins reached from
+    /// several query nodes. `bw_query_set_boost`.
     public var boost: Bool = true
     /// Bias strength β in [0, 1]: the probability that a hop is drawn from
     /// neighbours matching `language` and `topic`. nil leaves it to the
     /// library: 1 when a language or topic is given, 0 otherwise.
+    /// `bw_query_set_bias`, or `bw_query_set_preference` when nil.
     public var bias: Double? = nil
-    /// The user's language and topic, spelled as in the graph's attributes file.
+    /// The user's language, spelled as in the graph's attributes file; nil
+    /// for no preference.
     public var language: String? = nil
+    /// The user's topic, spelled as in the graph's attributes file; nil for
+    /// no preference.
     public var topic: String? = nil
-    /// Popularity penalty β in [0, 2] (RP3β): rank by score / degree^β. 0 is off.
+    /// Popularity penalty β in [0, 2] (RP3β): rank by score / degree^β. 0 is
+    /// off. `bw_query_set_popularity_penalty`.
     public var popularityPenalty: Double = BW_DEFAULT_POPULARITY_PENALTY
-    /// The seed: same graph, query, parameters and seed give the same results.
+    /// The seed: same graph, query, parameters and seed give the same
+    /// results. `bw_query_set_seed`.
     public var seed: UInt64 = 0
     /// Stop after this many milliseconds and return what was found, marked
-    /// partial: positive, up to about 584 years, kept to whole microseconds
-    /// (at least one). nil: no budget.
+    /// ``WalkResult/partial``: positive, up to about 584 years, kept to
+    /// whole microseconds (at least one); nil for no limit.
+    /// `bw_query_set_time_budget_ms`.
     public var timeBudgetMilliseconds: Double? = nil
     /// ``timeBudgetMilliseconds`` as a `Duration` (nil when it has none, or
     /// one that no `Duration` holds, such as NaN).
@@ -50,22 +63,24 @@ public struct WalkParameters: Sendable, Equatable {
             }
         }
     }
-    /// Whether boards may be results too.
+    /// Whether boards may be results too. `bw_query_set_include_boards`.
     public var includeBoards: Bool = false
     /// Skip query ids that are not in the graph (listed in the result)
     /// instead of failing with ``BoardwalkError/unknownPin(_:)``.
+    /// `bw_query_set_lenient`.
     public var lenient: Bool = false
     /// How the query is answered: ``Method/walk`` (the default) or
-    /// ``Method/exact``.
+    /// ``Method/exact``. `bw_query_set_method`.
     public var method: Method = .walk
     /// The exact method's exponent on transition probabilities (the α of
     /// P3α), 0 … 2; 1 uses plain probabilities. Ignored by the walk.
+    /// `bw_query_set_exponent`.
     public var exponent: Double = 1
 
     /// How a query is answered.
     public enum Method: String, Sendable, Equatable, CaseIterable {
         /// Pixie's random walk: its cost is the step budget, whatever the
-        /// size of the graph.
+        /// size of the graph. `BW_METHOD_WALK`.
         case walk
         /// Exact 3-step scores without sampling: P3α, or RP3β with the
         /// popularity penalty. Scores are probabilities, not visit counts,
@@ -74,34 +89,41 @@ public struct WalkParameters: Sendable, Equatable {
         /// on: cheaper than a walk on small catalogues (a MovieLens-sized
         /// graph), far dearer on popular pins of a large graph. Steps,
         /// restart, early stopping, boosting and the seed do not apply; a
-        /// bias is refused. The corresponding C function is `bw_query_set_method`.
+        /// bias is refused. `BW_METHOD_EXACT`.
         case exact
     }
 
-    /// Early-stopping thresholds.
+    /// Early-stopping thresholds, as `bw_query_set_early_stop` takes them.
     public struct EarlyStop: Sendable, Equatable {
         /// Stop once more than `np` pins …
         public var np: UInt32
         /// … have at least `nv` visits.
         public var nv: UInt32
-        /// Thresholds (both at least 1).
+        /// Thresholds.
+        ///
+        /// - Parameters:
+        ///   - np: At least 1.
+        ///   - nv: At least 1.
         public init(np: UInt32, nv: UInt32) {
             self.np = np
             self.nv = nv
         }
     }
 
-    /// The defaults.
+    /// The defaults: the `BW_DEFAULT_*` values of `boardwalk.h`.
     public init() {}
 }
 
 /// A recommended node: a pin, or a board when boards were asked for.
 public enum RecommendedNode: Sendable, Hashable {
+    /// A pin (`BW_PIN`).
     case pin(PinID)
+    /// A board (`BW_BOARD`), only when ``WalkParameters/includeBoards`` is set.
     case board(BoardID)
 }
 
-/// One result of a walk.
+/// One result of a walk: an entry of the C library's `bw_results`
+/// (`bw_results_get`, `bw_results_kind`).
 public struct Recommendation: Sendable, Equatable {
     /// The pin or board.
     public var node: RecommendedNode
@@ -112,27 +134,30 @@ public struct Recommendation: Sendable, Equatable {
     /// Visits from all query nodes together (the exact method: the number
     /// of boards the node was reached through).
     public var visits: UInt64
-    /// The pin, if this is one.
+    /// The pin, if this is one; nil for a board.
     public var pin: PinID? { if case .pin(let p) = node { return p } else { return nil } }
 }
 
-/// Everything a walk produced.
+/// Everything a walk produced: the C library's `bw_results`.
 public struct WalkResult: Sendable {
     /// The best nodes first; ties by kind (pins first), then ascending id.
     public var recommendations: [Recommendation]
-    /// Steps walked (the exact method: adjacency entries read).
+    /// Steps walked (the exact method: adjacency entries read). `bw_results_steps`.
     public var steps: UInt64
-    /// Wall time of the walk in microseconds.
+    /// Wall time of the walk in microseconds. `bw_results_elapsed_us`.
     public var elapsedMicroseconds: UInt64
-    /// True when the time budget cut the walk short.
+    /// True when the time budget cut the walk short. `bw_results_partial`.
     public var partial: Bool
-    /// Query ids skipped as unknown (lenient mode).
+    /// Query pins skipped as unknown (lenient mode). `bw_results_unknown`.
     public var unknownPins: [PinID]
+    /// Query boards skipped as unknown (lenient mode). `bw_results_unknown`.
     public var unknownBoards: [BoardID]
 }
 
-/// A `bw_query`, owned.
-final class QueryHandle {
+/// A `bw_query`, owned. Sendable (unchecked) because, once built, it is only
+/// read by walks (which take it const) and cancelled (`bw_query_cancel`,
+/// thread-safe).
+final class QueryHandle: @unchecked Sendable {
     let handle: OpaquePointer
 
     init() throws {
@@ -200,8 +225,8 @@ extension WalkParameters {
 }
 
 extension Graph {
-    private func makeQuery(pins: [PinID: Double], boards: [BoardID: Double], parameters p: WalkParameters,
-                           exclude: [PinID], candidates: [PinID]) throws -> QueryHandle {
+    func makeQuery(pins: [PinID: Double], boards: [BoardID: Double], parameters p: WalkParameters,
+                   exclude: [PinID], candidates: [PinID]) throws -> QueryHandle {
         let q = try QueryHandle()
         let h = q.handle
         func add(_ rc: Int32) throws {
@@ -248,13 +273,36 @@ extension Graph {
     /// returns the best pins with the walk's counters.
     ///
     /// Blocks the calling thread for the walk (about a millisecond for the
-    /// default 100,000 steps); from async code use ``recommend(pins:boards:parameters:exclude:)-async``.
-    /// - Throws: ``BoardwalkError/unknownPin(_:)`` (strict mode),
-    ///   ``BoardwalkError/emptyQuery``, ``BoardwalkError/invalidArgument(_:)``.
+    /// default 100,000 steps); from async code use
+    /// ``walk(pins:boards:parameters:exclude:)-8f4hl``, which runs it on a
+    /// bounded pool of threads and can be cancelled.
+    ///
+    /// - Parameters:
+    ///   - pins: Query pins with their weights (finite, >= 0). A pin of
+    ///     weight 0 starts no walk but is never returned.
+    ///   - boards: Query boards with their weights; their walks start with a
+    ///     board → pin hop.
+    ///   - parameters: The walk's parameters.
+    ///   - exclude: Pins never to return.
+    /// - Returns: The best pins (and boards, if asked) with the walk's counters.
+    /// - Throws: ``BoardwalkError/unknownPin(_:)`` or
+    ///   ``BoardwalkError/unknownBoard(_:)`` (strict mode),
+    ///   ``BoardwalkError/emptyQuery``, ``BoardwalkError/invalidArgument(_:)``,
+    ///   ``BoardwalkError/notFound(_:)`` (an unknown language or topic),
+    ///   ``BoardwalkError/corrupt(_:)`` (a damaged file opened without
+    ///   verification).
+    ///
     /// The corresponding C function is `bw_recommend`.
     public func walk(pins: [PinID: Double], boards: [BoardID: Double] = [:], parameters: WalkParameters = WalkParameters(),
                      exclude: [PinID] = []) throws -> WalkResult {
         let q = try makeQuery(pins: pins, boards: boards, parameters: parameters, exclude: exclude, candidates: [])
+        return try runWalk(q, pins: pins, boards: boards, parameters: parameters)
+    }
+
+    /// Runs `bw_recommend` for a query made by `makeQuery`.
+    func runWalk(_ q: QueryHandle, pins: [PinID: Double], boards: [BoardID: Double], parameters: WalkParameters) throws
+        -> WalkResult
+    {
         var r: OpaquePointer?
         let rc = bw_recommend(handle, q.handle, &r)
         if rc == BW_ENOTFOUND { throw unknownError(pins: pins, boards: boards) }
@@ -263,18 +311,51 @@ extension Graph {
         return collect(r!)
     }
 
-    /// The best pins for weighted query pins (and boards): ``walk(pins:boards:parameters:exclude:)``'s recommendations.
+    /// The best pins for weighted query pins (and boards):
+    /// ``walk(pins:boards:parameters:exclude:)-5uqle``'s recommendations.
+    ///
+    /// - Parameters:
+    ///   - pins: Query pins with their weights (finite, >= 0).
+    ///   - boards: Query boards with their weights.
+    ///   - parameters: The walk's parameters.
+    ///   - exclude: Pins never to return.
+    /// - Returns: The best pins first.
+    /// - Throws: The errors of ``walk(pins:boards:parameters:exclude:)-5uqle``.
+    ///
+    /// The corresponding C function is `bw_recommend`.
     public func recommend(pins: [PinID: Double], boards: [BoardID: Double] = [:], parameters: WalkParameters = WalkParameters(),
                           exclude: [PinID] = []) throws -> [Recommendation] {
         try walk(pins: pins, boards: boards, parameters: parameters, exclude: exclude).recommendations
     }
 
     /// The score of each candidate pin for this query, in the candidates'
-    /// order (0 for a pin the walk never reached or an unknown pin): for
-    /// re-rankers and offline evaluation. The corresponding C function is `bw_score`.
+    /// order: for re-rankers and offline evaluation.
+    ///
+    /// Runs the same walk (or exact method) as
+    /// ``walk(pins:boards:parameters:exclude:)-5uqle`` and reads each candidate's
+    /// score from it. Blocks the calling thread; from async code use
+    /// ``score(candidates:pins:boards:parameters:)-160uu``.
+    ///
+    /// - Parameters:
+    ///   - candidates: The pins to score, in the order of the answer.
+    ///   - pins: Query pins with their weights (finite, >= 0).
+    ///   - boards: Query boards with their weights.
+    ///   - parameters: The walk's parameters.
+    /// - Returns: One score per candidate (0 for a pin the walk never reached
+    ///   or that is not in the graph).
+    /// - Throws: The errors of ``walk(pins:boards:parameters:exclude:)-5uqle``.
+    ///
+    /// The corresponding C function is `bw_score`.
     public func score(candidates: [PinID], pins: [PinID: Double], boards: [BoardID: Double] = [:],
                       parameters: WalkParameters = WalkParameters()) throws -> [Double] {
         let q = try makeQuery(pins: pins, boards: boards, parameters: parameters, exclude: [], candidates: candidates)
+        return try runScore(q, pins: pins, boards: boards, parameters: parameters)
+    }
+
+    /// Runs `bw_score` for a query made by `makeQuery`.
+    func runScore(_ q: QueryHandle, pins: [PinID: Double], boards: [BoardID: Double], parameters: WalkParameters) throws
+        -> [Double]
+    {
         var r: OpaquePointer?
         let rc = bw_score(handle, q.handle, &r)
         if rc == BW_ENOTFOUND { throw unknownError(pins: pins, boards: boards) }
@@ -286,20 +367,4 @@ extension Graph {
             return s
         }
     }
-
-    /// The same as the synchronous `recommend`, for async code: the walk runs
-    /// on a Dispatch queue, not on the cooperative thread pool, so long walks
-    /// never starve other tasks.
-    public func recommend(pins: [PinID: Double], boards: [BoardID: Double] = [:], parameters: WalkParameters = WalkParameters(),
-                          exclude: [PinID] = []) async throws -> [Recommendation] {
-        try await withCheckedThrowingContinuation { cont in
-            Graph.walkQueue.async {
-                cont.resume(with: Result { try self.recommend(pins: pins, boards: boards, parameters: parameters, exclude: exclude) })
-            }
-        }
-    }
-
-    /// Where async walks run: a concurrent queue whose threads are not the
-    /// cooperative pool's.
-    static let walkQueue = DispatchQueue(label: "boardwalk.walk", qos: .userInitiated, attributes: .concurrent)
 }

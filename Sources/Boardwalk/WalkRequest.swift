@@ -31,8 +31,8 @@ import Foundation
 /// themselves are checked by the C library, which holds every rule once
 /// (ranges, the bias a language implies, the exact method's refusal of a
 /// bias), when the request runs through
-/// ``Graph/walk(pins:boards:parameters:exclude:)`` or
-/// ``Graph/score(candidates:pins:boards:parameters:)``, or earlier with
+/// ``Graph/walk(pins:boards:parameters:exclude:)-5uqle`` or
+/// ``Graph/score(candidates:pins:boards:parameters:)-99ms``, or earlier with
 /// ``WalkParameters/validate()``: its messages name the field too
 /// (`restart must be in (0, 1], not 1.5`). Whether the ids are in the graph
 /// and a language or topic the graph knows are checked when it runs.
@@ -49,6 +49,13 @@ public struct WalkRequest: Sendable, Equatable {
     public var parameters: WalkParameters
 
     /// A request made in code.
+    ///
+    /// - Parameters:
+    ///   - pins: Weighted query pins.
+    ///   - boards: Weighted query boards.
+    ///   - candidates: Pins to score, or nil for a recommendation.
+    ///   - exclude: Pins never to recommend.
+    ///   - parameters: The walk parameters.
     public init(pins: [PinID: Double] = [:], boards: [BoardID: Double] = [:], candidates: [PinID]? = nil,
                 exclude: [PinID] = [], parameters: WalkParameters = WalkParameters()) {
         self.pins = pins
@@ -58,7 +65,8 @@ public struct WalkRequest: Sendable, Equatable {
         self.parameters = parameters
     }
 
-    /// The fields of a request, as on the wire.
+    /// The fields of a request, as on the wire (the names an unknown field
+    /// is checked against).
     public static let fieldNames: [String] = [
         "pins", "boards", "candidates", "exclude", "seed", "language", "topic", "bias", "steps", "restart", "top",
         "early_stop", "boost", "include_boards", "lenient", "time_budget_ms", "popularity_penalty", "method", "exponent",
@@ -72,6 +80,10 @@ public struct WalkRequest: Sendable, Equatable {
     ///   "topp" (did you mean "top"?)`), or a field has the wrong type
     ///   (`steps: must be an unsigned integer, not -5`, `pins: "x1" is not
     ///   an unsigned 64-bit id`).
+    ///
+    /// - Parameters:
+    ///   - json: One JSON object, UTF-8.
+    ///   - defaults: The parameters of fields the request does not give.
     public init(json: Data, defaults: WalkParameters = WalkParameters()) throws {
         let q: RequestJSON
         do {

@@ -19,7 +19,7 @@ struct Info: ParsableCommand {
             let qs = [0.0, 0.5, 0.9, 0.99, 1.0]
             func degrees(_ kind: NodeKind) throws -> [String: UInt32] {
                 guard (kind == .pin ? s.pins : s.boards) > 0 else { return [:] }
-                let d = try g.degreeQuantiles(kind, qs)
+                let d = try g.degreeQuantiles(of: kind, at: qs)
                 return ["min": d[0], "median": d[1], "p90": d[2], "p99": d[3], "max": d[4]]
             }
             let pinDeg = try degrees(.pin), boardDeg = try degrees(.board)

@@ -124,6 +124,8 @@ typedef struct bw_walk_config {
     double popularity_penalty; /* RP3beta: rank by score / degree^penalty; 0 = off */
     int method;              /* BW_METHOD_WALK, or BW_METHOD_EXACT: exact 3-step scores */
     double exponent;         /* exact: transition probabilities raised to this (P3alpha) */
+    const int *cancel;       /* NULL, or a flag read (relaxed atomic load) where the time
+                                budget is checked: nonzero stops the walk, marked partial */
 } bw_walk_config;
 
 /** A query node at internal index, with its weight (> 0, finite). */

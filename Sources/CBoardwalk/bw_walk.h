@@ -133,6 +133,7 @@ struct bw_walk_ctx {
     uint32_t nv, np, ovf_floor;
     uint32_t klo, khi, topic;
     uint64_t deadline;     /* 0: none */
+    const int *cancel;     /* NULL: none; nonzero *cancel stops the run as the deadline does */
     int64_t tick;          /* steps until the next clock check */
     int oom;
 
@@ -279,6 +280,12 @@ static BW_MAYBE_UNUSED uint64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Whether a cancellation flag is set (NULL: never). Another thread may set
+ * it at any time: a relaxed atomic load, polled where the deadline is. */
+static inline int cancelled(const int *flag) {
+    return flag && __atomic_load_n(flag, __ATOMIC_RELAXED) != 0;
 }
 
 /* The deadline a time budget of ns nanoseconds sets from now (0: none). */

@@ -62,13 +62,13 @@ static inline void dacc_add(dense_acc *restrict d, uint32_t n, double m) {
     d->mass[n] += m;
 }
 
-/* Counts `n` more adjacency entries read; 1 once past the deadline. */
+/* Counts `n` more adjacency entries read; 1 once past the deadline or cancelled. */
 static inline int exact_tick(bw_walk_ctx *ctx, uint64_t n) {
     ctx->steps_taken += n;
     ctx->tick -= (int64_t)n;
     if (ctx->tick > 0) return 0;
     ctx->tick = EXACT_CHECK;
-    return ctx->deadline && now_ns() >= ctx->deadline;
+    return (ctx->deadline && now_ns() >= ctx->deadline) || cancelled(ctx->cancel);
 }
 
 /* Sends mass m (times the exponent factor of the board) from board b to each

@@ -28,6 +28,7 @@ struct bw_query {
     int lenient;
     int bias_set; /* bw_query_set_bias was called: no implied bias */
     char errmsg[256]; /* why the last call that changed the query failed; "" after a success */
+    int cancelled; /* set from any thread: __atomic builtins only (bw_query_cancel) */
 };
 
 typedef struct bw_result_entry {
@@ -418,6 +419,7 @@ static int run_query(const bw_graph *g, const bw_query *q, bw_walk_ctx **out_ctx
     }
     bw_walk_config cfg = q->cfg;
     if (!g->view.has_attributes) cfg.bias = 0.0;
+    cfg.cancel = &q->cancelled;
     rc = bw_walk_run(&g->view, ctx, &cfg, src, nsrc, ex, nex);
     if (rc) {
         bw_graph_return_ctx(g, ctx);
@@ -530,4 +532,23 @@ void bw_results_free(bw_results *r) {
     free(r->entries);
     free(r->unknown);
     free(r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Cancellation                                                               */
+
+int bw_query_cancel(bw_query *q) {
+    if (!q) return BW_EINVAL;
+    __atomic_store_n(&q->cancelled, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+int bw_query_cancelled(const bw_query *q) {
+    return q ? __atomic_load_n(&q->cancelled, __ATOMIC_RELAXED) != 0 : 0;
+}
+
+int bw_query_uncancel(bw_query *q) {
+    if (!q) return BW_EINVAL;
+    __atomic_store_n(&q->cancelled, 0, __ATOMIC_RELAXED);
+    return 0;
 }

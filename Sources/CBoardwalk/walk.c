@@ -395,6 +395,8 @@ static BW_ALWAYS_INLINE int walk_kernel(bw_walk_ctx *restrict ctx, const bw_view
     const uint32_t nv = ctx->nv, np = ctx->np;
     const int early = nv != 0;
     const uint64_t deadline = ctx->deadline;
+    const int *const cancel = ctx->cancel;
+    const int poll = deadline != 0 || cancel != NULL;
     const bw_node home = src->home;
     const uint32_t board_src = src->board ? 1u : 0u;
     const uint64_t home_pos = src->home_pos;
@@ -491,11 +493,11 @@ static BW_ALWAYS_INLINE int walk_kernel(bw_walk_ctx *restrict ctx, const bw_view
             break;
         }
         if (stop) break;
-        if (deadline) {
+        if (poll) {
             ctx->tick -= (int64_t)act;
             if (ctx->tick <= 0) {
                 ctx->tick = 1024;
-                if (now_ns() >= deadline && done < nsteps) {
+                if (((deadline && now_ns() >= deadline) || cancelled(cancel)) && done < nsteps) {
                     rc = 1;
                     break;
                 }
@@ -632,6 +634,7 @@ BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_conf
 
     if (cfg->method == BW_METHOD_EXACT) {
         ctx->deadline = deadline_after(cfg->time_budget_ns);
+        ctx->cancel = cfg->cancel;
         rc = bw_exact_run(g, ctx, cfg, sources, nsources);
         if (rc == 0) rc = bw_walk_prepare_penalty(ctx, g, cfg->popularity_penalty);
         if (rc == 0) rc = bw_walk_select_top(ctx, cfg->top, exclude, nexclude);
@@ -689,6 +692,7 @@ BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_conf
         }
     }
     ctx->deadline = deadline_after(cfg->time_budget_ns);
+    ctx->cancel = cfg->cancel;
     ctx->tick = 1024;
 
     int (*kern)(bw_walk_ctx *, const bw_view *, const walk_src *);

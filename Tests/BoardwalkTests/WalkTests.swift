@@ -323,7 +323,8 @@ final class WalkTests: XCTestCase {
         var p = WalkParameters()
         p.seed = 4
         let q: [PinID: Double] = [pin(inCommunity: 7): 1]
-        let sync = try g.walk(pins: q, parameters: p).recommendations
+        // A synchronous closure, so that `walk` is the blocking overload.
+        let sync = try { try self.g.walk(pins: q, parameters: p) }().recommendations
         let viaAsync = try await g.recommend(pins: q, parameters: p)
         XCTAssertEqual(sync, viaAsync)
     }

@@ -125,6 +125,11 @@ int main(int argc, char **argv) {
     c.language = BW_ATTR_ANY;
     c.topic = BW_ATTR_ANY;
     c.top = 100;
+    /* BENCH_CANCEL=1: walks poll a (never set) cancellation flag, as every
+     * walk through bw_recommend does, to measure what polling costs. */
+    static int never_cancelled;
+    if (getenv("BENCH_CANCEL") && atoi(getenv("BENCH_CANCEL"))) c.cancel = &never_cancelled;
+    printf("cancellation flag: %s\n\n", c.cancel ? "polled" : "none");
 
     /* Throughput: long single-source walks. */
     uint64_t rs = seed ^ 0xBE7C4;

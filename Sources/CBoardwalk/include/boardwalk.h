@@ -506,6 +506,29 @@ BW_API int bw_recommend(const bw_graph *graph, const bw_query *query, bw_results
  * (0 when never reached, or unknown). Errors as bw_recommend. */
 BW_API int bw_score(const bw_graph *graph, const bw_query *query, bw_results **out_results);
 
+/** Cancels the walks running on `query`: each bw_recommend() or bw_score()
+ * (and bw_live_*) using it stops at its next clock check, where the time
+ * budget is checked (every 1,024 steps of the walk, 4,096 adjacency entries
+ * of the exact method: microseconds), and returns what it found with
+ * bw_results_partial() = 1, as when a time budget runs out. Calls started
+ * later on a cancelled query stop at their first check, until
+ * bw_query_uncancel(). The flag costs nothing measurable: it is read with
+ * the clock (a relaxed atomic load), never per step.
+ *
+ * Threads: unlike the setters, bw_query_cancel() and bw_query_cancelled()
+ * may be called from any thread at any time, also while other threads run
+ * walks with `query` (a watchdog, a request's cancellation handler); the
+ * query must stay allocated until those calls return.
+ * Errors: BW_EINVAL (NULL query). */
+BW_API int bw_query_cancel(bw_query *query);
+/** 1 when `query` was cancelled (and not uncancelled since), else 0 (0 for
+ * NULL). Thread-safe as bw_query_cancel(): tells a caller whether partial
+ * results came from a cancellation or the time budget. */
+BW_API int bw_query_cancelled(const bw_query *query);
+/** Clears the cancellation, so the query can be run again. Like the
+ * setters: not while any thread runs a walk with it. Errors: BW_EINVAL. */
+BW_API int bw_query_uncancel(bw_query *query);
+
 /* ------------------------------------------------------------------------ */
 /* Live graphs: replacing the graph under running queries                    */
 
@@ -575,7 +598,8 @@ BW_API int bw_results_get(const bw_results *results, size_t index, uint64_t *out
                           double *out_score, uint64_t *out_visits);
 /** Entry `index`'s kind (BW_PIN or BW_BOARD). Errors: BW_ERANGE, BW_EINVAL. */
 BW_API int bw_results_kind(const bw_results *results, size_t index, int *out_kind);
-/** 1 when the time budget cut the walk short, else 0 (0 for NULL). */
+/** 1 when the time budget or bw_query_cancel() cut the walk short, else 0
+ * (0 for NULL). */
 BW_API int bw_results_partial(const bw_results *results);
 /** Steps walked (pin -> board -> pin) for this query. */
 BW_API uint64_t bw_results_steps(const bw_results *results);
