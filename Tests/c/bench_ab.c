@@ -79,6 +79,10 @@ int main(int argc, char **argv) {
     cfg.popularity_penalty = 0.7;
     cfg.method = BW_METHOD_WALK;
     cfg.exponent = 1.0;
+    /* BENCH_CANCEL=1: a cancellation flag (never set), as bw_recommend
+     * passes; a kernel that polls it pays for the check here. */
+    static int never_cancelled;
+    if (getenv("BENCH_CANCEL") && atoi(getenv("BENCH_CANCEL"))) cfg.cancel = &never_cancelled;
 
     /* Warm both kernels and the page cache over the same pins. */
     const int blocks = 10;
