@@ -74,11 +74,22 @@ func parseScore(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Doubl
     }
 }
 
-/// A field's text for messages, cut to a readable length.
+/// A field's text for messages, cut to a readable length, with what would
+/// not show written out: `\r` for a carriage return, `\u{FEFF}` for a
+/// byte-order mark, `\u{1}` for another control character.
 func fieldText(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> String {
     let n = min(end - start, 40)
     let text = String(decoding: UnsafeBufferPointer(start: base + start, count: n), as: UTF8.self)
-    return n < end - start ? text + "…" : text
+    var shown = ""
+    for c in text.unicodeScalars {
+        switch c.value {
+        case 0x0D: shown += "\\r"
+        case 0x09: shown += "\\t"
+        case 0..<0x20, 0x7F, 0xFEFF: shown += "\\u{\(String(c.value, radix: 16, uppercase: true))}"
+        default: shown.unicodeScalars.append(c)
+        }
+    }
+    return n < end - start ? shown + "…" : shown
 }
 
 /// True when a line looks like a header: its first field starts with a letter
@@ -168,8 +179,21 @@ func scanField(_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int, _ sep: 
 
 /// Every field of a line, split at `sep` or `sep2`, quotes honoured.
 func splitFields(_ line: UnsafeBufferPointer<UInt8>, _ sep: UInt8, _ sep2: UInt8) -> [FieldRange] {
-    guard let base = line.baseAddress else { return [FieldRange(start: 0, end: 0)] }
     var fields: [FieldRange] = []
+    splitFields(line, sep, sep2, into: &fields)
+    return fields
+}
+
+/// Every field of a line into `fields`, in place: the array keeps its
+/// storage from line to line, and fields are byte ranges of the line, so a
+/// reader splitting millions of lines allocates nothing per line.
+@inline(__always)
+func splitFields(_ line: UnsafeBufferPointer<UInt8>, _ sep: UInt8, _ sep2: UInt8, into fields: inout [FieldRange]) {
+    fields.removeAll(keepingCapacity: true)
+    guard let base = line.baseAddress else {
+        fields.append(FieldRange(start: 0, end: 0))
+        return
+    }
     var i = 0
     while true {
         let (next, f) = scanField(base, i, line.count, sep, sep2)
@@ -177,7 +201,77 @@ func splitFields(_ line: UnsafeBufferPointer<UInt8>, _ sep: UInt8, _ sep2: UInt8
         if next >= line.count { break }
         i = next + 1
     }
-    return fields
+}
+
+/// A field read as an id: a broken quoted field is not a number.
+@inline(__always)
+func parseID(_ base: UnsafePointer<UInt8>, _ f: FieldRange) -> ParsedID {
+    f.malformed ? .notANumber : parseUInt64(base, f.start, f.end)
+}
+
+/// A field's text for messages, without the spaces around it.
+func fieldText(_ base: UnsafePointer<UInt8>, _ f: FieldRange) -> String {
+    var s = f.start, e = f.end
+    while s < e && base[s] == 0x20 { s += 1 }
+    while e > s && base[e - 1] == 0x20 { e -= 1 }
+    return fieldText(base, s, e)
+}
+
+/// Why a field is not an id, in the words of every reader (`what` is "pin
+/// id", "user id" …); nil when it is one.
+func idProblem(_ parsed: ParsedID, _ what: String, _ base: UnsafePointer<UInt8>, _ f: FieldRange) -> String? {
+    switch parsed {
+    case .value: return nil
+    case .empty: return "empty \(what)"
+    case .notANumber: return "\(what) \"\(fieldText(base, f))\" is not an unsigned integer"
+    case .overflow: return "\(what) \(fieldText(base, f)) does not fit in 64 bits"
+    }
+}
+
+/// A decimal Int64 (an optional sign, then digits), spaces around allowed.
+func parseInt64(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
+    var s = start
+    while s < end && base[s] == 0x20 { s += 1 }
+    var negative = false
+    if s < end && (base[s] == 0x2D || base[s] == 0x2B) {
+        negative = base[s] == 0x2D
+        s += 1
+    }
+    guard case .value(let v) = parseUInt64(base, s, end) else { return nil }
+    if negative { return v <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- v) : nil }
+    return v <= UInt64(Int64.max) ? Int64(v) : nil
+}
+
+/// The reason a line is bad as every reader gives it: first saying when the
+/// line is not UTF-8 text, the likely cause then being the file's encoding
+/// (Latin-1, UTF-16 without its mark), not its fields.
+func lineProblem(_ line: UnsafeBufferPointer<UInt8>, _ reason: String) -> String {
+    isValidUTF8(line) ? reason : "not UTF-8 text (\(reason))"
+}
+
+/// The header rule of every input: a line that is not data is the header
+/// when no data came before it in its file (blank lines and comments aside),
+/// no header either, and it ``looksLikeHeader(_:)``. One header a file.
+struct HeaderRule {
+    private(set) var seenData = false
+
+    /// A line that is data: no header after it.
+    @inline(__always)
+    mutating func data() { seenData = true }
+
+    /// Whether `line`, which is not data, is the file's header.
+    mutating func isHeader(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !seenData && looksLikeHeader(line) else { return false }
+        seenData = true
+        return true
+    }
+}
+
+/// A header's column names: each field unquoted, doubled quotes made single,
+/// without blanks around it.
+func headerNames(_ line: UnsafeBufferPointer<UInt8>) -> [String] {
+    guard let base = line.baseAddress else { return [""] }
+    return splitFields(line, 0x09, 0x2C).map { fieldString(base, $0).trimmingBlanks() }
 }
 
 /// A field's text: unquoted, doubled quotes made single.

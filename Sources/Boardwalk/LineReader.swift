@@ -98,10 +98,14 @@ final class LineReader: @unchecked Sendable {
     /// Calls `body` with each line (without its `\n` or a trailing `\r`) and
     /// its 1-based number. The buffer is valid only during the call.
     ///
-    /// A UTF-8 byte-order mark at the start of the input is skipped.
+    /// The byte-order-mark rule of every input: one UTF-8 byte-order mark at
+    /// the start of the input is skipped (a second one is the first line's
+    /// text, which no reader takes for an id or a header); a UTF-16 mark is
+    /// an error, `FILE: UTF-16 text (byte-order mark FF FE): save it as UTF-8`.
     func forEachLine(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws {
         var lineNumber = 0
         var first = true
+        var markChecked = false
         while first || !eof {
             // Bytes ``looksBinary()`` read are split into lines before reading more.
             let prefetched = first && filled > 0
@@ -122,8 +126,18 @@ final class LineReader: @unchecked Sendable {
             }
             if !prefetched && !eof { try fill() }
             var start = 0
-            if lineNumber == 0 && filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF {
-                start = 3  // a byte-order mark
+            if !markChecked && (filled >= 3 || eof) {
+                // Once: after the buffer moves, its start is no longer the input's.
+                markChecked = true
+                if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { start = 3 }
+                if filled - start >= 2 {
+                    let a = buffer[start], b = buffer[start + 1]
+                    if (a == 0xFF && b == 0xFE) || (a == 0xFE && b == 0xFF) {
+                        throw BoardwalkError.io(
+                            path: input.name,
+                            reason: "UTF-16 text (byte-order mark \(a == 0xFF ? "FF FE" : "FE FF")): save it as UTF-8")
+                    }
+                }
             }
             while start < filled {
                 let rest = filled - start
