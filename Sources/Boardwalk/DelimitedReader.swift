@@ -97,17 +97,22 @@ func fieldText(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> String
 /// text without control characters other than TAB: a line of binary junk is
 /// never taken for a header.
 func looksLikeHeader(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-    var starts = false
+    startsLikeHeader(line) && controlCharacter(in: line) == nil && isValidUTF8(line)
+}
+
+/// The first field starts with a letter or `_`, after spaces and an opening quote.
+func startsLikeHeader(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
     var i = 0
     while i < line.count && line[i] == 0x20 { i += 1 }
     if i < line.count && line[i] == 0x22 { i += 1 }
-    if i < line.count {
-        let c = line[i]
-        starts = (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F
-    }
-    guard starts else { return false }
-    for c in line where (c < 0x20 && c != 0x09) || c == 0x7F { return false }
-    return isValidUTF8(line)
+    guard i < line.count else { return false }
+    let c = line[i]
+    return (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F
+}
+
+/// The index of the first control character other than TAB, if any.
+func controlCharacter(in line: UnsafeBufferPointer<UInt8>) -> Int? {
+    line.firstIndex { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }
 }
 
 /// Whether the bytes are UTF-8 (on any platform version: no `String(validating:)`).
@@ -244,9 +249,14 @@ func parseInt64(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int64
 
 /// The reason a line is bad as every reader gives it: first saying when the
 /// line is not UTF-8 text, the likely cause then being the file's encoding
-/// (Latin-1, UTF-16 without its mark), not its fields.
+/// (Latin-1, UTF-16 without its mark), not its fields; and, for a line that
+/// starts like a header, which control character kept it from being one.
 func lineProblem(_ line: UnsafeBufferPointer<UInt8>, _ reason: String) -> String {
-    isValidUTF8(line) ? reason : "not UTF-8 text (\(reason))"
+    guard isValidUTF8(line) else { return "not UTF-8 text (\(reason))" }
+    if startsLikeHeader(line), let i = controlCharacter(in: line), let base = line.baseAddress {
+        return "\(reason) (not a header: it holds the control character \(fieldText(base, i, i + 1)))"
+    }
+    return reason
 }
 
 /// The header rule of every input: a line that is not data is the header

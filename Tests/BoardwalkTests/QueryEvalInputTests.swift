@@ -423,6 +423,10 @@ extension QueryEvalInputTests {
         assertRefused({ try EvaluationInput.ids(from: ids, what: "pin id") },
                       "\(ids):1: not UTF-8 text (pin id \"pin\u{FFFD}\" is not an unsigned integer)")
         try assertBuildRefuses(dir, latin, line: 1)
+        // Nor is a first line holding a control character; the message says which.
+        let control = dir.write("control.tsv", "user\titem\u{1}\n1\t2\n")
+        assertRefused({ try EvaluationInput.interactions(from: control) },
+                      "\(control):1: user id \"user\" is not an unsigned integer (not a header: it holds the control character \\u{1})")
         // The same header in UTF-8 is still a header.
         let utf8 = dir.write("utf8.tsv", "usér\titem\n1\t2\n")
         XCTAssertEqual(try EvaluationInput.interactions(from: utf8), [Interaction(user: 1, item: 2, weight: 1, time: nil)])
