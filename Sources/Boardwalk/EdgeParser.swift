@@ -125,18 +125,8 @@ final class EdgeParser: @unchecked Sendable {
         self.invalid = invalidSoFar
     }
 
-    static func idProblem(_ parsed: ParsedID, _ what: String, _ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int)
-        -> String?
-    {
-        switch parsed {
-        case .value: return nil
-        case .empty: return "empty \(what) id"
-        case .notANumber: return "\(what) id \"\(fieldText(base, s, e))\" is not an unsigned integer"
-        case .overflow: return "\(what) id \(fieldText(base, s, e)) does not fit in 64 bits"
-        }
-    }
-
-    private func invalidLine(_ input: InputFile, _ line: Int, _ reason: String) throws {
+    private func invalidLine(_ input: InputFile, _ line: Int, _ text: UnsafeBufferPointer<UInt8>, _ problem: String) throws {
+        let reason = lineProblem(text, problem)
         invalid += 1
         if invalid > maxInvalid { throw BoardwalkError.malformedInput(file: input.name, line: line, reason: reason) }
         if samples.count < 10 { samples.append("\(input.name):\(line): \(reason)") }
@@ -150,7 +140,7 @@ final class EdgeParser: @unchecked Sendable {
         var current = (start.pin, start.board, max(start.pin, start.board, scoreField ?? 0) + 1)
         let scoreField = self.scoreField ?? -1
         let stride = scoreField >= 0 ? 3 : 2
-        var seenData = false
+        var headerRule = HeaderRule()
         do {
             try reader.forEachLine { line, number in
                 lines += 1
@@ -177,13 +167,9 @@ final class EdgeParser: @unchecked Sendable {
                 // The header: the first line, before any edge, that is not
                 // an edge and looks like one; its names may choose the columns.
                 func header() throws -> Bool {
-                    guard !seenData && looksLikeHeader(line) else { return false }
-                    seenData = true
-                    let names = splitFields(line, 0x09, 0x2C).map {
-                        fieldString(base, $0).trimmingBlanks()
-                    }
+                    guard headerRule.isHeader(line) else { return false }
                     let (c, w) = try resolveHeader(
-                        names, defaults: defaults, pinExplicit: pinExplicit, boardExplicit: boardExplicit,
+                        headerNames(line), defaults: defaults, pinExplicit: pinExplicit, boardExplicit: boardExplicit,
                         scoreField: scoreField >= 0 ? scoreField : nil, file: reader.input.name, line: number)
                     warnings += w
                     resolved = c
@@ -193,29 +179,28 @@ final class EdgeParser: @unchecked Sendable {
                 if field < needed {
                     if try header() { return }
                     let shape = stride == 3 ? "pin_id, board_id and score" : "pin_id<TAB>board_id"
-                    try invalidLine(reader.input, number, "expected at least \(needed) columns (\(shape)), found \(field)")
+                    try invalidLine(reader.input, number, line, "expected at least \(needed) columns (\(shape)), found \(field)")
                     return
                 }
-                let pin = pf.malformed ? .notANumber : parseUInt64(base, pf.start, pf.end)
-                let board = bf.malformed ? .notANumber : parseUInt64(base, bf.start, bf.end)
+                let pin = parseID(base, pf)
+                let board = parseID(base, bf)
                 guard case .value(let p) = pin, case .value(let b) = board else {
                     if try header() { return }
                     try invalidLine(
-                        reader.input, number,
-                        EdgeParser.idProblem(pin, "pin", base, pf.start, pf.end)
-                            ?? EdgeParser.idProblem(board, "board", base, bf.start, bf.end) ?? "bad line")
+                        reader.input, number, line,
+                        idProblem(pin, "pin id", base, pf) ?? idProblem(board, "board id", base, bf) ?? "bad line")
                     return
                 }
                 var score = 0.0
                 if stride == 3 {
                     guard !sf.malformed, let v = parseScore(base, sf.start, sf.end) else {
                         if try header() { return }
-                        try invalidLine(reader.input, number, "score \"\(fieldText(base, sf.start, sf.end))\" is not a finite number")
+                        try invalidLine(reader.input, number, line, "score \"\(fieldText(base, sf.start, sf.end))\" is not a finite number")
                         return
                     }
                     score = v
                 }
-                seenData = true
+                headerRule.data()
                 block[n] = p
                 block[n + 1] = b
                 if stride == 3 { block[n + 2] = score.bitPattern }

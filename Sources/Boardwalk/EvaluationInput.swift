@@ -1,6 +1,6 @@
 // Reading the inputs of evaluation and queries: interactions, held-out
-// items and id lists, with the line reader and field rules of the builder
-// (LineReader.swift).
+// items and id lists, with the one reader of every input file
+// (LineReader.swift, DelimitedReader.swift).
 import Foundation
 
 /// Reads the text files of evaluation and queries: interactions, held-out
@@ -9,15 +9,20 @@ import Foundation
 /// A path is a file (plain or gzip-compressed, detected by content) or `-`
 /// for standard input; interactions may also be a directory of part files
 /// (every regular file not starting with `_` or `.`, in name order), as
-/// Spark writes them and `boardwalk build` reads them. Fields are separated by tabs or
-/// commas, with blanks around them and one pair of double quotes around a
-/// field allowed; `#` comments and blank lines are skipped, and so is a
-/// UTF-8 byte-order mark at the start of a file. The first line that is not
-/// blank or a comment is a header when its first field starts with a letter
-/// or `_`; a header that names the columns (see ``userColumnNames`` and the
+/// Spark writes them and `boardwalk build` reads them. Lines, fields,
+/// headers and encodings follow the rules of `boardwalk build`'s inputs
+/// (DelimitedReader.swift, LineReader.swift): fields are separated by tabs or
+/// commas, with spaces around them allowed, and may be quoted (RFC 4180: a tab
+/// or comma inside quotes is text, `""` is a quote); `#` comments and blank
+/// lines are skipped, and so is one UTF-8 byte-order mark at the start of a
+/// file (UTF-16 is an error). The first line that is not blank, a comment or
+/// data is a header when it starts with a letter or `_` (after spaces and an
+/// opening quote) and is UTF-8 text without control characters other than
+/// TAB; a header that names the columns (see ``userColumnNames`` and the
 /// others) decides which column is which. A line that cannot be read is an
-/// error naming the file and line, never skipped: a file read wrong would
-/// give metrics that are wrong without saying so.
+/// error `FILE:LINE: reason` (saying `not UTF-8 text` first when it is
+/// not), never skipped: a file read wrong would give metrics that are wrong
+/// without saying so.
 public enum EvaluationInput {
     /// Header names of the user column (users play boards), compared without case.
     public static let userColumnNames = ["user", "user_id", "userid", "board", "board_id"]
@@ -102,10 +107,10 @@ public enum EvaluationInput {
         for input in inputs {
             let reader = try LineReader(input)
             var columns = defaultColumns(roles)
-            var seenContent = false
-            var ranges: [(Int, Int)] = []
-            ranges.reserveCapacity(8)
-            try reader.forEachLine { raw, number in
+            var header = HeaderRule()
+            var fields: [FieldRange] = []
+            fields.reserveCapacity(8)
+            try reader.forEachLine { line, number in
                 lines += 1
                 if progress != nil, lines & 0xFFFF == 0 {
                     let now = DispatchTime.now().uptimeNanoseconds
@@ -114,72 +119,79 @@ public enum EvaluationInput {
                         progress?(lines, bytesBefore + reader.bytesRead)
                     }
                 }
-                var line = raw
-                if number == 1 {
-                    if line.count >= 2 && ((line[0] == 0xFF && line[1] == 0xFE) || (line[0] == 0xFE && line[1] == 0xFF)) {
-                        throw BoardwalkError.io(path: input.name, reason: "UTF-16 text (byte-order mark \(line[0] == 0xFF ? "FF FE" : "FE FF")): save it as UTF-8")
-                    }
-                    if line.count >= 3 && line[0] == 0xEF && line[1] == 0xBB && line[2] == 0xBF {
-                        line = UnsafeBufferPointer(rebasing: line[3...])
-                    }
-                }
                 if isSkippable(line) { return }
                 let base = line.baseAddress!
-                split(line, into: &ranges)
-                if !seenContent {
-                    seenContent = true
-                    if isHeader(base, ranges) {
-                        columns = try headerColumns(base, ranges, roles, input.name, number)
+                splitFields(line, 0x09, 0x2C, into: &fields)
+                var f = Fields()
+                if let problem = parse(base, fields, columns, roles, into: &f) {
+                    // A header's first field is a name, not a broken quote ("user_id,…).
+                    if !fields[0].malformed && header.isHeader(line) {
+                        columns = try headerColumns(line, roles, input.name, number)
                         return
                     }
+                    throw BoardwalkError.malformedInput(file: input.name, line: number, reason: lineProblem(line, problem))
                 }
-                func fail(_ reason: String) -> BoardwalkError {
-                    let valid = isValidUTF8(line)
-                    return .malformedInput(file: input.name, line: number, reason: valid ? reason : "not UTF-8 text (\(reason))")
-                }
-                var f = Fields()
-                let needed = max(columns.user, columns.item ?? 0) + 1
-                guard ranges.count >= needed else {
-                    switch roles {
-                    case .interactions: throw fail("expected user<TAB>item[<TAB>weight][<TAB>time], found \(ranges.count) field\(ranges.count == 1 ? "" : "s")")
-                    case .heldOut: throw fail("expected user<TAB>item, found \(ranges.count) field\(ranges.count == 1 ? "" : "s")")
-                    case .ids: throw fail("empty line")
-                    }
-                }
-                func id(_ column: Int, _ what: String) throws -> UInt64 {
-                    let (s, e) = unquoted(base, ranges[column])
-                    switch parseUInt64(base, s, e) {
-                    case .value(let v): return v
-                    case .empty: throw fail("empty \(what)")
-                    case .notANumber: throw fail("\(what) \"\(fieldText(base, s, e))\" is not an unsigned integer")
-                    case .overflow: throw fail("\(what) \(fieldText(base, s, e)) does not fit in 64 bits")
-                    }
-                }
-                switch roles {
-                case .ids(let what):
-                    // One id a line: a second column may be the one meant, so none is guessed.
-                    guard ranges.count == 1 else { throw fail("expected one \(what) a line, found \(ranges.count) fields") }
-                    f.user = try id(columns.user, what)
-                case .interactions, .heldOut:
-                    f.user = try id(columns.user, "user id")
-                    f.item = try id(columns.item!, "item id")
-                }
-                // An empty weight or time field is an absent one.
-                if let w = columns.weight, w < ranges.count, case let (s, e) = unquoted(base, ranges[w]), s < e {
-                    guard let v = parseScore(base, s, e), v >= 0 else {
-                        throw fail("weight \"\(fieldText(base, s, e))\" must be a finite number >= 0")
-                    }
-                    f.weight = v
-                }
-                if let t = columns.time, t < ranges.count, case let (s, e) = unquoted(base, ranges[t]), s < e {
-                    guard let v = parseInt64(base, s, e) else { throw fail("time \"\(fieldText(base, s, e))\" must be an integer") }
-                    f.time = v
-                }
+                header.data()
                 try body(f, input.name, number)
             }
             bytesBefore += reader.bytesRead
         }
         progress?(lines, bytesBefore)
+    }
+
+    /// Reads one line's fields into `f`; returns why the line is not data, or nil.
+    @inline(__always)
+    private static func parse(_ base: UnsafePointer<UInt8>, _ fields: [FieldRange], _ columns: Columns, _ roles: Roles,
+                              into f: inout Fields) -> String? {
+        let needed = max(columns.user, columns.item ?? 0) + 1
+        guard fields.count >= needed else {
+            // An opening quote that does not close takes the rest of the line.
+            if let last = fields.last, last.malformed { return "quoted field \"\(fieldText(base, last))\" has no closing quote" }
+            let found = "found \(fields.count) field\(fields.count == 1 ? "" : "s")"
+            switch roles {
+            case .interactions: return "expected user<TAB>item[<TAB>weight][<TAB>time], \(found)"
+            case .heldOut: return "expected user<TAB>item, \(found)"
+            case .ids: return "empty line"
+            }
+        }
+        switch roles {
+        case .ids(let what):
+            // One id a line: a second column may be the one meant, so none is guessed.
+            guard fields.count == 1 else { return "expected one \(what) a line, found \(fields.count) fields" }
+            let id = parseID(base, fields[columns.user])
+            guard case .value(let v) = id else { return idProblem(id, what, base, fields[columns.user]) }
+            f.user = v
+        case .interactions, .heldOut:
+            let user = parseID(base, fields[columns.user])
+            guard case .value(let u) = user else { return idProblem(user, "user id", base, fields[columns.user]) }
+            let item = parseID(base, fields[columns.item!])
+            guard case .value(let i) = item else { return idProblem(item, "item id", base, fields[columns.item!]) }
+            f.user = u
+            f.item = i
+        }
+        // An empty weight or time field is an absent one.
+        if let w = columns.weight, w < fields.count, let (s, e) = present(base, fields[w]) {
+            guard !fields[w].malformed, let v = parseScore(base, s, e), v >= 0 else {
+                return "weight \"\(fieldText(base, fields[w]))\" must be a finite number >= 0"
+            }
+            f.weight = v
+        }
+        if let t = columns.time, t < fields.count, let (s, e) = present(base, fields[t]) {
+            guard !fields[t].malformed, let v = parseInt64(base, s, e) else {
+                return "time \"\(fieldText(base, fields[t]))\" must be an integer"
+            }
+            f.time = v
+        }
+        return nil
+    }
+
+    /// A field's bytes without the spaces around them; nil when none are left.
+    @inline(__always)
+    private static func present(_ base: UnsafePointer<UInt8>, _ f: FieldRange) -> (Int, Int)? {
+        var s = f.start, e = f.end
+        while s < e && base[s] == 0x20 { s += 1 }
+        while e > s && base[e - 1] == 0x20 { e -= 1 }
+        return s < e ? (s, e) : nil
     }
 
     private static func defaultColumns(_ roles: Roles) -> Columns {
@@ -190,45 +202,10 @@ public enum EvaluationInput {
         }
     }
 
-    /// Splits a line at tabs and commas into (start, end) byte ranges.
-    @inline(__always)
-    private static func split(_ line: UnsafeBufferPointer<UInt8>, into ranges: inout [(Int, Int)]) {
-        ranges.removeAll(keepingCapacity: true)
-        var start = 0
-        for i in 0..<line.count where line[i] == 0x09 || line[i] == 0x2C {
-            ranges.append((start, i))
-            start = i + 1
-        }
-        ranges.append((start, line.count))
-    }
-
-    /// A field without blanks around it and without one pair of double quotes.
-    @inline(__always)
-    private static func unquoted(_ base: UnsafePointer<UInt8>, _ r: (Int, Int)) -> (Int, Int) {
-        var (s, e) = r
-        while s < e && isBlank(base[s]) { s += 1 }
-        while e > s && isBlank(base[e - 1]) { e -= 1 }
-        if e - s >= 2 && base[s] == 0x22 && base[e - 1] == 0x22 { s += 1; e -= 1 }
-        return (s, e)
-    }
-
-    private static func fieldName(_ base: UnsafePointer<UInt8>, _ r: (Int, Int)) -> String {
-        let (s, e) = unquoted(base, r)
-        return String(decoding: UnsafeBufferPointer(start: base + s, count: e - s), as: UTF8.self).lowercased()
-    }
-
-    /// A header's first field starts with a letter or `_`.
-    private static func isHeader(_ base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) -> Bool {
-        let (s, e) = unquoted(base, ranges[0])
-        guard s < e else { return false }
-        let c = base[s]
-        return (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F
-    }
-
     /// The columns a header names; the defaults for what it does not name.
-    private static func headerColumns(_ base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)], _ roles: Roles,
+    private static func headerColumns(_ header: UnsafeBufferPointer<UInt8>, _ roles: Roles,
                                       _ file: String, _ line: Int) throws -> Columns {
-        let names = ranges.map { fieldName(base, $0) }
+        let names = headerNames(header).map { $0.lowercased() }
         func find(_ accepted: [String], _ what: String) throws -> Int? {
             let hits = names.indices.filter { accepted.contains(names[$0]) }
             if hits.count > 1 {
@@ -263,18 +240,5 @@ public enum EvaluationInput {
             }
             return c
         }
-    }
-
-    /// A decimal Int64 with blanks around it allowed.
-    private static func parseInt64(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
-        var s = start
-        var negative = false
-        if s < end && (base[s] == 0x2D || base[s] == 0x2B) {
-            negative = base[s] == 0x2D
-            s += 1
-        }
-        guard case .value(let v) = parseUInt64(base, s, end) else { return nil }
-        if negative { return v <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- v) : nil }
-        return v <= UInt64(Int64.max) ? Int64(v) : nil
     }
 }

@@ -174,7 +174,8 @@ public final class GraphBuilder {
     }
 
 
-    private func invalidLine(_ input: InputFile, _ line: Int, _ reason: String) throws {
+    private func invalidLine(_ input: InputFile, _ line: Int, _ text: UnsafeBufferPointer<UInt8>, _ problem: String) throws {
+        let reason = lineProblem(text, problem)
         invalid += 1
         if invalid > options.maxInvalidLines {
             throw BoardwalkError.malformedInput(file: input.name, line: line, reason: reason)
@@ -211,17 +212,17 @@ public final class GraphBuilder {
         inputPaths.append(path)
         for input in try InputFile.expand(path) {
             guard let reader = try openText(input, "title file") else { continue }
-            var seenData = false
+            var header = HeaderRule()
             try reader.forEachLine { line, number in
                 if isSkippable(line) { return }
                 let base = line.baseAddress!
                 func bad(_ reason: String) throws {
-                    if !seenData && looksLikeHeader(line) { seenData = true; return }
-                    try invalidLine(input, number, reason)
+                    if header.isHeader(line) { return }
+                    try invalidLine(input, number, line, reason)
                 }
                 guard let sep = lineSeparator(line) else { return try bad("expected id<TAB>title or id,title") }
                 let (next, idField) = scanField(base, 0, line.count, sep, sep)
-                guard !idField.malformed, case .value(let id) = parseUInt64(base, idField.start, idField.end) else {
+                guard case .value(let id) = parseID(base, idField) else {
                     return try bad("id \"\(fieldText(base, idField.start, idField.end))\" is not an unsigned integer")
                 }
                 let rest = next + 1
@@ -229,12 +230,12 @@ public final class GraphBuilder {
                     let (_, t) = scanField(base, rest, line.count, 0x2C, 0x2C)
                     if t.quoted || t.malformed {
                         guard !t.malformed else { return try bad("the quoted title has no closing quote, or text after it") }
-                        seenData = true
+                        header.data()
                         titles[Int(kind.rawValue)].set(id: id, title: Array(fieldString(base, t).utf8))
                         return
                     }
                 }
-                seenData = true
+                header.data()
                 titles[Int(kind.rawValue)].set(id: id, title: UnsafeBufferPointer(rebasing: line[rest...]))
             }
         }
@@ -257,23 +258,23 @@ public final class GraphBuilder {
         inputPaths.append(path)
         for input in try InputFile.expand(path) {
             guard let reader = try openText(input, "attribute file") else { continue }
-            var seenData = false
+            var header = HeaderRule()
+            var fields: [FieldRange] = []
             try reader.forEachLine { line, number in
                 if isSkippable(line) { return }
                 let base = line.baseAddress!
                 let sep = lineSeparator(line) ?? 0x09
-                let fields = splitFields(line, sep, sep)
-                guard fields.count >= 2, !fields[0].malformed, case .value(let id) = parseUInt64(base, fields[0].start, fields[0].end)
-                else {
-                    if !seenData && looksLikeHeader(line) { seenData = true; return }
-                    try invalidLine(input, number, "expected pin_id<TAB>language<TAB>topic")
+                splitFields(line, sep, sep, into: &fields)
+                guard fields.count >= 2, case .value(let id) = parseID(base, fields[0]) else {
+                    if header.isHeader(line) { return }
+                    try invalidLine(input, number, line, "expected pin_id<TAB>language<TAB>topic")
                     return
                 }
                 if let m = fields.prefix(3).first(where: \.malformed) {
-                    try invalidLine(input, number, "malformed quoted field \(fieldText(base, m.start, m.end))")
+                    try invalidLine(input, number, line, "malformed quoted field \(fieldText(base, m.start, m.end))")
                     return
                 }
-                seenData = true
+                header.data()
                 func text(_ i: Int) -> String? {
                     guard i < fields.count else { return nil }
                     let s = fieldString(base, fields[i]).trimmingCharacters(in: .whitespaces)

@@ -98,10 +98,14 @@ final class LineReader: @unchecked Sendable {
     /// Calls `body` with each line (without its `\n` or a trailing `\r`) and
     /// its 1-based number. The buffer is valid only during the call.
     ///
-    /// A UTF-8 byte-order mark at the start of the input is skipped.
+    /// The byte-order-mark rule of every input: one UTF-8 byte-order mark at
+    /// the start of the input is skipped (a second one is the first line's
+    /// text, which no reader takes for an id or a header); a UTF-16 mark is
+    /// an error, `FILE: UTF-16 text (byte-order mark FF FE): save it as UTF-8`.
     func forEachLine(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws {
         var lineNumber = 0
         var first = true
+        var markChecked = false
         while first || !eof {
             // Bytes ``looksBinary()`` read are split into lines before reading more.
             let prefetched = first && filled > 0
@@ -122,8 +126,18 @@ final class LineReader: @unchecked Sendable {
             }
             if !prefetched && !eof { try fill() }
             var start = 0
-            if lineNumber == 0 && filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF {
-                start = 3  // a byte-order mark
+            if !markChecked && (filled >= 3 || eof) {
+                // Once: after the buffer moves, its start is no longer the input's.
+                markChecked = true
+                if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { start = 3 }
+                if filled - start >= 2 {
+                    let a = buffer[start], b = buffer[start + 1]
+                    if (a == 0xFF && b == 0xFE) || (a == 0xFE && b == 0xFF) {
+                        throw BoardwalkError.io(
+                            path: input.name,
+                            reason: "UTF-16 text (byte-order mark \(a == 0xFF ? "FF FE" : "FE FF")): save it as UTF-8")
+                    }
+                }
             }
             while start < filled {
                 let rest = filled - start
@@ -198,218 +212,5 @@ final class LineReader: @unchecked Sendable {
         let message = gzerror(gz, &errnum).map { String(cString: $0) } ?? "read error"
         if errnum == Z_ERRNO { return .io(path: input.name, reason: String(cString: strerror(errno))) }
         return .io(path: input.name, reason: "corrupt compressed input: \(message)")
-    }
-}
-
-// MARK: - Field parsing
-
-/// Bytes considered blank around a field.
-@inline(__always)
-func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D }
-
-/// The outcome of parsing an unsigned 64-bit decimal.
-enum ParsedID {
-    case value(UInt64)
-    case empty
-    case notANumber
-    case overflow
-}
-
-/// Parses a decimal unsigned 64-bit integer, allowing blanks around it.
-@inline(__always)
-func parseUInt64(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> ParsedID {
-    var s = start
-    var e = end
-    while s < e && base[s] == 0x20 { s += 1 }
-    while e > s && base[e - 1] == 0x20 { e -= 1 }
-    if s == e { return .empty }
-    var v: UInt64 = 0
-    var i = s
-    while i < e {
-        let d = base[i] &- 0x30
-        if d > 9 { return .notANumber }
-        let (m, o1) = v.multipliedReportingOverflow(by: 10)
-        let (a, o2) = m.addingReportingOverflow(UInt64(d))
-        if o1 || o2 { return .overflow }
-        v = a
-        i += 1
-    }
-    return .value(v)
-}
-
-/// A decimal score ("0.25", "-3", "1e-4"; spaces around allowed), or nil when
-/// the field is empty, not a decimal number (hex, "nan" and "inf" are not),
-/// longer than 64 bytes, or out of Double's range.
-func parseScore(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
-    var s = start
-    var e = end
-    while s < e && base[s] == 0x20 { s += 1 }
-    while e > s && base[e - 1] == 0x20 { e -= 1 }
-    let n = e - s
-    guard n > 0, n <= 64 else { return nil }
-    var digits = false
-    for i in s..<e {
-        switch base[i] {
-        case 0x30...0x39: digits = true
-        case 0x2B, 0x2D, 0x2E, 0x45, 0x65: break  // + - . E e
-        default: return nil
-        }
-    }
-    guard digits else { return nil }
-    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buf -> Double? in
-        for i in 0..<n { buf[i] = CChar(bitPattern: base[s + i]) }
-        buf[n] = 0
-        var endp: UnsafeMutablePointer<CChar>?
-        let v = strtod(buf.baseAddress!, &endp)
-        guard let endp, endp == buf.baseAddress! + n, v.isFinite else { return nil }
-        return v
-    }
-}
-
-/// A field's text for messages, cut to a readable length.
-func fieldText(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> String {
-    let n = min(end - start, 40)
-    let text = String(decoding: UnsafeBufferPointer(start: base + start, count: n), as: UTF8.self)
-    return n < end - start ? text + "…" : text
-}
-
-/// True when a line looks like a header: its first field starts with a letter
-/// or `_` (after blanks and an opening quote), and the line is valid UTF-8
-/// text without control characters other than TAB: a line of binary junk is
-/// never taken for a header.
-func looksLikeHeader(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-    var starts = false
-    var i = 0
-    while i < line.count && line[i] == 0x20 { i += 1 }
-    if i < line.count && line[i] == 0x22 { i += 1 }
-    if i < line.count {
-        let c = line[i]
-        starts = (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F
-    }
-    guard starts else { return false }
-    for c in line where (c < 0x20 && c != 0x09) || c == 0x7F { return false }
-    return isValidUTF8(line)
-}
-
-/// Whether the bytes are UTF-8 (on any platform version: no `String(validating:)`).
-func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-    var it = bytes.makeIterator()
-    var decoder = UTF8()
-    while true {
-        switch decoder.decode(&it) {
-        case .scalarValue: continue
-        case .emptyInput: return true
-        case .error: return false
-        }
-    }
-}
-
-/// One field of a line: the byte range of its content (inside the quotes
-/// for a quoted field), and whether it holds doubled quotes to unescape.
-struct FieldRange {
-    var start: Int
-    var end: Int
-    var quoted = false
-    var escapes = false
-    /// A quoted field without its closing quote, or with text after it.
-    var malformed = false
-}
-
-/// The end of the field starting at `start` (the index of the separator
-/// after it, or `count`) and its content. A field that starts with `"` is
-/// quoted as RFC 4180 says: it runs to the next `"` not doubled, and
-/// separators inside it are text. Fields end at byte `sep` or `sep2` (pass
-/// the same byte twice for one separator).
-@inline(__always)
-func scanField(_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int, _ sep: UInt8, _ sep2: UInt8)
-    -> (next: Int, field: FieldRange)
-{
-    @inline(__always) func isSeparator(_ c: UInt8) -> Bool { c == sep || c == sep2 }
-    var q = start
-    while q < count && base[q] == 0x20 { q += 1 }  // blanks before an opening quote
-    if q < count && base[q] == 0x22 {
-        var j = q + 1
-        var escapes = false
-        while j < count {
-            if base[j] == 0x22 {
-                if j + 1 < count && base[j + 1] == 0x22 {
-                    escapes = true
-                    j += 2
-                    continue
-                }
-                break
-            }
-            j += 1
-        }
-        if j >= count {  // no closing quote
-            return (count, FieldRange(start: start, end: count, malformed: true))
-        }
-        var k = j + 1
-        while k < count && base[k] == 0x20 { k += 1 }
-        if k == count || isSeparator(base[k]) {
-            return (k, FieldRange(start: q + 1, end: j, quoted: true, escapes: escapes))
-        }
-        // Text after the closing quote: the raw field, for the message.
-        while k < count && !isSeparator(base[k]) { k += 1 }
-        return (k, FieldRange(start: start, end: k, malformed: true))
-    }
-    var i = start
-    while i < count && !isSeparator(base[i]) { i += 1 }
-    return (i, FieldRange(start: start, end: i))
-}
-
-/// Every field of a line, split at `sep` or `sep2`, quotes honoured.
-func splitFields(_ line: UnsafeBufferPointer<UInt8>, _ sep: UInt8, _ sep2: UInt8) -> [FieldRange] {
-    guard let base = line.baseAddress else { return [FieldRange(start: 0, end: 0)] }
-    var fields: [FieldRange] = []
-    var i = 0
-    while true {
-        let (next, f) = scanField(base, i, line.count, sep, sep2)
-        fields.append(f)
-        if next >= line.count { break }
-        i = next + 1
-    }
-    return fields
-}
-
-/// A field's text: unquoted, doubled quotes made single.
-func fieldString(_ base: UnsafePointer<UInt8>, _ f: FieldRange) -> String {
-    let bytes = UnsafeBufferPointer(start: base + f.start, count: f.end - f.start)
-    guard f.escapes else { return String(decoding: bytes, as: UTF8.self) }
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.count)
-    var i = 0
-    while i < bytes.count {
-        out.append(bytes[i])
-        i += bytes[i] == 0x22 && i + 1 < bytes.count && bytes[i + 1] == 0x22 ? 2 : 1
-    }
-    return String(decoding: out, as: UTF8.self)
-}
-
-/// The separator of a title or attribute line: TAB or comma, whichever
-/// ends its first (id) field; nil when the line has neither.
-func lineSeparator(_ line: UnsafeBufferPointer<UInt8>) -> UInt8? {
-    guard let base = line.baseAddress else { return nil }
-    let (next, _) = scanField(base, 0, line.count, 0x09, 0x2C)
-    return next < line.count ? base[next] : nil
-}
-
-/// True for a blank line or a `#` comment.
-@inline(__always)
-func isSkippable(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-    for c in line {
-        if isBlank(c) { continue }
-        return c == 0x23
-    }
-    return true
-}
-
-extension String {
-    /// Without blanks (space, TAB, CR) at either end.
-    func trimmingBlanks() -> String {
-        var u = Substring(self)
-        while let f = u.first, f == " " || f == "\t" || f == "\r" { u = u.dropFirst() }
-        while let l = u.last, l == " " || l == "\t" || l == "\r" { u = u.dropLast() }
-        return String(u)
     }
 }

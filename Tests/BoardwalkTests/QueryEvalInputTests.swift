@@ -383,3 +383,101 @@ final class QueryEvalInputTests: XCTestCase {
         XCTAssertEqual(bq.stderr, "")
     }
 }
+
+// MARK: - One reader (issue 13)
+
+/// eval, query --exclude-file and build read files with one reader: the same
+/// fields, header, UTF-8 and byte-order-mark rules and `FILE:LINE: reason`.
+/// Three inputs eval once read and build refused are now refused by both.
+extension QueryEvalInputTests {
+    private func writeBytes(_ dir: TempDir, _ name: String, _ bytes: [UInt8]) throws -> String {
+        let path = dir.file(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    private func assertRefused(_ read: () throws -> Any, _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try read(), file: file, line: line) { error in
+            XCTAssertEqual("\(error)", message, file: file, line: line)
+        }
+    }
+
+    /// Build's edge reader refuses the same file on the same line.
+    private func assertBuildRefuses(_ dir: TempDir, _ path: String, line: Int, file: StaticString = #filePath, line l: UInt = #line) throws {
+        let r = try runBoardwalk(["build", "-q", "-o", dir.file("refused.bwg"), path])
+        XCTAssertEqual(r.status, 1, r.stderr, file: file, line: l)
+        XCTAssertTrue(r.stderr.hasPrefix("boardwalk: \(path):\(line): "), r.stderr, file: file, line: l)
+    }
+
+    /// (a) A first line starting with a letter but not UTF-8 (Latin-1) is not
+    /// a header: eval once took it for one; now it is an error, as in build.
+    func testLatin1FirstLineIsAnErrorNotAHeader() throws {
+        let dir = TempDir()
+        let latin = try writeBytes(dir, "latin.tsv", Array("us".utf8) + [0xE9] + Array("r\titem\n1\t2\n1\t3\n".utf8))
+        assertRefused({ try EvaluationInput.interactions(from: latin) },
+                      "\(latin):1: not UTF-8 text (user id \"us\u{FFFD}r\" is not an unsigned integer)")
+        let ids = try writeBytes(dir, "latin-ids.txt", Array("pin".utf8) + [0xE9] + Array("\n1\n".utf8))
+        assertRefused({ try EvaluationInput.ids(from: ids, what: "pin id") },
+                      "\(ids):1: not UTF-8 text (pin id \"pin\u{FFFD}\" is not an unsigned integer)")
+        try assertBuildRefuses(dir, latin, line: 1)
+        // Nor is a first line holding a control character; the message says which.
+        let control = dir.write("control.tsv", "user\titem\u{1}\n1\t2\n")
+        assertRefused({ try EvaluationInput.interactions(from: control) },
+                      "\(control):1: user id \"user\" is not an unsigned integer (not a header: it holds the control character \\u{1})")
+        // The same header in UTF-8 is still a header.
+        let utf8 = dir.write("utf8.tsv", "usér\titem\n1\t2\n")
+        XCTAssertEqual(try EvaluationInput.interactions(from: utf8), [Interaction(user: 1, item: 2, weight: 1, time: nil)])
+    }
+
+    /// (b) A carriage return inside a line, just before a quoted id: eval once
+    /// trimmed it with the blanks; now it is part of the field, as in build.
+    func testCarriageReturnBeforeAQuotedIdIsAnError() throws {
+        let dir = TempDir()
+        let cr = dir.write("cr.tsv", "1\t\r\"2\"\n")
+        assertRefused({ try EvaluationInput.interactions(from: cr) }, "\(cr):1: item id \"\\r\"2\"\" is not an unsigned integer")
+        let crIDs = dir.write("cr-ids.txt", "\r\"5\"\n")
+        assertRefused({ try EvaluationInput.ids(from: crIDs, what: "pin id") }, "\(crIDs):1: pin id \"\\r\"5\"\" is not an unsigned integer")
+        try assertBuildRefuses(dir, cr, line: 1)
+        // A line ending CRLF is still one line ending.
+        let crlf = dir.write("crlf.tsv", "1\t\"2\"\r\n")
+        XCTAssertEqual(try EvaluationInput.interactions(from: crlf), [Interaction(user: 1, item: 2, weight: 1, time: nil)])
+    }
+
+    /// (c) Two byte-order marks: one is skipped, the second is text; eval once
+    /// skipped both.
+    func testTwoByteOrderMarksAreAnError() throws {
+        let dir = TempDir()
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        let twice = try writeBytes(dir, "twice.tsv", bom + bom + Array("1\t2\n".utf8))
+        assertRefused({ try EvaluationInput.interactions(from: twice) }, "\(twice):1: user id \"\\u{FEFF}1\" is not an unsigned integer")
+        let twiceHeader = try writeBytes(dir, "twice-header.tsv", bom + bom + Array("user\titem\n1\t2\n".utf8))
+        assertRefused({ try EvaluationInput.heldOut(from: twiceHeader) }, "\(twiceHeader):1: user id \"\\u{FEFF}user\" is not an unsigned integer")
+        try assertBuildRefuses(dir, twice, line: 1)
+        let once = try writeBytes(dir, "once.tsv", bom + Array("user\titem\n1\t2\n".utf8))
+        XCTAssertEqual(try EvaluationInput.interactions(from: once), [Interaction(user: 1, item: 2, weight: 1, time: nil)])
+    }
+
+    /// Quoted fields in eval's and query's inputs are RFC 4180 fields, as in
+    /// build: a comma or tab inside quotes is text, not a separator.
+    func testQuotedFieldsAreOneField() throws {
+        let dir = TempDir()
+        let comma = dir.write("comma.csv", "user,item\n\"1,2\",3\n")
+        assertRefused({ try EvaluationInput.interactions(from: comma) }, "\(comma):2: user id \"1,2\" is not an unsigned integer")
+        let tab = dir.write("tab.tsv", "\"1\t2\"\t3\n")
+        assertRefused({ try EvaluationInput.heldOut(from: tab) }, "\(tab):1: user id \"1\\t2\" is not an unsigned integer")
+        let ids = dir.write("ids.txt", "\"1,2\"\n")
+        assertRefused({ try EvaluationInput.ids(from: ids, what: "pin id") }, "\(ids):1: pin id \"1,2\" is not an unsigned integer")
+        let open = dir.write("open.csv", "\"user_id,item_id\n1,2\n")
+        assertRefused({ try EvaluationInput.interactions(from: open) }, "\(open):1: quoted field \"\"user_id,item_id\" has no closing quote")
+        // Quoted ids that are ids are read, quotes and all separators inside them aside.
+        let good = dir.write("good.csv", "\"user_id\",\"item_id\",\"rating\",\"time\",\"note\"\n\"7\", \"8\" ,\"2.5\",\"-3\",\"a, b\"\n")
+        XCTAssertEqual(try EvaluationInput.interactions(from: good), [Interaction(user: 7, item: 8, weight: 2.5, time: -3)])
+        let goodIDs = dir.write("good-ids.txt", "\"pin_id\"\n\"12\"\n 3 \n")
+        XCTAssertEqual(try EvaluationInput.ids(from: goodIDs, what: "pin id"), [12, 3])
+        // Through the CLI: one line, the file and the line.
+        let (graph, held) = try graphAndHeldOut(dir)
+        let r = try runBoardwalk(["query", graph, "--pin", String(held[0].item), "--exclude-file", ids])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "boardwalk: \(ids):1: pin id \"1,2\" is not an unsigned integer\n")
+    }
+}
