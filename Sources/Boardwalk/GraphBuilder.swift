@@ -197,8 +197,19 @@ public final class GraphBuilder {
 
     // MARK: Titles
 
-    /// Sets the title of a pin or board (shown to people by tools).
+    /// Sets the title of a pin or board by kind and raw id.
+    ///
+    /// - Parameters:
+    ///   - title: The title, UTF-8 text.
+    ///   - kind: Pin or board.
+    ///   - id: The node's id.
+    @available(*, deprecated, message: "use setTitle(_:for:) with a PinID or a BoardID")
     public func setTitle(_ title: String, for kind: NodeKind, id: UInt64) {
+        storeTitle(title, kind: kind, id: id)
+    }
+
+    /// Stores a title (the typed `setTitle` overloads call this).
+    func storeTitle(_ title: String, kind: NodeKind, id: UInt64) {
         titles[Int(kind.rawValue)].set(id: id, title: Array(title.utf8))
     }
 

@@ -13,7 +13,7 @@ extension GraphBuilder {
     ///
     /// The graph's titles are read back with `bw_graph_node_title`.
     public func setTitle(_ title: String, for pin: PinID) {
-        setTitle(title, for: .pin, id: pin.rawValue)
+        storeTitle(title, kind: .pin, id: pin.rawValue)
     }
 
     /// Sets the title of a board (shown to people by tools). A later title
@@ -25,6 +25,6 @@ extension GraphBuilder {
     ///
     /// The graph's titles are read back with `bw_graph_node_title`.
     public func setTitle(_ title: String, for board: BoardID) {
-        setTitle(title, for: .board, id: board.rawValue)
+        storeTitle(title, kind: .board, id: board.rawValue)
     }
 }
