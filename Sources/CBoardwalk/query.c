@@ -252,12 +252,16 @@ int bw_query_set_preference(bw_query *q, uint32_t language, uint32_t topic) {
     return set_preference(q, 0, 0.0, language, topic);
 }
 
-int bw_query_set_popularity_penalty(bw_query *q, double beta) {
-    if (!q) return BW_EINVAL;
-    int rc = closed_range(q, "popularity_penalty", beta, 0.0, 2.0);
+/* Sets *field to x when lo <= x <= hi. */
+static int set_closed(bw_query *q, double *field, const char *name, double x, double lo, double hi) {
+    int rc = closed_range(q, name, x, lo, hi);
     if (rc) return rc;
-    q->cfg.popularity_penalty = beta;
+    *field = x;
     return ok(q);
+}
+
+int bw_query_set_popularity_penalty(bw_query *q, double beta) {
+    return q ? set_closed(q, &q->cfg.popularity_penalty, "popularity_penalty", beta, 0.0, 2.0) : BW_EINVAL;
 }
 
 int bw_query_set_method(bw_query *q, int method) {
@@ -271,11 +275,7 @@ int bw_query_set_method(bw_query *q, int method) {
 }
 
 int bw_query_set_exponent(bw_query *q, double exponent) {
-    if (!q) return BW_EINVAL;
-    int rc = closed_range(q, "exponent", exponent, 0.0, 2.0);
-    if (rc) return rc;
-    q->cfg.exponent = exponent;
-    return ok(q);
+    return q ? set_closed(q, &q->cfg.exponent, "exponent", exponent, 0.0, 2.0) : BW_EINVAL;
 }
 
 int bw_query_set_seed(bw_query *q, uint64_t seed) {
