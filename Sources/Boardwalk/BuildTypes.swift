@@ -34,6 +34,21 @@ public struct BuildOptions: Sendable {
     /// edge lists, or nil for none. Pruning rules keep the best-scored edges;
     /// repeated edges keep their highest score. Scores are not stored in the graph.
     public var scoreColumn: Int?
+    /// The graph's watermark, given: the newest edge time the graph
+    /// contains, an unsigned integer in the host's own unit (Unix seconds or
+    /// milliseconds: Boardwalk only compares times). Stored in the file
+    /// (``Graph/watermark``); nil for none. Not together with ``timeColumn``.
+    public var watermark: UInt64?
+    /// 1-based column of a per-edge time in edge lists (an unsigned integer
+    /// in the host's unit), or nil for none: the graph's watermark is then
+    /// the largest time of the edges the input held, duplicates and edges
+    /// that pruning removes included (lines skipped as invalid are not
+    /// edges); an input without edges gives no watermark. A line whose time
+    /// is not an unsigned integer is invalid, as one with a bad id is. Only
+    /// ever explicit: a header column named `time` is not picked by itself.
+    /// Edges added with ``GraphBuilder/addEdge(pin:board:score:)`` carry no
+    /// time. Times are not stored in the graph. Not together with ``watermark``.
+    public var timeColumn: Int?
     /// Longest accepted input line in bytes.
     public var maxLineBytes: Int = 1 << 20
     /// Pruning rules applied after duplicates collapse (none by default).
@@ -93,6 +108,11 @@ public struct BuildSummary: Sendable, Codable {
     public var seconds: Double
     /// Size of the graph file.
     public var fileBytes: UInt64
+    /// The watermark stored in the graph (``BuildOptions/watermark``, or the
+    /// newest time of the ``BuildOptions/timeColumn``), nil for none.
+    public var watermark: UInt64?
+    /// How the watermark was set: "option" or "time column N"; nil for none.
+    public var watermarkSource: String?
 }
 
 /// The JSON "build" record stored in the graph.
@@ -114,6 +134,10 @@ struct BuildRecord: Codable {
     var boardTitles: Int
     var attributedPins: Int
     var scoreColumn: Int?
+    var timeColumn: Int?
+    /// The watermark and how it was set ("option", "time column N").
+    var watermark: UInt64?
+    var watermarkSource: String?
     var pruningRules: PruningRules?
     var pruning: [PruningReport]?
 }
@@ -130,6 +154,8 @@ final class CompiledGraph {
     var maxPinDegree = 0
     var maxBoardDegree = 0
     var hasAttributes = false
+    /// The watermark to store (BW_META_HAS_WATERMARK), nil for none.
+    var watermark: UInt64?
     var attributedPins = 0
     var attributeNames: [[String]] = []
     var titleCounts = [0, 0]

@@ -1,10 +1,12 @@
 // The edge-list parser: a thread that splits edge-list lines into blocks
 // of id pairs (and scores) for the builder, choosing the pin and board
-// columns from a header's names and counting invalid lines.
+// columns from a header's names, counting invalid lines and keeping the
+// newest edge time of a time column.
 import Foundation
 
 /// One block of parsed edges: `count` UInt64 values, pin and board ids
-/// alternating, and where the parser was when it sent it.
+/// alternating (each pair followed by its score with a score column), and
+/// where the parser was when it sent it.
 struct EdgeBlock: @unchecked Sendable {
     // Unchecked: the buffer is handed over whole; only one thread owns it at a time.
     var pairs: UnsafeMutablePointer<UInt64>
@@ -63,7 +65,7 @@ func headerNameKind(_ name: String) -> NodeKind? {
 /// graph. Returns the columns and warnings.
 func resolveHeader(
     _ names: [String], defaults: EdgeColumns, pinExplicit: Bool, boardExplicit: Bool, scoreField: Int?,
-    file: String, line: Int
+    timeField: Int? = nil, file: String, line: Int
 ) throws -> (EdgeColumns, [String]) {
     let kinds = names.map(headerNameKind)
     let pin = pinExplicit ? defaults.pin : (kinds.firstIndex(of: .pin) ?? defaults.pin)
@@ -93,6 +95,10 @@ func resolveHeader(
         throw BoardwalkError.malformedInput(
             file: file, line: line, reason: "the header puts \(s == pin ? "pin" : "board") ids in the score column \(s + 1)")
     }
+    if let t = timeField, t == pin || t == board {
+        throw BoardwalkError.malformedInput(
+            file: file, line: line, reason: "the header puts \(t == pin ? "pin" : "board") ids in the time column \(t + 1)")
+    }
     return (EdgeColumns(pin: pin, board: board), warnings)
 }
 
@@ -102,7 +108,7 @@ final class EdgeParser: @unchecked Sendable {
     // Unchecked: written only by the parser thread; read by the builder after
     // the last block, which the channel's semaphores order after every write.
     static let blockValues = 1 << 17
-    let scoreField: Int?, maxInvalid: Int
+    let scoreField: Int?, timeField: Int?, maxInvalid: Int
     let defaults: EdgeColumns, pinExplicit: Bool, boardExplicit: Bool
     /// Columns a header of an earlier part file of the same directory chose.
     let inherited: EdgeColumns?
@@ -113,14 +119,17 @@ final class EdgeParser: @unchecked Sendable {
     private(set) var invalid: Int
     private(set) var samples: [String] = []
     private(set) var error: Error?
+    /// The largest time of the edges read, with a time column (nil: none yet).
+    private(set) var newestTime: UInt64?
 
     init(defaults: EdgeColumns, pinExplicit: Bool = true, boardExplicit: Bool = true, inherited: EdgeColumns? = nil,
-         scoreField: Int? = nil, maxInvalid: Int, invalidSoFar: Int) {
+         scoreField: Int? = nil, timeField: Int? = nil, maxInvalid: Int, invalidSoFar: Int) {
         self.defaults = defaults
         self.pinExplicit = pinExplicit
         self.boardExplicit = boardExplicit
         self.inherited = inherited
         self.scoreField = scoreField
+        self.timeField = timeField
         self.maxInvalid = maxInvalid
         self.invalid = invalidSoFar
     }
@@ -137,8 +146,8 @@ final class EdgeParser: @unchecked Sendable {
         var n = 0
         let start = inherited ?? defaults
         // (pin field, board field, fields needed); a header may change them.
-        var current = (start.pin, start.board, max(start.pin, start.board, scoreField ?? 0) + 1)
-        let scoreField = self.scoreField ?? -1
+        let scoreField = self.scoreField ?? -1, timeField = self.timeField ?? -1
+        var current = (start.pin, start.board, max(start.pin, start.board, scoreField, timeField) + 1)
         let stride = scoreField >= 0 ? 3 : 2
         var headerRule = HeaderRule()
         do {
@@ -149,7 +158,7 @@ final class EdgeParser: @unchecked Sendable {
                 let (pinField, boardField, needed) = current  // locals, for the loop below
                 // Find the needed fields in one pass over the line.
                 var field = 0, i = 0
-                var pf = FieldRange(start: 0, end: 0), bf = pf, sf = pf
+                var pf = FieldRange(start: 0, end: 0), bf = pf, sf = pf, tf = pf
                 let count = line.count
                 while true {
                     let (next, f) = scanField(base, i, count, 0x09, 0x2C)
@@ -159,6 +168,8 @@ final class EdgeParser: @unchecked Sendable {
                         bf = f
                     } else if field == scoreField {
                         sf = f
+                    } else if field == timeField {
+                        tf = f
                     }
                     field += 1
                     if field >= needed || next >= count { break }
@@ -170,15 +181,18 @@ final class EdgeParser: @unchecked Sendable {
                     guard headerRule.isHeader(line) else { return false }
                     let (c, w) = try resolveHeader(
                         headerNames(line), defaults: defaults, pinExplicit: pinExplicit, boardExplicit: boardExplicit,
-                        scoreField: scoreField >= 0 ? scoreField : nil, file: reader.input.name, line: number)
+                        scoreField: scoreField >= 0 ? scoreField : nil, timeField: timeField >= 0 ? timeField : nil,
+                        file: reader.input.name, line: number)
                     warnings += w
                     resolved = c
-                    current = (c.pin, c.board, max(c.pin, c.board, scoreField) + 1)
+                    current = (c.pin, c.board, max(c.pin, c.board, scoreField, timeField) + 1)
                     return true
                 }
                 if field < needed {
                     if try header() { return }
-                    let shape = stride == 3 ? "pin_id, board_id and score" : "pin_id<TAB>board_id"
+                    let shape = timeField >= 0
+                        ? (stride == 3 ? "pin_id, board_id, score and time" : "pin_id, board_id and time")
+                        : (stride == 3 ? "pin_id, board_id and score" : "pin_id<TAB>board_id")
                     try invalidLine(reader.input, number, line, "expected at least \(needed) columns (\(shape)), found \(field)")
                     return
                 }
@@ -199,6 +213,15 @@ final class EdgeParser: @unchecked Sendable {
                         return
                     }
                     score = v
+                }
+                if timeField >= 0 {
+                    let time = parseID(base, tf)
+                    guard case .value(let t) = time else {
+                        if try header() { return }
+                        try invalidLine(reader.input, number, line, idProblem(time, "time", base, tf) ?? "bad time")
+                        return
+                    }
+                    newestTime = max(newestTime ?? 0, t)
                 }
                 headerRule.data()
                 block[n] = p

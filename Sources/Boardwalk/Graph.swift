@@ -142,6 +142,19 @@ public final class Graph: @unchecked Sendable {
             hasAttributes: stat(BW_STAT_HAS_ATTRIBUTES) != 0, copiedBytes: stat(BW_STAT_COPIED_BYTES))
     }
 
+    /// The newest edge time the graph contains, in the host's own unit (the
+    /// builder's ``BuildOptions/watermark``, or the largest value of its
+    /// ``BuildOptions/timeColumn``); nil when the graph was built without one.
+    /// Boardwalk only compares times: an unsigned integer in whatever unit
+    /// the host uses (Unix seconds or milliseconds).
+    ///
+    /// The corresponding C function is `bw_graph_stat` (`BW_STAT_WATERMARK`).
+    public var watermark: UInt64? {
+        var v: UInt64 = 0
+        guard bw_graph_stat(handle, BW_STAT_WATERMARK, &v) == 0 else { return nil }  // BW_ENODATA: none
+        return v
+    }
+
     /// The builder's record of how the graph was made (parameters, inputs,
     /// counts), as JSON text; `{}` when the graph has none.
     ///

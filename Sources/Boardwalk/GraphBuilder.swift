@@ -27,6 +27,8 @@ public final class GraphBuilder {
     /// The 1-based pin and board columns each edge input was read with.
     var inputColumns: [[Int]] = []
     var lines = 0
+    /// The largest edge time read from a time column (nil: none).
+    private var newestTime: UInt64?
     private var bytesBefore = 0
     var invalid = 0
     private var invalidSamples: [String] = []
@@ -56,6 +58,12 @@ public final class GraphBuilder {
         }
         if let s = options.scoreColumn, s < 1 || s == options.pinColumn || s == options.boardColumn {
             throw BoardwalkError.invalidArgument("the score column must be at least 1 and differ from the id columns")
+        }
+        if options.watermark != nil && options.timeColumn != nil {
+            throw BoardwalkError.invalidArgument("give --watermark or --time-column, not both")
+        }
+        if let t = options.timeColumn, t < 1 || t == options.pinColumn || t == options.boardColumn || t == options.scoreColumn {
+            throw BoardwalkError.invalidArgument("the time column must be at least 1 and differ from the id and score columns")
         }
         try options.pruning.validate()
         self.options = options
@@ -135,6 +143,7 @@ public final class GraphBuilder {
         let parser = EdgeParser(defaults: EdgeColumns(pin: options.pinColumn - 1, board: options.boardColumn - 1),
                                 pinExplicit: options.pinColumnIsExplicit, boardExplicit: options.boardColumnIsExplicit,
                                 inherited: inherited, scoreField: options.scoreColumn.map { $0 - 1 },
+                                timeField: options.timeColumn.map { $0 - 1 },
                                 maxInvalid: options.maxInvalidLines, invalidSoFar: invalid)
         let thread = Thread { [reader, channel, parser] in
             parser.run(reader, into: channel)
@@ -162,6 +171,7 @@ public final class GraphBuilder {
             if block.last { break }
         }
         lines += parser.lines
+        if let t = parser.newestTime { newestTime = max(newestTime ?? 0, t) }
         invalid = parser.invalid
         invalidSamples.append(contentsOf: parser.samples.prefix(max(0, 10 - invalidSamples.count)))
         bytesBefore += reader.bytesRead
@@ -298,6 +308,14 @@ public final class GraphBuilder {
 
     // MARK: Building
 
+    /// The graph's watermark and how it was set: the option, else the
+    /// newest time of the time column (none when no edge was read).
+    var watermark: (value: UInt64, source: String)? {
+        if let w = options.watermark { return (w, "option") }
+        if let t = newestTime, let c = options.timeColumn { return (t, "time column \(c)") }
+        return nil
+    }
+
     /// Compiles everything added into a graph file at `path`, atomically: the
     /// file is written beside it under a temporary name, synced, and renamed
     /// over `path` only when complete. A failed or killed build leaves `path`
@@ -326,7 +344,8 @@ public final class GraphBuilder {
             titlesForUnknownNodes: titlesForUnknown,
             attributedPins: compiled.attributedPins, attributesForUnknownPins: attributesForUnknown,
             pruning: compiled.pruning,
-            seconds: elapsed(), fileBytes: writer.fileBytes)
+            seconds: elapsed(), fileBytes: writer.fileBytes,
+            watermark: compiled.watermark, watermarkSource: watermark?.source)
     }
 
     /// Throws when writing a graph to `output` would replace one of

@@ -67,9 +67,11 @@ extension GraphBuilder {
             inputColumns: inputColumns.allSatisfy { $0 == [options.pinColumn, options.boardColumn] } ? nil : inputColumns,
             lines: lines, inputEdges: inputEdges, duplicateEdges: g.duplicates, invalidLines: invalid,
             pinTitles: g.titleCounts[0], boardTitles: g.titleCounts[1],
-            attributedPins: g.attributedPins, scoreColumn: options.scoreColumn,
+            attributedPins: g.attributedPins, scoreColumn: options.scoreColumn, timeColumn: options.timeColumn,
+            watermark: watermark?.value, watermarkSource: watermark?.source,
             pruningRules: rules.isEmpty ? nil : rules, pruning: pruning.isEmpty ? nil : pruning)
         g.invalidLines = invalid
+        g.watermark = watermark?.value
         return g
     }
 

@@ -80,6 +80,10 @@ final class GraphFileWriter {
         }
         if g.arrays[Int(BW_ARRAY_BOARD_TITLE_OFFSETS.rawValue)].count > 0 { flagBits |= UInt32(BW_META_HAS_BOARD_TITLES) }
         if g.hasAttributes { flagBits |= UInt32(BW_META_HAS_ATTRIBUTES) }
+        if let w = g.watermark {
+            flagBits |= UInt32(BW_META_HAS_WATERMARK)
+            meta.watermark = w
+        }
         meta.flags = flagBits
 
         // One transaction per stretch of at most ~256 MiB (or one chunk), so

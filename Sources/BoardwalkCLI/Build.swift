@@ -49,6 +49,16 @@ struct Build: ParsableCommand {
         valueName: "n"))
     var scoreColumn: Int?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "The graph's watermark: the newest edge time it contains, an unsigned integer in your own unit (Unix seconds or milliseconds). Not with --time-column.",
+        valueName: "time"))
+    var watermark: UInt64?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "1-based column of each edge's time (an unsigned integer in your own unit): the watermark is the newest time read. Never chosen by a header.",
+        valueName: "n"))
+    var timeColumn: Int?
+
     @OptionGroup(title: "Pruning (rules run once each, in this order)")
     var pruning: PruningOptions
 
@@ -76,6 +86,10 @@ struct Build: ParsableCommand {
         if let s = scoreColumn, s < 1 || s == pinColumn ?? 1 || s == boardColumn ?? 2 {
             throw ValidationError("--score-column must be at least 1 and differ from the id columns")
         }
+        if watermark != nil && timeColumn != nil { throw ValidationError("give --watermark or --time-column, not both") }
+        if let t = timeColumn, t < 1 || t == pinColumn ?? 1 || t == boardColumn ?? 2 || t == scoreColumn {
+            throw ValidationError("--time-column must be at least 1 and differ from the id and score columns")
+        }
         if pruning.maxBoardEntropy != nil && pinAttributes == nil {
             throw ValidationError("--max-board-entropy needs pin topics: give --pin-attributes")
         }
@@ -89,6 +103,8 @@ struct Build: ParsableCommand {
             if let pinColumn { options.pinColumn = pinColumn }  // set only when given: it then wins over a header
             if let boardColumn { options.boardColumn = boardColumn }
             options.scoreColumn = scoreColumn
+            options.watermark = watermark
+            options.timeColumn = timeColumn
             options.pruning = pruning.rules
             options.allowEmpty = allowEmpty
             // Refuse, before reading anything, an output that is one of the inputs.
@@ -122,6 +138,8 @@ struct Build: ParsableCommand {
                 let data = try encoder.encode(s)
                 var object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
                 object["peak_rss_bytes"] = peakRSS()
+                object["watermark"] = s.watermark ?? NSNull() as Any  // null, not absent, when none
+                object["watermark_source"] = s.watermarkSource ?? NSNull() as Any
                 try printJSON(object)
             } else {
                 print("built \(s.output): \(s.pins) pins, \(s.boards) boards, \(s.edges) edges")
@@ -133,6 +151,7 @@ struct Build: ParsableCommand {
                 if s.attributedPins > 0 || s.attributesForUnknownPins > 0 {
                     print("  attributes: \(s.attributedPins) pins; \(s.attributesForUnknownPins) for pins not in the graph")
                 }
+                if let w = s.watermark { print("  watermark: \(w) (from the \(s.watermarkSource ?? "?"))") }
                 for r in s.pruning {
                     print("  pruned by \(r.rule) \(compact(r.parameter)): \(r.edges) edges, \(r.pins) pins, \(r.boards) boards")
                 }

@@ -37,6 +37,7 @@ struct Info: ParsableCommand {
                     "duplicate_edges": s.duplicateEdges, "invalid_lines": s.invalidLines,
                     "has_pin_titles": s.hasPinTitles, "has_board_titles": s.hasBoardTitles,
                     "has_attributes": s.hasAttributes, "pin_degree": pinDeg, "board_degree": boardDeg,
+                    "watermark": g.watermark ?? NSNull() as Any,
                     "build": build,
                 ])
                 return
@@ -62,6 +63,7 @@ struct Info: ParsableCommand {
             line("pin", pinDeg)
             line("board", boardDeg)
             print("  titles: pins \(s.hasPinTitles ? "yes" : "no"), boards \(s.hasBoardTitles ? "yes" : "no"); attributes: \(s.hasAttributes ? "yes" : "no")")
+            print("  watermark: \(g.watermark.map { "\($0) (the newest edge time the graph contains)" } ?? "none")")
             print("  build: \(s.duplicateEdges) duplicate edges collapsed, \(s.invalidLines) invalid lines skipped")
             print(String(format: "  fingerprint %016llx", s.fingerprint))
             print("  parameters: \(g.buildInfo)")

@@ -542,6 +542,10 @@ int bw_graph_stat(const bw_graph *g, int what, uint64_t *out) {
     case BW_STAT_HAS_ATTRIBUTES: *out = (m->flags & BW_META_HAS_ATTRIBUTES) != 0; break;
     case BW_STAT_CHUNKS: *out = g->total_chunks; break;
     case BW_STAT_COPIED_BYTES: *out = g->copied_bytes; break;
+    case BW_STAT_WATERMARK:
+        if (!(m->flags & BW_META_HAS_WATERMARK)) return BW_ENODATA;
+        *out = m->watermark;
+        break;
     default: return BW_EINVAL;
     }
     return 0;

@@ -227,7 +227,7 @@ final class QueryEvalInputTests: XCTestCase {
         let build = ["build", "-o", dir.file("neg.bwg"), edges]
         let generate = ["generate", "-o", dir.file("neg-gen.tsv")]
         var others: [([String], String)] = []
-        for o in ["--chunk-size", "--max-invalid", "--pin-column", "--board-column", "--score-column", "--max-board-entropy",
+        for o in ["--chunk-size", "--max-invalid", "--pin-column", "--board-column", "--score-column", "--watermark", "--time-column", "--max-board-entropy",
                   "--max-board-degree", "--pin-degree-exponent", "--max-pin-degree", "--min-board-degree", "--min-pin-degree"] {
             others.append((build, o))
         }

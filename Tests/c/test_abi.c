@@ -424,7 +424,7 @@ static void test_stats(bw_graph *g, const char *path, const sample *s) {
         CHECK(rc_is(bw_graph_stat(g, what, &v), 0) && v <= 1);
     /* Unknown statistics and NULLs. */
     CHECK(rc_is(bw_graph_stat(g, 0, &v), BW_EINVAL));
-    CHECK(rc_is(bw_graph_stat(g, BW_STAT_COPIED_BYTES + 1, &v), BW_EINVAL));
+    CHECK(rc_is(bw_graph_stat(g, BW_STAT_WATERMARK + 1, &v), BW_EINVAL));
     CHECK(rc_is(bw_graph_stat(g, -1, &v), BW_EINVAL));
     CHECK(rc_is(bw_graph_stat(NULL, BW_STAT_PINS, &v), BW_EINVAL));
     CHECK(rc_is(bw_graph_stat(g, BW_STAT_PINS, NULL), BW_EINVAL));
@@ -1606,6 +1606,18 @@ static void remove_workdir(void) {
 
 static void test_cancel(bw_graph *g);
 
+/* The sample graph was built without --watermark or --time-column: it has
+ * no watermark, and BW_STAT_WATERMARK says so without touching the output. */
+static void test_no_watermark(const char *path) {
+    bw_graph *g = NULL;
+    CHECK(rc_is(bw_graph_open(path, 0, &g), 0));
+    if (!g) return;
+    uint64_t v = 12345;
+    CHECK(rc_is(bw_graph_stat(g, BW_STAT_WATERMARK, &v), BW_ENODATA) && v == 12345);
+    CHECK(rc_is(bw_graph_stat(g, BW_STAT_WATERMARK, NULL), BW_EINVAL));
+    bw_graph_close(g);
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "--query") == 0) return query_json(argc, argv);
     if (argc < 2 || argc > 5) {
@@ -1663,6 +1675,7 @@ int main(int argc, char **argv) {
     }
     if (argc >= 4) test_plain(argv[3]);
     if (argc >= 5) test_empty(argv[4]);
+    test_no_watermark(graph);
 
     free_sample(&s);
     remove_workdir();

@@ -543,23 +543,71 @@ static void fix_meta_checksum(uint8_t *m) {
          bw_checksum64(m, offsetof(struct bw_format_meta, meta_checksum)));
 }
 
+/* Writes `meta` over the meta record `m` and makes its checksum right. */
+static void put_meta(uint8_t *m, const struct bw_format_meta *meta) {
+    memcpy(m, meta, sizeof *meta);
+    fix_meta_checksum(m);
+}
+
+/* The meta record of a copy of the file (NULL, a failed check, if missing),
+ * read into *meta. */
+static uint8_t *meta_of(file *f, struct bw_format_meta *meta) {
+    uint8_t *m = value(f, BW_KEY_META);
+    CHECK(m != NULL);
+    if (m) memcpy(meta, m, sizeof *meta);
+    return m;
+}
+
 /* A meta record whose arrays add up to more bytes than the file has is
  * refused before open sizes its per-chunk tables by them. */
 static void test_meta_array_bytes(const file *orig) {
     file f = copy_of(orig);
-    uint8_t *m = value(&f, BW_KEY_META);
-    CHECK(m != NULL);
-    if (!m) return;
     struct bw_format_meta meta;
-    memcpy(&meta, m, sizeof meta);
+    uint8_t *m = meta_of(&f, &meta);
+    if (!m) return;
     CHECK(meta.flags & BW_META_HAS_PIN_TITLES);
     struct bw_format_array *tb = &meta.arrays[BW_ARRAY_PIN_TITLE_BYTES];
     tb->count = (uint64_t)meta.chunk_bytes << 28; /* 2^28 chunks of title bytes */
     tb->chunks = 1u << 28;
-    memcpy(m, &meta, sizeof meta);
-    fix_meta_checksum(m);
+    put_meta(m, &meta);
     expect_refused(&f, "array-bytes.bwg", BW_ECORRUPT, "more than the file");
     free(f.d);
+}
+
+/* The watermark bit, added within format version 1, is no damage: with the
+ * bit set every value of meta.watermark (0 and 2^64 - 1 included) opens,
+ * verifies and is what BW_STAT_WATERMARK reports; without it the field is
+ * ignored, whatever it holds (BW_ENODATA). */
+static void test_meta_watermark(const file *orig) {
+    const struct { uint32_t flag; uint64_t watermark; int want; } cases[] = {
+        {BW_META_HAS_WATERMARK, 0, 0},
+        {BW_META_HAS_WATERMARK, UINT64_MAX, 0},
+        {BW_META_HAS_WATERMARK, 1700000000000ull, 0},
+        {0, 42, BW_ENODATA},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        file f = copy_of(orig);
+        struct bw_format_meta meta;
+        uint8_t *m = meta_of(&f, &meta);
+        if (!m) return;
+        CHECK((meta.flags & BW_META_HAS_WATERMARK) == 0); /* the builder set none */
+        meta.flags |= cases[i].flag;
+        meta.watermark = cases[i].watermark;
+        put_meta(m, &meta);
+        const char *path = save(&f, "watermark.bwg");
+        bw_graph *g = NULL;
+        char msg[256] = "";
+        CHECK(bw_graph_open_ex(path, BW_OPEN_VERIFY, &g, msg, sizeof msg) == 0);
+        if (g) {
+            uint64_t v = 7;
+            CHECK(bw_graph_stat(g, BW_STAT_WATERMARK, &v) == cases[i].want);
+            CHECK(v == (cases[i].want == 0 ? cases[i].watermark : 7));
+            bw_graph_close(g);
+        } else {
+            fprintf(stderr, "test_meta_watermark case %zu: %s\n", i, msg);
+        }
+        free(f.d);
+    }
 }
 
 /* The two-edge graph (pins 1, 2; boards 10, 11) made into one where pin 2
@@ -638,6 +686,7 @@ int main(int argc, char **argv) {
     test_random_flips(&c64, "sample-full-c64");
     test_unverified_offsets(&c64);
     test_meta_array_bytes(&c64);
+    test_meta_watermark(&c64);
     test_node_without_neighbours(&tiny);
 
     DIR *dir = opendir(workdir);

@@ -161,6 +161,29 @@ def test_stats_match_the_edges_file(graph, graph_path, edges):
     assert graph.verify() is None
 
 
+def test_the_sample_has_no_watermark(graph, plain_path):
+    """Built without --watermark or --time-column: None, not 0."""
+    assert graph.watermark is None
+    assert graph.stats.watermark is None
+    with boardwalk.Graph(plain_path) as g:
+        assert g.watermark is None
+
+
+def test_a_watermark_built_by_the_cli_is_read_back(cli, tmp_path):
+    for w in (1700000000123, 0, 2**64 - 1):
+        path = _build(cli, tmp_path / f"w{w}.bwg", "--watermark", str(w), os.path.join(SAMPLE, "edges.tsv"))
+        with boardwalk.Graph(path) as g:
+            assert g.watermark == w
+            assert g.stats.watermark == w
+            assert g.build_info["watermark"] == w
+            assert g.build_info["watermark_source"] == "option"
+    timed = tmp_path / "timed.tsv"
+    timed.write_text("1\t10\t1700000000123\n2\t10\t9007199254740993\n1\t11\t5\n")
+    with boardwalk.Graph(_build(cli, tmp_path / "t.bwg", "--time-column", "3", str(timed))) as g:
+        assert g.watermark == 9007199254740993
+        assert g.build_info["watermark_source"] == "time column 3"
+
+
 def test_titles_attributes_and_neighbours_match_the_inputs(graph, edges):
     for pin, title in _rows("pin-titles.tsv"):
         assert graph.title(int(pin)) == title

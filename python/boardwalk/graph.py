@@ -14,6 +14,7 @@ import threading
 from collections import namedtuple
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Optional
 
 from . import errors
 from ._library import GraphP, LiveP, QueryP, ResultsP, lib
@@ -40,6 +41,7 @@ BW_OPEN_PREFAULT = 0x4
 BW_ATTR_LANGUAGE = 0
 BW_ATTR_TOPIC = 1
 BW_ATTR_ANY = 0xFFFFFFFF
+BW_STAT_WATERMARK = 18  # BW_ENODATA when the graph has no watermark
 
 
 class _LibraryDefault:
@@ -109,6 +111,7 @@ class GraphStats:
     has_attributes: bool
     chunks: int
     copied_bytes: int  # bytes copied at open (misaligned chunks)
+    watermark: Optional[int] = None  # newest edge time the graph contains; None: none
 
 
 class Recommendation(namedtuple("Recommendation", "id score visits")):
@@ -327,8 +330,22 @@ class Graph:
             for name, what in _STATS:
                 _check(self._call(lib.bw_graph_stat, what, ctypes.byref(out)), name)
                 values[name] = bool(out.value) if name in _FLAGS else int(out.value)
-            self._stats = GraphStats(**values)
+            self._stats = GraphStats(**values, watermark=self.watermark)
         return self._stats
+
+    @property
+    def watermark(self):
+        """The newest edge time the graph contains, an int in the host's own
+        unit (Unix seconds or milliseconds: Boardwalk only compares times),
+        as `boardwalk build --watermark T` or `--time-column N` recorded it;
+        None when the graph was built without one (bw_graph_stat,
+        BW_STAT_WATERMARK)."""
+        out = ctypes.c_uint64()
+        rc = self._call(lib.bw_graph_stat, BW_STAT_WATERMARK, ctypes.byref(out))
+        if rc == BW_ENODATA:
+            return None
+        _check(rc, "watermark")
+        return int(out.value)
 
     @property
     def build_info(self):

@@ -273,8 +273,12 @@ BW_API int bw_graph_verify(const bw_graph *graph, char *out_message, size_t mess
 #define BW_STAT_HAS_ATTRIBUTES 15
 #define BW_STAT_CHUNKS 16          /* chunk records in the file */
 #define BW_STAT_COPIED_BYTES 17    /* bytes copied at open (misaligned chunks) */
+#define BW_STAT_WATERMARK 18       /* newest edge time the graph contains, in the
+                                      host's unit (boardwalk_format.h, Times) */
 
-/** Reads one statistic. Errors: BW_EINVAL (NULL, unknown `what`). Thread-safe. */
+/** Reads one statistic. Errors: BW_EINVAL (NULL, unknown `what`),
+ * BW_ENODATA (BW_STAT_WATERMARK of a graph built without a watermark;
+ * *out_value is left as it was). Thread-safe. */
 BW_API int bw_graph_stat(const bw_graph *graph, int what, uint64_t *out_value);
 
 /** The builder's JSON record (parameters, inputs, counts), not

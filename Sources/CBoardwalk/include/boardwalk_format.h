@@ -44,6 +44,14 @@
  * BW_ATTRS_NONE and the lists are sorted by index. No list holds a neighbour
  * twice. pin_attrs and board_attrs are always present.
  *
+ * Times. A time is an unsigned 64-bit integer in the host's own unit (Unix
+ * seconds or milliseconds, say): Boardwalk never converts or interprets one,
+ * it only compares them. A graph's watermark (meta.watermark, present when
+ * meta.flags has BW_META_HAS_WATERMARK) is the newest edge time the graph
+ * contains: given to the builder, or the largest value of the input's time
+ * column. Live edges with a time at or below the watermark of a new base
+ * graph are already in it.
+ *
  * Every array carries a checksum (bw_checksum64 over its bytes in order,
  * defined below), stored in the meta record, which has a checksum of its own.
  *
@@ -128,6 +136,12 @@ enum bw_array_id {
 #define BW_META_HAS_PIN_TITLES 0x1u
 #define BW_META_HAS_BOARD_TITLES 0x2u
 #define BW_META_HAS_ATTRIBUTES 0x4u
+/** meta.watermark holds the graph's watermark. Added within format version 1:
+ * files written before it have the bit clear (no watermark), and readers
+ * that predate it ignore the bit and the field. Without the bit the field
+ * means nothing (it is 0 in files that predate it), whatever it holds; with
+ * it, every value, 0 included, is a watermark. */
+#define BW_META_HAS_WATERMARK 0x8u
 
 /** Describes one stored array. An absent optional array has count 0 and no chunks. */
 struct bw_format_array {
@@ -156,7 +170,9 @@ struct bw_format_meta {
     uint64_t invalid_lines;       /* lines skipped under --max-invalid */
     uint32_t flags;               /* BW_META_* */
     uint32_t reserved0;
-    uint64_t reserved[4];
+    uint64_t watermark;           /* newest edge time the input held, when
+                                     flags has BW_META_HAS_WATERMARK */
+    uint64_t reserved[3];
     struct bw_format_array arrays[BW_ARRAY_COUNT];
     uint64_t meta_checksum;       /* bw_checksum64 of every byte before this field */
 };
