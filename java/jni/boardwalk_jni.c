@@ -74,8 +74,13 @@ static char *c_string(JNIEnv *env, jbyteArray a) {
     return s;
 }
 
-/* A file that did not open: "PATH: what bw_graph_open_ex said". */
+/* A file that did not open: what bw_graph_open_ex said, with the path in
+ * front unless the message already names it. */
 static void throw_open(JNIEnv *env, int code, const char *path, const char *msg) {
+    if (msg[0] && strstr(msg, path)) {
+        throw_bw(env, code, msg);
+        return;
+    }
     char detail[MSG_CAP + 1024];
     snprintf(detail, sizeof detail, "%.1000s%s%s", path, msg[0] ? ": " : "", msg);
     throw_bw(env, code, detail);
