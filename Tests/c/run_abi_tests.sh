@@ -203,6 +203,29 @@ else
   fi
 fi
 
+# README.md's Java example, as written (in a main that takes the graph's path).
+if [ "$java_ok" = 1 ]; then
+  mkdir -p "$tmp/readme-java"
+  if python3 - "$tmp/readme-java/ReadmeExample.java" >"$log" 2>&1 <<'EOF'
+import sys
+s = open("README.md", encoding="utf-8").read()
+i = s.index("```java\n") + len("```java\n")
+block = s[i:s.index("```", i)].splitlines()
+imports = [l for l in block if l.startswith("import ")]
+body = [l for l in block if not l.startswith("import ")]
+open(sys.argv[1], "w", encoding="utf-8").write("\n".join(imports) + "\npublic class ReadmeExample {\n"
+    + "public static void main(String[] args) {\n" + "\n".join(body).replace('"pins.bwg"', "args[0]") + "\n}\n}\n")
+EOF
+  then
+    step "README.md's Java example compiles (-Xlint:all -Werror) and runs on the sample graph" sh -c \
+      'javac -Xlint:all -Werror -encoding UTF-8 -cp "$1" -d "$2" "$2/ReadmeExample.java" && java -cp "$1:$2" ReadmeExample "$3" | grep -q "steps in"' \
+      sh "$jar_file" "$tmp/readme-java" "$graph"
+  else
+    bad "README.md's Java example: not found"
+    sed 's/^/      /' "$log" | tail -n 5
+  fi
+fi
+
 # C, Python, Swift and Java: the same queries and seeds, the same ids, scores and visits.
 cat >"$tmp/py_query.py" <<'EOF'
 # Runs one walk through the Python binding and prints it as JSON. Flags as
