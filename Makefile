@@ -13,6 +13,7 @@
 #   make lib      build/lib/libboardwalk.so.X.Y.Z (+ .so.X, .so links) and libboardwalk.a
 #   make pc       build/lib/boardwalk.pc for PREFIX (default /usr/local)
 #   make install  Tools/install --prefix $(PREFIX): headers, library, .pc, CLI
+#   make java     build/java/boardwalk.jar and build/lib/libboardwalk_jni.so (JDK 17+)
 #   make clean    removes build/
 CC ?= cc
 PREFIX ?= /usr/local
@@ -43,7 +44,7 @@ LIB_CFLAGS := -std=c11 -O2 -fPIC -fvisibility=hidden -DNDEBUG -D_GNU_SOURCE \
 LIB_LDFLAGS := -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined -Wl,-z,relro -Wl,-z,now $(LDFLAGS)
 LIB_LIBS := -llmdb -lm -lpthread
 
-.PHONY: lib pc install clean
+.PHONY: lib pc install clean java
 
 lib: $(SHARED) $(LIBDIR)/$(SONAME) $(LIBDIR)/libboardwalk.so $(STATIC)
 
@@ -80,6 +81,36 @@ $(STATIC): $(OBJECTS) | $(LIBDIR)
 $(PCFILE): boardwalk.pc.in $(HEADER) FORCE | $(LIBDIR)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' boardwalk.pc.in > $@.tmp
 	mv $@.tmp $@
+
+# The Java binding: classes of org.boardwalk (java/src/main/java) in one jar,
+# and the JNI glue (java/jni/boardwalk_jni.c, over boardwalk.h only) linked
+# against libboardwalk with $ORIGIN as its run path, so that it finds the
+# libboardwalk beside it (build/lib, or the prefix's lib after install).
+# javac -h writes the JNI header the glue includes: a signature that does
+# not match the Java declaration is a compile error.
+JAVAC ?= javac
+JAR ?= jar
+JAVA_HOME ?= $(patsubst %/bin/javac,%,$(realpath $(shell command -v $(JAVAC) 2>/dev/null)))
+JAVA_BUILD := $(BUILD)/java
+JAVA_SOURCES := $(shell find java/src/main/java -name '*.java' 2>/dev/null)
+JAR_FILE := $(JAVA_BUILD)/boardwalk.jar
+JNI_LIB := $(LIBDIR)/libboardwalk_jni.so
+JNI_CFLAGS := -std=c11 -O2 -fPIC -fvisibility=hidden -Wall -Wextra -Werror -I$(SRC)/include \
+              -I$(JAVA_BUILD)/include -I$(JAVA_HOME)/include -I$(JAVA_HOME)/include/linux $(CFLAGS)
+
+java: $(JAR_FILE) $(JNI_LIB)
+
+$(JAR_FILE): $(JAVA_SOURCES) Makefile
+	@command -v $(JAVAC) >/dev/null || { echo "make java: no javac (install a JDK 17, e.g. openjdk-17-jdk-headless)" >&2; exit 1; }
+	rm -rf $(JAVA_BUILD)/classes $(JAVA_BUILD)/include
+	mkdir -p $(JAVA_BUILD)/classes
+	$(JAVAC) --release 17 -Xlint:all -Werror -encoding UTF-8 -h $(JAVA_BUILD)/include -d $(JAVA_BUILD)/classes $(JAVA_SOURCES)
+	$(JAR) --create --file $@.tmp --main-class org.boardwalk.Boardwalk -C $(JAVA_BUILD)/classes .
+	mv $@.tmp $@
+
+$(JNI_LIB): java/jni/boardwalk_jni.c $(HEADER) $(JAR_FILE) $(LIBDIR)/libboardwalk.so
+	$(CC) $(JNI_CFLAGS) -shared -Wl,--no-undefined -Wl,-z,relro -Wl,-z,now -Wl,-rpath,'$$ORIGIN' $(LDFLAGS) \
+	  -o $@ java/jni/boardwalk_jni.c -L$(LIBDIR) -lboardwalk
 
 .PHONY: FORCE
 FORCE:

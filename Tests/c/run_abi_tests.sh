@@ -9,7 +9,10 @@
 # (the CLI) return identical results for the same queries and seeds; that
 # Python finds the installed library with no LD_LIBRARY_PATH (installed by
 # Tools/install, and by pip into a venv); and builds and runs the Go and Rust
-# examples (examples/) against it, comparing them with Python. Go comes from
+# examples (examples/) against it, comparing them with Python; and, when a
+# JDK is present, the Java binding: its JUnit 5 tests (Debian's junit5, which
+# Tools/setup installs) against the installed jar, Java in the cross-language
+# check, and examples/java like Go and Rust. Go comes from
 # Debian's golang-go, installed here when missing (and apt-get works); the Go
 # or Rust step is skipped, with a note, when there is no toolchain.
 #
@@ -170,7 +173,60 @@ else
   sed 's/^/      /' "$log" | tail -n 60
 fi
 
-# C, Python and Swift: the same queries and seeds, the same ids, scores and visits.
+# Java: the installed jar (share/java) and JNI library (lib), with no
+# java.library.path: the jar finds the library next to itself. The JUnit 5
+# tests (java/src/test) are compiled against the installed jar.
+junit=/usr/share/java/junit-platform-console-standalone.jar
+jar_file="$prefix/share/java/boardwalk.jar"
+java_ok=0
+if ! command -v javac >/dev/null || ! command -v java >/dev/null; then
+  echo "skip  Java binding: no JDK (javac, java); install one (e.g. openjdk-17-jdk-headless) to test it"
+elif [ ! -f "$jar_file" ] || [ ! -f "$prefix/lib/libboardwalk_jni.so" ]; then
+  bad "Tools/install did not install $jar_file and $prefix/lib/libboardwalk_jni.so with a JDK present"
+else
+  ok "Java binding installed: $jar_file, $prefix/lib/libboardwalk_jni.so"
+  java_ok=1
+  mkdir -p "$tmp/java-classes" "$tmp/java-tests"
+  step "javac Tests/java/QueryJson.java examples/java/Recommend.java against the installed jar" \
+    javac -Xlint:all -Werror -cp "$jar_file" -d "$tmp/java-classes" Tests/java/QueryJson.java examples/java/Recommend.java
+  if [ ! -f "$junit" ]; then
+    bad "Java tests: no $junit (Tools/setup installs Debian's junit5)"
+  elif javac -Xlint:all -Werror -encoding UTF-8 -cp "$jar_file:$junit" -d "$tmp/java-tests" java/src/test/java/org/boardwalk/*.java >"$log" 2>&1 &&
+    (cd "$tmp" && env -u LD_LIBRARY_PATH -u BOARDWALK_JNI_LIBRARY java -Dboardwalk.test.graph="$graph" \
+      -Dboardwalk.test.header="$repo/Sources/CBoardwalk/include/boardwalk.h" -jar "$junit" --disable-banner \
+      --disable-ansi-colors --details=summary -cp "$jar_file:$tmp/java-tests" --scan-class-path "$tmp/java-tests") >>"$log" 2>&1 &&
+    grep -q ' 0 tests failed' "$log"; then
+    ok "java: $(sed -n 's/^\[ *\([0-9]*\) tests successful.*/\1 passed/p' "$log") (JUnit 5; $(grep -o 'leak check:.*' "$log"))"
+  else
+    bad "java tests"
+    sed 's/^/      /' "$log" | grep -v '^ *\(org.junit\|java.base\)' | tail -n 60
+  fi
+fi
+
+# README.md's Java example, as written (in a main that takes the graph's path).
+if [ "$java_ok" = 1 ]; then
+  mkdir -p "$tmp/readme-java"
+  if python3 - "$tmp/readme-java/ReadmeExample.java" >"$log" 2>&1 <<'EOF'
+import sys
+s = open("README.md", encoding="utf-8").read()
+i = s.index("```java\n") + len("```java\n")
+block = s[i:s.index("```", i)].splitlines()
+imports = [l for l in block if l.startswith("import ")]
+body = [l for l in block if not l.startswith("import ")]
+open(sys.argv[1], "w", encoding="utf-8").write("\n".join(imports) + "\npublic class ReadmeExample {\n"
+    + "public static void main(String[] args) {\n" + "\n".join(body).replace('"pins.bwg"', "args[0]") + "\n}\n}\n")
+EOF
+  then
+    step "README.md's Java example compiles (-Xlint:all -Werror) and runs on the sample graph" sh -c \
+      'javac -Xlint:all -Werror -encoding UTF-8 -cp "$1" -d "$2" "$2/ReadmeExample.java" && java -cp "$1:$2" ReadmeExample "$3" | grep -q "steps in"' \
+      sh "$jar_file" "$tmp/readme-java" "$graph"
+  else
+    bad "README.md's Java example: not found"
+    sed 's/^/      /' "$log" | tail -n 5
+  fi
+fi
+
+# C, Python, Swift and Java: the same queries and seeds, the same ids, scores and visits.
 cat >"$tmp/py_query.py" <<'EOF'
 # Runs one walk through the Python binding and prints it as JSON. Flags as
 # test_abi --query and boardwalk query.
@@ -231,6 +287,8 @@ queries=(
   "--board 571480179736215237 --pin $demo:0.25 --seed 6 --top 25"
   "--pin $demo --pin 7291942844818578009:0.5 --board 571480179736215237:0.25 --top 40 --method exact --exponent 0.75 --popularity-penalty 0.5 --include-boards"
 )
+same="C = Python = Swift"
+[ "$java_ok" = 1 ] && same="C = Python = Swift = Java"
 n=0
 for q in "${queries[@]}"; do
   n=$((n + 1))
@@ -238,10 +296,12 @@ for q in "${queries[@]}"; do
   if "$cli" query "$graph" $q --json >"$tmp/swift$n.json" 2>"$log" &&
     LD_LIBRARY_PATH="$prefix/lib" "$tmp/test_abi" --query "$graph" $q >"$tmp/c$n.json" 2>>"$log" &&
     "${pyenv[@]}" python3 "$tmp/py_query.py" "$graph" $q >"$tmp/py$n.json" 2>>"$log" &&
-    python3 "$tmp/compare.py" "$tmp/swift$n.json" "$tmp/c$n.json" "$tmp/py$n.json" >>"$log" 2>&1; then
-    ok "C = Python = Swift: $q ($(tail -n 1 "$log"))"
+    { [ "$java_ok" = 0 ] || java -cp "$jar_file:$tmp/java-classes" QueryJson "$graph" $q >"$tmp/java$n.json" 2>>"$log"; } &&
+    python3 "$tmp/compare.py" "$tmp/swift$n.json" "$tmp/c$n.json" "$tmp/py$n.json" \
+      $([ "$java_ok" = 1 ] && echo "$tmp/java$n.json") >>"$log" 2>&1; then
+    ok "$same: $q ($(tail -n 1 "$log"))"
   else
-    bad "C = Python = Swift: $q"
+    bad "$same: $q"
     sed 's/^/      /' "$log" | tail -n 20
   fi
 done
@@ -399,6 +459,14 @@ if command -v cargo >/dev/null; then
   [ -x "$tmp/rust-target/release/recommend" ] && check_example rust "$tmp/rust-target/release/recommend"
 else
   echo "skip  Rust example: no cargo command"
+fi
+
+# Java: examples/java/Recommend.java, compiled above, run through a wrapper
+# (java -cp JAR:DIR Recommend) in the clean environment.
+if [ "$java_ok" = 1 ] && [ -f "$tmp/java-classes/Recommend.class" ]; then
+  printf '#!/bin/sh\nexec %s -cp %s Recommend "$@"\n' "$(command -v java)" "$jar_file:$tmp/java-classes" >"$tmp/java-recommend"
+  chmod +x "$tmp/java-recommend"
+  check_example java "$tmp/java-recommend"
 fi
 
 finish
