@@ -25,6 +25,8 @@ struct Bench: ParsableCommand {
     var restart: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("Seed for drawing query pins.", valueName: "s"))
     var seed: UInt64 = 1
+    @Flag(help: hugePagesHelp)
+    var hugePages = false
     @Flag(help: "Print one JSON object.")
     var json = false
     @Flag(name: .shortAndLong, help: "No progress on standard error.")
@@ -58,7 +60,9 @@ struct Bench: ParsableCommand {
                 opens.append(Double(DispatchTime.now().uptimeNanoseconds - openStart) / 1e3)
             }
             let openMicros = opens.sorted()[3]
-            let g = try Graph(path: graph, options: .prefault)
+            let openFull = DispatchTime.now().uptimeNanoseconds
+            let g = try Graph(path: graph, options: hugePages ? [.prefault, .hugePages] : .prefault)
+            let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - openFull) / 1e9
             let s = g.stats
             guard s.pins > 0 else { throw BoardwalkError.emptyQuery }
             var rng = SeededGenerator(seed: seed)
@@ -68,10 +72,14 @@ struct Bench: ParsableCommand {
                 return q
             }
             var report: [String: Any] = ["graph": graph, "pins": s.pins, "boards": s.boards, "edges": s.edges,
-                                         "open_us": openMicros]
+                                         "open_us": openMicros, "load_seconds": loadSeconds,
+                                         "huge_page_method": g.hugePageMethod.name]
             if !json {
                 print("graph \(graph): \(s.pins) pins, \(s.boards) boards, \(s.edges) edges")
                 print(String(format: "open: %.0f µs median of 7 (%llu chunks, %@B file)", openMicros, s.chunks, human(Double(s.fileBytes))))
+                print(String(format: "load: %.2fs to read and map the whole file%@", loadSeconds,
+                             hugePages ? " into huge pages (\(g.hugePageMethod.name))" : ""))
+                print("huge pages: \(hugePageWords(g.hugePages()))")
                 print("throughput: one-pin queries of 1M steps, no early stopping, \(seconds)s per run")
             }
             progress("warming up: 3 walks of 1M steps")
@@ -154,7 +162,10 @@ struct Bench: ParsableCommand {
                 }
             }
             report["latency"] = latency
-            if json { try printJSON(report) }
+            // After the runs: what the walks actually read.
+            let huge = g.hugePages()
+            report["huge_page_share"] = huge?.share ?? NSNull() as Any
+            if json { try printJSON(report) } else { print("huge pages after the runs: \(hugePageWords(huge))") }
         }
     }
 }

@@ -42,6 +42,8 @@ struct Eval: ParsableCommand {
     var writeSplit: String?
     @Flag(help: "Try a grid of steps, restart and popularity penalty (with --method exact: exponent and penalty) and print a table.")
     var sweep = false
+    @Flag(help: hugePagesHelp)
+    var hugePages = false
     @Flag(help: "Print JSON.")
     var json = false
     @Flag(name: .shortAndLong, help: "No progress on standard error.")
@@ -137,7 +139,7 @@ struct Eval: ParsableCommand {
             setup = try EvaluationSet(split: split, buildOptions: options, scoreByTime: pruneScore == "time",
                                       pinAttributes: pinAttributes, maxUsers: maxUsers, seed: walk.seed, progress: report)
         } else {
-            let g = try Graph(path: graph!)
+            let g = try Graph(path: graph!, options: hugePages ? .hugePages : [])
             setup = try EvaluationSet(graph: g, heldOut: try EvaluationInput.heldOut(from: heldOut!), heldOutName: heldOut!,
                                       graphName: graph!, maxUsers: maxUsers, seed: walk.seed, progress: report)
         }

@@ -14,8 +14,11 @@ struct Info: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let g = try Graph(path: graph)
+            // Mapped whole (one read of the file, fast when cached), so that the
+            // huge-page share describes the file, not the few pages opening reads.
+            let g = try Graph(path: graph, options: .prefault)
             let s = g.stats
+            let huge = g.hugePages()
             let qs = [0.0, 0.5, 0.9, 0.99, 1.0]
             func degrees(_ kind: NodeKind) throws -> [String: UInt32] {
                 guard (kind == .pin ? s.pins : s.boards) > 0 else { return [:] }
@@ -38,6 +41,7 @@ struct Info: ParsableCommand {
                     "has_pin_titles": s.hasPinTitles, "has_board_titles": s.hasBoardTitles,
                     "has_attributes": s.hasAttributes, "pin_degree": pinDeg, "board_degree": boardDeg,
                     "watermark": g.watermark ?? NSNull() as Any,
+                    "huge_page_share": huge?.share ?? NSNull() as Any,
                     "build": build,
                 ])
                 return
@@ -64,6 +68,7 @@ struct Info: ParsableCommand {
             line("board", boardDeg)
             print("  titles: pins \(s.hasPinTitles ? "yes" : "no"), boards \(s.hasBoardTitles ? "yes" : "no"); attributes: \(s.hasAttributes ? "yes" : "no")")
             print("  watermark: \(g.watermark.map { "\($0) (the newest edge time the graph contains)" } ?? "none")")
+            print("  huge pages: \(hugePageWords(huge))")
             print("  build: \(s.duplicateEdges) duplicate edges collapsed, \(s.invalidLines) invalid lines skipped")
             print(String(format: "  fingerprint %016llx", s.fingerprint))
             print("  parameters: \(g.buildInfo)")
@@ -126,6 +131,17 @@ struct ArrayLayout {
         knownChunks = arrays.reduce(0) { $0 + ($1.bytes + chunk - 1) / chunk }
         titleTextChunks = s.chunks >= knownChunks ? s.chunks - knownChunks : 0
     }
+}
+
+/// How much of a graph's mapped memory is in huge pages, in words, with what
+/// to do when it is not.
+func hugePageWords(_ usage: HugePageUsage?) -> String {
+    guard let usage else { return "unknown (this platform does not say)" }
+    var text = String(format: "%.1f%% of the %@ mapped", usage.share * 100, binarySize(usage.residentBytes))
+    if usage.share < 0.9 {
+        text += " (the rest in 4 KiB pages: walks run at up to half speed; --huge-pages on query, bench and eval fixes it)"
+    }
+    return text
 }
 
 /// 1073741824 → "1 GiB", 65536 → "64 KiB".

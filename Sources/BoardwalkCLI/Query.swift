@@ -140,6 +140,8 @@ struct Query: ParsableCommand {
         "Verify the whole graph file (every checksum and the structure) before answering: for a file from elsewhere. "
             + "Without it a damaged file is still safe to query but may answer wrongly."))
     var verify = false
+    @Flag(help: hugePagesHelp)
+    var hugePages = false
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -154,7 +156,9 @@ struct Query: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let g = try Graph(path: graph, options: verify ? .verify : [])
+            var options: OpenOptions = verify ? .verify : []
+            if hugePages { options.insert(.hugePages) }
+            let g = try Graph(path: graph, options: options)
             let params = try walk.parameters()
             if let batch {
                 try runBatch(g, params, batch)

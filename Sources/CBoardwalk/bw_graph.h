@@ -33,6 +33,10 @@ struct bw_graph {
     void **copies; /* chunks copied for alignment */
     size_t ncopies;
     uint64_t copied_bytes;
+    const uint8_t *walk_map;  /* our 2 MiB-aligned mapping when LMDB's is not (pages.c) */
+    const uint8_t *huge_copy; /* BW_OPEN_HUGEPAGES's anonymous copy of the arrays */
+    uint64_t huge_copy_bytes;
+    uint64_t huge_method;     /* BW_HUGE_* */
     const char *build_json;
     size_t build_len;
     bw_attr_dict attr_names[2];
@@ -50,6 +54,12 @@ BW_HIDDEN bw_walk_ctx *bw_graph_take_ctx(const bw_graph *g);
 /** The checksum of array `a` as stored in the open graph (what verification
  * compares with the meta record's). */
 BW_HIDDEN uint64_t bw_graph_array_checksum(const bw_graph *g, int a);
+/** Aligns the walk's mapping and applies BW_OPEN_HUGEPAGES (pages.c); at
+ * open, after the chunk table is filled. Never fails the open. */
+BW_HIDDEN int bw_graph_setup_pages(bw_graph *g, int fd, uint32_t flags);
+BW_HIDDEN void bw_graph_release_pages(bw_graph *g);
+/** Reads [p, p + len) in and maps it into this process (pages.c). */
+BW_HIDDEN void bw_graph_populate(const uint8_t *p, uint64_t len);
 BW_HIDDEN void bw_graph_return_ctx(const bw_graph *g, bw_walk_ctx *ctx);
 
 #endif

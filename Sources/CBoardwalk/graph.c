@@ -270,7 +270,7 @@ int bw_graph_open_ex(const char *path, uint32_t flags, bw_graph **out_graph, cha
     if (msg && cap) msg[0] = '\0';
     if (!out_graph) return BW_EINVAL;
     *out_graph = NULL;
-    if (!path || (flags & ~(BW_OPEN_VERIFY | BW_OPEN_NORDAHEAD | BW_OPEN_PREFAULT))) {
+    if (!path || (flags & ~(BW_OPEN_VERIFY | BW_OPEN_NORDAHEAD | BW_OPEN_PREFAULT | BW_OPEN_HUGEPAGES))) {
         bw_set_message(msg, cap, "invalid arguments");
         return BW_EINVAL;
     }
@@ -432,7 +432,9 @@ int bw_graph_open_ex(const char *path, uint32_t flags, bw_graph **out_graph, cha
     g->view.edges = g->meta.edges;
     g->view.has_attributes = (g->meta.flags & BW_META_HAS_ATTRIBUTES) != 0;
 
-    if (flags & BW_OPEN_PREFAULT) madvise((void *)g->map_addr, (size_t)g->file_bytes, MADV_WILLNEED);
+    bw_graph_setup_pages(g, fd, flags);
+    if ((flags & BW_OPEN_PREFAULT) && !g->huge_copy)
+        bw_graph_populate(g->walk_map ? g->walk_map : g->map_addr, g->file_bytes);
     if (flags & BW_OPEN_VERIFY) {
         if ((rc = bw_graph_verify(g, msg, cap))) {
             /* The file's name first, as in every other message of opening. */
@@ -472,6 +474,7 @@ void bw_graph_close(bw_graph *g) {
     for (size_t i = 0; i < g->pool_len; i++) bw_walk_ctx_free(g->pool[i]);
     free(g->pool);
     pthread_mutex_destroy(&g->pool_lock);
+    bw_graph_release_pages(g);
     if (g->txn) mdb_txn_abort(g->txn);
     if (g->env) mdb_env_close(g->env);
     if (g->copies) {
@@ -542,6 +545,7 @@ int bw_graph_stat(const bw_graph *g, int what, uint64_t *out) {
     case BW_STAT_HAS_ATTRIBUTES: *out = (m->flags & BW_META_HAS_ATTRIBUTES) != 0; break;
     case BW_STAT_CHUNKS: *out = g->total_chunks; break;
     case BW_STAT_COPIED_BYTES: *out = g->copied_bytes; break;
+    case BW_STAT_HUGE_PAGE_METHOD: *out = g->huge_method; break;
     case BW_STAT_WATERMARK:
         if (!(m->flags & BW_META_HAS_WATERMARK)) return BW_ENODATA;
         *out = m->watermark;

@@ -14,7 +14,9 @@
 # Tools/setup installs) against the installed jar, Java in the cross-language
 # check, and examples/java like Go and Rust. Go comes from
 # Debian's golang-go, installed here when missing (and apt-get works); the Go
-# or Rust step is skipped, with a note, when there is no toolchain.
+# or Rust step is skipped, with a note, when there is no toolchain. Also
+# test_pages (huge pages: every path of BW_OPEN_HUGEPAGES) on a generated
+# 18 MB graph, under ASan + UBSan.
 #
 #   Tests/c/run_abi_tests.sh        (KEEP=1 keeps the temporary directory)
 #
@@ -131,6 +133,15 @@ for kind in asan tsan; do
     Tests/c/test_swap.c Sources/CBoardwalk/*.c -llmdb -lm -pthread
   [ -x "$tmp/test_swap_$kind" ] && run_prog "$label, 500 swaps" "$tmp/test_swap_$kind" "${swap_args[@]}" 500 4
 done
+
+# Huge pages (pages.c): every path of BW_OPEN_HUGEPAGES on a graph of about
+# 18 MB (huge pages need files of several MiB), under ASan + UBSan.
+step "generate and build an 18 MB graph for the huge-page test" sh -c \
+  "'$cli' generate --quiet --pins 200K --boards 20K --edges 2M -o - | '$cli' build --quiet --output '$tmp/pages.bwg' -"
+step "compile test_pages.c + Sources/CBoardwalk/*.c -DBW_PAGES_TEST (ASan + UBSan)" \
+  cc "${warn[@]}" "${san[@]}" -D_GNU_SOURCE -DBW_PAGES_TEST -I Sources/CBoardwalk/include -o "$tmp/test_pages" \
+  Tests/c/test_pages.c Sources/CBoardwalk/*.c -llmdb -lm -pthread
+[ -x "$tmp/test_pages" ] && run_prog "ASan + UBSan" "$tmp/test_pages" "$tmp/pages.bwg"
 
 # Exports: only bw_ symbols (and the linker's own markers).
 real_lib="$(readlink -f "$lib")"

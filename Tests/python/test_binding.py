@@ -169,6 +169,25 @@ def test_the_sample_has_no_watermark(graph, plain_path):
         assert g.watermark is None
 
 
+def test_huge_pages_pass_through_and_change_no_answer(graph_path):
+    """huge_pages=True reaches C (a method other than not_asked) and the
+    answers stay the same; huge_pages() reports a share of what is resident.
+    Every path of the option is tested in C (Tests/c/test_pages.c)."""
+    with boardwalk.Graph(graph_path) as plain, boardwalk.Graph(graph_path, huge_pages=True) as huge:
+        assert plain.huge_page_method == "not_asked"
+        assert huge.huge_page_method in ("already", "refilled", "copied", "unavailable")
+        for seed in range(3):
+            assert huge.recommend({DEMO_PIN: 1.0}, seed=seed) == plain.recommend({DEMO_PIN: 1.0}, seed=seed)
+        usage = huge.huge_pages()
+        assert usage is None or (0.0 <= usage["share"] <= 1.0 and usage["huge_bytes"] <= usage["resident_bytes"])
+        if usage and usage["resident_bytes"]:
+            assert usage["share"] == pytest.approx(usage["huge_bytes"] / usage["resident_bytes"], abs=1e-12)
+    from boardwalk import graph as bwgraph
+    header = open(os.path.join(REPO, "Sources", "CBoardwalk", "include", "boardwalk.h"), encoding="utf-8").read()
+    for value, name in enumerate(bwgraph.HUGE_PAGE_METHODS):
+        assert f"#define BW_HUGE_{name.upper()} {value} " in header, name
+
+
 def test_a_watermark_built_by_the_cli_is_read_back(cli, tmp_path):
     for w in (1700000000123, 0, 2**64 - 1):
         path = _build(cli, tmp_path / f"w{w}.bwg", "--watermark", str(w), os.path.join(SAMPLE, "edges.tsv"))

@@ -60,6 +60,7 @@ PROTOTYPES = {
     "bw_live_close": (None, [LiveP]),
     "bw_graph_verify": (_c_int, [GraphP, ctypes.c_char_p, _size]),
     "bw_graph_stat": (_c_int, [GraphP, _c_int, _P(_u64)]),
+    "bw_graph_huge_pages": (_c_int, [GraphP, _P(_dbl), _P(_u64), _P(_u64)]),
     "bw_graph_build_info": (_c_int, [GraphP, _P(_vp), _P(_size)]),
     "bw_graph_degree_quantiles": (_c_int, [GraphP, _c_int, _P(_dbl), _size, _P(_u32)]),
     "bw_graph_node_index": (_c_int, [GraphP, _c_int, _u64, _P(_u32)]),

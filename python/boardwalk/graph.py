@@ -38,10 +38,14 @@ _KIND_NAMES = {0: PIN, 1: BOARD}
 BW_OPEN_VERIFY = 0x1
 BW_OPEN_NORDAHEAD = 0x2
 BW_OPEN_PREFAULT = 0x4
+BW_OPEN_HUGEPAGES = 0x8
 BW_ATTR_LANGUAGE = 0
 BW_ATTR_TOPIC = 1
 BW_ATTR_ANY = 0xFFFFFFFF
 BW_STAT_WATERMARK = 18  # BW_ENODATA when the graph has no watermark
+BW_STAT_HUGE_PAGE_METHOD = 19
+# BW_HUGE_NOT_ASKED ... BW_HUGE_UNAVAILABLE, by value
+HUGE_PAGE_METHODS = ("not_asked", "already", "refilled", "copied", "unavailable")
 
 
 class _LibraryDefault:
@@ -248,7 +252,7 @@ class Graph:
     context manager or call close(); it is also closed when collected.
     """
 
-    def __init__(self, path, verify=False, *, readahead=True, prefault=False):
+    def __init__(self, path, verify=False, *, readahead=True, prefault=False, huge_pages=False):
         self.path = os.fspath(path)
         self._handle = None
         self._lock = threading.Condition()
@@ -256,6 +260,9 @@ class Graph:
         self._stats = None
         flags = (BW_OPEN_VERIFY if verify else 0) | (0 if readahead else BW_OPEN_NORDAHEAD)
         flags |= BW_OPEN_PREFAULT if prefault else 0
+        # huge_pages=True: get the graph into 2 MiB pages at open (BW_OPEN_HUGEPAGES;
+        # see huge_page_method and huge_pages()).
+        flags |= BW_OPEN_HUGEPAGES if huge_pages else 0
         handle = GraphP()
         message = ctypes.create_string_buffer(_MESSAGE_BYTES)
         rc = lib.bw_graph_open_ex(os.fsencode(self.path), flags, ctypes.byref(handle), message, _MESSAGE_BYTES)
@@ -346,6 +353,32 @@ class Graph:
             return None
         _check(rc, "watermark")
         return int(out.value)
+
+    @property
+    def huge_page_method(self):
+        """What huge_pages=True did at open: "not_asked", "already" (the file
+        was mapped with huge pages), "refilled" (the page cache was refilled
+        with large folios), "copied" (the arrays were copied into anonymous
+        huge pages, as much memory as the file) or "unavailable"
+        (bw_graph_stat, BW_STAT_HUGE_PAGE_METHOD)."""
+        out = ctypes.c_uint64()
+        _check(self._call(lib.bw_graph_stat, BW_STAT_HUGE_PAGE_METHOD, ctypes.byref(out)), "huge_page_method")
+        v = int(out.value)
+        return HUGE_PAGE_METHODS[v] if v < len(HUGE_PAGE_METHODS) else "unavailable"
+
+    def huge_pages(self):
+        """How much of the graph's resident memory is mapped with 2 MiB pages,
+        now: a dict with "share" (0 to 1), "resident_bytes" and "huge_bytes",
+        or None when nothing is resident yet or the platform does not say
+        (bw_graph_huge_pages). Reads /proc/self/smaps: for monitoring, not per
+        query. A share well below 1 on a warm graph means walks at about half
+        speed: reopen with huge_pages=True."""
+        share, resident, huge = ctypes.c_double(), ctypes.c_uint64(), ctypes.c_uint64()
+        rc = self._call(lib.bw_graph_huge_pages, ctypes.byref(share), ctypes.byref(resident), ctypes.byref(huge))
+        if rc == BW_ENODATA:
+            return None
+        _check(rc, "huge_pages")
+        return {"share": share.value, "resident_bytes": int(resident.value), "huge_bytes": int(huge.value)}
 
     @property
     def build_info(self):
