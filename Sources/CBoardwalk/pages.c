@@ -12,12 +12,14 @@
  * pages (read from /proc/self/smaps), a 2 MiB-aligned mapping whatever
  * address LMDB chose, and BW_OPEN_HUGEPAGES, which gets the graph into huge
  * pages at open:
- *   1. fault the mapping in (MADV_POPULATE_READ) and measure: already huge
- *      enough (>= BW_HUGE_ENOUGH of the resident bytes) is done;
- *   2. else refill the page cache: advise the mapping MADV_HUGEPAGE, unmap
- *      our pages, drop the file's cached pages (POSIX_FADV_DONTNEED drops
- *      only pages no process maps) and fault the mapping in again: each
- *      fault now reads a 2 MiB folio; measure;
+ *   1. advise the mapping MADV_HUGEPAGE, fault it in (MADV_POPULATE_READ, on
+ *      several threads) and measure: huge enough (>= BW_HUGE_ENOUGH of the
+ *      resident bytes: the cache held large folios, or read the file into
+ *      them) is done;
+ *   2. else refill the page cache: unmap our pages, drop the file's cached
+ *      pages (POSIX_FADV_DONTNEED drops only pages no process maps) and
+ *      fault the mapping in again: each fault now reads a 2 MiB folio;
+ *      measure;
  *   3. else (another process maps the small pages, or the file system has no
  *      large folios) copy the arrays into anonymous memory advised
  *      MADV_HUGEPAGE: private to this process, costing the arrays' size;
@@ -29,6 +31,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +126,61 @@ BW_HIDDEN void bw_graph_populate(const uint8_t *p, uint64_t len) {
     volatile uint8_t sink = 0;
     for (uint64_t off = 0; off < len; off += (uint64_t)(ps > 0 ? ps : 4096)) sink ^= p[off];
     (void)sink;
+}
+
+/* bw_graph_populate over slices of 2 MiB multiples on up to POPULATE_THREADS
+ * threads: a fault that reads from disk waits for one 2 MiB read, so a
+ * single thread reads a cold file at the latency of its reads, not at the
+ * disk's throughput. */
+#define POPULATE_THREADS 8
+typedef struct {
+    const uint8_t *p;
+    uint64_t len;
+} slice;
+
+static void *populate_slice(void *arg) {
+    const slice *s = arg;
+    bw_graph_populate(s->p, s->len);
+    return NULL;
+}
+
+static void populate_parallel(const uint8_t *p, uint64_t len) {
+    uint64_t per = (len / POPULATE_THREADS + HUGE_BYTES - 1) & ~(HUGE_BYTES - 1);
+    if (per < 8 * HUGE_BYTES) per = 8 * HUGE_BYTES;
+    pthread_t threads[POPULATE_THREADS];
+    slice slices[POPULATE_THREADS];
+    int started[POPULATE_THREADS] = {0};
+    unsigned n = 0;
+    for (uint64_t off = 0; off < len && n < POPULATE_THREADS; off += per, n++) {
+        slices[n].p = p + off;
+        slices[n].len = len - off < per || n == POPULATE_THREADS - 1 ? len - off : per;
+        started[n] = n > 0 && pthread_create(&threads[n], NULL, populate_slice, &slices[n]) == 0;
+    }
+    for (unsigned i = 0; i < n; i++)
+        if (!started[i]) bw_graph_populate(slices[i].p, slices[i].len); /* slice 0, and any not started */
+    for (unsigned i = 0; i < n; i++)
+        if (started[i]) pthread_join(threads[i], NULL);
+}
+
+/* The share of [p, p + len)'s pages that the page cache holds (mincore), or
+ * 1 when the kernel does not say. */
+static double cached_share(const uint8_t *p, uint64_t len) {
+    const long ps = sysconf(_SC_PAGESIZE);
+    if (ps <= 0 || len == 0) return 1.0;
+    enum { VEC = 1 << 16 };
+    unsigned char vec[VEC];
+    uint64_t pages = 0, cached = 0;
+    for (uint64_t off = 0; off < len;) {
+        uint64_t n = (len - off + (uint64_t)ps - 1) / (uint64_t)ps;
+        if (n > VEC) n = VEC;
+        uint64_t bytes = n * (uint64_t)ps;
+        if (bytes > len - off) bytes = len - off;
+        if (mincore((void *)(p + off), (size_t)bytes, vec) != 0) return 1.0;
+        for (uint64_t i = 0; i < n; i++) cached += vec[i] & 1;
+        pages += n;
+        off += bytes;
+    }
+    return pages ? (double)cached / (double)pages : 1.0;
 }
 
 static double share_of(const uint8_t *p, uint64_t len) {
@@ -222,22 +280,40 @@ BW_HIDDEN int bw_graph_setup_pages(bw_graph *g, int fd, uint32_t flags) {
     if (!(flags & BW_OPEN_HUGEPAGES)) return 0;
     const uint8_t *map = g->walk_map ? g->walk_map : g->map_addr;
     const uint64_t len = g->file_bytes;
-    bw_graph_populate(map, len);
-    if (!SKIP(1) && share_of(map, len) >= BW_HUGE_ENOUGH) {
-        g->huge_method = BW_HUGE_ALREADY;
-        return 0;
+    /* With MADV_HUGEPAGE on the mapping, a fault on a page that is not cached
+     * reads the whole 2 MiB folio around it (the kernel's mmap readahead for
+     * VM_HUGEPAGE), so faulting the file in is one sequential read that
+     * leaves huge pages, and so is every later fault after the kernel evicts
+     * a folio under memory pressure. Pages already cached in small folios
+     * stay small: step 2 drops them first. */
+    const int advised = !SKIP(2) && madvise((void *)map, (size_t)len, MADV_HUGEPAGE) == 0;
+    /* A file mostly not in the cache goes straight to step 2: the pages
+     * opening read are in small folios, and dropping them after reading the
+     * rest would read the file twice. */
+    const int cold = advised && cached_share(map, len) < 0.5;
+    if (!cold) {
+        /* Cached: are its folios large? Map a sample of 2 MiB regions
+         * spread over the file first (cheap either way), and the rest only
+         * when the sample is in huge pages. */
+        const uint64_t regions = len / HUGE_BYTES, k = regions < 64 ? regions : 64;
+        for (uint64_t i = 0; i < k; i++) {
+            const uint64_t off = (i * regions / k) * HUGE_BYTES;
+            bw_graph_populate(map + off, len - off < HUGE_BYTES ? len - off : HUGE_BYTES);
+        }
+        if (!SKIP(1) && share_of(map, len) >= BW_HUGE_ENOUGH) {
+            populate_parallel(map, len);
+            if (share_of(map, len) >= BW_HUGE_ENOUGH) {
+                g->huge_method = BW_HUGE_ALREADY;
+                return 0;
+            }
+        }
     }
     /* Step 2. MADV_DONTNEED on a shared read-only file mapping only drops
      * this process's page-table entries; the data stays in the cache until
-     * POSIX_FADV_DONTNEED drops the pages nobody maps. With MADV_HUGEPAGE on
-     * the mapping, a fault reads a whole 2 MiB folio around the address
-     * (the kernel's mmap readahead for VM_HUGEPAGE), so faulting it all in
-     * again is one sequential read that leaves huge pages, and so does every
-     * later fault after the kernel evicts a folio under memory pressure. */
-    if (!SKIP(2) && madvise((void *)map, (size_t)len, MADV_HUGEPAGE) == 0 &&
-        madvise((void *)map, (size_t)len, MADV_DONTNEED) == 0 &&
+     * POSIX_FADV_DONTNEED drops the pages nobody maps. */
+    if (advised && madvise((void *)map, (size_t)len, MADV_DONTNEED) == 0 &&
         posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0) {
-        bw_graph_populate(map, len);
+        populate_parallel(map, len);
         if (share_of(map, len) >= BW_HUGE_ENOUGH) {
             g->huge_method = BW_HUGE_REFILLED;
             return 0;

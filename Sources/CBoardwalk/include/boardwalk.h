@@ -290,7 +290,8 @@ BW_API int bw_graph_verify(const bw_graph *graph, char *out_message, size_t mess
 
 /** Values of BW_STAT_HUGE_PAGE_METHOD. */
 #define BW_HUGE_NOT_ASKED 0   /* opened without BW_OPEN_HUGEPAGES */
-#define BW_HUGE_ALREADY 1     /* the file was already mapped with huge pages */
+#define BW_HUGE_ALREADY 1     /* the first read of the mapping gave huge pages (the
+                                 cache held large folios, or read the file into them) */
 #define BW_HUGE_REFILLED 2    /* the page cache was refilled with large folios */
 #define BW_HUGE_COPIED 3      /* the arrays were copied into anonymous huge pages
                                  (BW_STAT_COPIED_BYTES counts the copy) */
