@@ -424,7 +424,8 @@ static void test_stats(bw_graph *g, const char *path, const sample *s) {
         CHECK(rc_is(bw_graph_stat(g, what, &v), 0) && v <= 1);
     /* Unknown statistics and NULLs. */
     CHECK(rc_is(bw_graph_stat(g, 0, &v), BW_EINVAL));
-    CHECK(rc_is(bw_graph_stat(g, BW_STAT_WATERMARK + 1, &v), BW_EINVAL));
+    CHECK(rc_is(bw_graph_stat(g, BW_STAT_HUGE_PAGE_METHOD, &v), 0) && v == BW_HUGE_NOT_ASKED);
+    CHECK(rc_is(bw_graph_stat(g, BW_STAT_HUGE_PAGE_METHOD + 1, &v), BW_EINVAL));
     CHECK(rc_is(bw_graph_stat(g, -1, &v), BW_EINVAL));
     CHECK(rc_is(bw_graph_stat(NULL, BW_STAT_PINS, &v), BW_EINVAL));
     CHECK(rc_is(bw_graph_stat(g, BW_STAT_PINS, NULL), BW_EINVAL));
