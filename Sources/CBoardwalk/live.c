@@ -96,8 +96,8 @@ static void retire_cb(void *ctx, void *p) { retire_ptr(ctx, p, 0); }
  * and frees what no reader can hold. */
 static void reclaim(bw_live *l) {
     uint64_t e = atomic_load(&l->epoch);
-    if (atomic_load(&l->readers[(e + 1) & 1]) == 0) {
-        atomic_store(&l->epoch, e + 1);
+    for (int i = 0; i < 2 && atomic_load(&l->readers[(e + 1) & 1]) == 0; i++) {
+        atomic_store(&l->epoch, e + 1); /* twice when no query runs: frees at once */
         e++;
     }
     size_t k = 0;
@@ -365,6 +365,7 @@ int bw_live_stat(bw_live *live, int what, uint64_t *out_value) {
     const live_state *s = atomic_load_explicit(&live->cur, memory_order_relaxed);
     const bw_delta *d = s->delta;
     int rc = 0;
+    reclaim(live);
     switch (what) {
     case BW_LIVE_STAT_EDGES: *out_value = bw_delta_log_edges(d); break;
     case BW_LIVE_STAT_REMOVED: *out_value = d->nremoved; break;

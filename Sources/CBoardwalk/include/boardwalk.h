@@ -546,8 +546,12 @@ BW_API int bw_query_uncancel(bw_query *query);
  *     ... at shutdown, when no thread uses `live`: bw_live_close(live);
  *
  * A query that started before a swap finishes on the old graph; queries that
- * start after it use the new one; the old graph is unmapped when the last
- * query using it ends. Every function below is thread-safe except
+ * start after it use the new one. The old graph is unmapped by the swap
+ * itself when no query is running, else by the first writer call
+ * (bw_live_add_edges, bw_live_remove_edges, bw_live_hide, a swap,
+ * bw_live_stat) after the queries that used it have ended, or by
+ * bw_live_close(); graphs acquired with bw_live_acquire() stay mapped until
+ * their reference is dropped. Every function below is thread-safe except
  * bw_live_close(). */
 typedef struct bw_live bw_live;
 
