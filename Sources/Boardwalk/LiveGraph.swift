@@ -111,9 +111,26 @@ public final class LiveGraph: @unchecked Sendable {
     /// The corresponding C function is `bw_live_recommend`.
     public func recommend(pins: [PinID: Double], boards: [BoardID: Double] = [:],
                           parameters: WalkParameters = WalkParameters(), exclude: [PinID] = []) throws -> [Recommendation] {
+        try walk(pins: pins, boards: boards, parameters: parameters, exclude: exclude).recommendations
+    }
+
+    /// ``Graph/walk(pins:boards:parameters:exclude:)-5uqle`` on the live
+    /// graph, base plus live edges.
+    ///
+    /// - Parameters:
+    ///   - pins: Query pins with their weights (finite, >= 0).
+    ///   - boards: Query boards with their weights.
+    ///   - parameters: The walk's parameters.
+    ///   - exclude: Pins never to return.
+    /// - Returns: The best pins (and boards, if asked) with the walk's counters.
+    /// - Throws: The errors of ``Graph/walk(pins:boards:parameters:exclude:)-5uqle``.
+    ///
+    /// The corresponding C function is `bw_live_recommend`.
+    public func walk(pins: [PinID: Double], boards: [BoardID: Double] = [:], parameters: WalkParameters = WalkParameters(),
+                     exclude: [PinID] = []) throws -> WalkResult {
         let g = current
         let q = try g.makeQuery(pins: pins, boards: boards, parameters: parameters, exclude: exclude, candidates: [])
-        return try g.runWalk(q, pins: pins, boards: boards, parameters: parameters, live: self).recommendations
+        return try g.runWalk(q, pins: pins, boards: boards, parameters: parameters, live: self)
     }
 
     /// ``Graph/score(candidates:pins:boards:parameters:)-99ms`` on the live

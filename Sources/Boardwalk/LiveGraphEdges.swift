@@ -150,3 +150,63 @@ extension LiveGraph {
             segments: stat(BW_LIVE_STAT_SEGMENTS))
     }
 }
+
+/// An edge list read for ``LiveGraph/addEdges(_:times:)`` and
+/// ``LiveGraph/removeEdges(_:)``: the syntax of `boardwalk build`'s input,
+/// `pin<TAB>board[<TAB>time]` (or commas), a header line, blank lines and
+/// `#` comments skipped; a file, `-` for standard input, gzip, or a
+/// directory of part files.
+public struct LiveEdgeList: Sendable {
+    /// The edges, in file order.
+    public var edges: [(pin: PinID, board: BoardID)] = []
+    /// Their times (a line without a time: `UInt64.max`, newer than any
+    /// watermark); nil when no line has a time.
+    public var times: [UInt64]?
+
+    /// Reads an edge list.
+    ///
+    /// - Parameter path: The file.
+    /// - Throws: ``BoardwalkError/io(path:reason:)``,
+    ///   ``BoardwalkError/malformedInput(file:line:reason:)`` naming the
+    ///   first line that is not an edge.
+    public init(path: String) throws {
+        let inputs = try InputFile.expand(path)
+        var times: [UInt64] = []
+        var anyTime = false
+        for input in inputs {
+            let reader = try LineReader(input)
+            var header = HeaderRule()
+            var fields: [FieldRange] = []
+            try reader.forEachLine { line, number in
+                if isSkippable(line) { return }
+                let base = line.baseAddress!
+                splitFields(line, 0x09, 0x2C, into: &fields)
+                func problem() -> String? {
+                    guard fields.count >= 2 else { return "expected pin<TAB>board[<TAB>time], found \(fields.count) field" }
+                    if fields.count > 3 { return "expected pin<TAB>board[<TAB>time], found \(fields.count) fields" }
+                    for (i, what) in ["pin id", "board id", "time"].enumerated() where i < fields.count {
+                        let v = parseID(base, fields[i])
+                        if case .value = v { continue }
+                        return idProblem(v, what, base, fields[i])
+                    }
+                    return nil
+                }
+                if let p = problem() {
+                    if !fields[0].malformed && header.isHeader(line) { return }
+                    throw BoardwalkError.malformedInput(file: input.name, line: number, reason: lineProblem(line, p))
+                }
+                header.data()
+                guard case .value(let pin) = parseID(base, fields[0]), case .value(let board) = parseID(base, fields[1])
+                else { return }
+                edges.append((pin: PinID(pin), board: BoardID(board)))
+                if fields.count == 3, case .value(let t) = parseID(base, fields[2]) {
+                    times.append(t)
+                    anyTime = true
+                } else {
+                    times.append(UInt64.max)
+                }
+            }
+        }
+        self.times = anyTime ? times : nil
+    }
+}
