@@ -170,6 +170,54 @@ int main(int argc, char **argv) {
     printf("memory: RSS +%.1f MB = %.1f bytes per live edge added (delta's own count: %.1f)\n",
            (rss1 - rss0) / 1e6, (rss1 - rss0) / (double)added, (double)bytes / (double)added);
 
+    /* Freshness: a pin new to the graph, saved to 20 boards of one query
+     * pin's neighbourhood (its boards, then its co-pinned pins' boards) in
+     * one add call, is in the top 100 of the very next query from that pin. */
+    {
+        int fresh = 0, tried = 0;
+        for (size_t k = 0; k < 20 && tried < 20; k++) {
+            const uint64_t qpin = pids[rnd(&s) % np];
+            uint64_t nb[4096], bl[20];
+            size_t deg = 0, nbl = 0;
+            if (bw_graph_node_neighbors(g, BW_PIN, qpin, nb, 4096, &deg) != 0) continue;
+            for (size_t i = 0; i < deg && i < 4096 && nbl < 20; i++) bl[nbl++] = nb[i];
+            for (size_t i = 0; i < deg && i < 64 && nbl < 20; i++) { /* boards of co-pinned pins */
+                uint64_t pins2[64], b2[64];
+                size_t n2 = 0, m2 = 0;
+                if (bw_graph_node_neighbors(g, BW_BOARD, nb[i], pins2, 64, &n2) != 0) continue;
+                for (size_t j = 0; j < n2 && j < 64 && nbl < 20; j++) {
+                    if (bw_graph_node_neighbors(g, BW_PIN, pins2[j], b2, 64, &m2) != 0) continue;
+                    for (size_t t = 0; t < m2 && t < 64 && nbl < 20; t++) {
+                        size_t u = 0;
+                        while (u < nbl && bl[u] != b2[t]) u++;
+                        if (u == nbl) bl[nbl++] = b2[t];
+                    }
+                }
+            }
+            if (nbl < 20) continue;
+            tried++;
+            const uint64_t newpin = UINT64_MAX - 1 - k;
+            uint64_t ps[20];
+            for (int i = 0; i < 20; i++) ps[i] = newpin;
+            bw_live_add_edges(live, ps, bl, NULL, 20, NULL, NULL, NULL);
+            bw_query *q;
+            bw_query_new(&q);
+            bw_query_add_pin(q, qpin, 1.0);
+            bw_results *r = NULL;
+            if (bw_live_recommend(live, q, &r) == 0) {
+                for (size_t i = 0; i < bw_results_count(r); i++) {
+                    uint64_t id;
+                    bw_results_get(r, i, &id, NULL, NULL);
+                    fresh += id == newpin;
+                }
+            }
+            bw_results_free(r);
+            bw_query_free(q);
+        }
+        printf("freshness: a new pin on 20 boards of a query pin's neighbourhood is in its top 100 "
+               "(defaults) in %d of %d trials\n", fresh, tried);
+    }
+
     /* Walk speed: base alone vs base + live, alternated. */
     bw_live *base_only = NULL;
     bw_live_new(g, &base_only);
