@@ -32,9 +32,53 @@ static int map_find(const bw_dside *s, uint64_t id, uint32_t *out) {
     }
 }
 
+/* The base index of id: interpolation search while the range is large
+ * (ids spread evenly: two or three probes instead of twenty cache misses
+ * on a million ids; at most 8 rounds, so uneven ids cost little), then
+ * binary search. */
+static int base_find(const bw_side *b, uint64_t id, uint32_t *out) {
+    if (b->count == 0) return BW_ENOTFOUND;
+    uint64_t lo = 0, hi = b->count - 1;
+    uint64_t vlo = bw_u64_at(&b->ids, lo), vhi = bw_u64_at(&b->ids, hi);
+    if (id < vlo || id > vhi) return BW_ENOTFOUND;
+    for (int round = 0; round < 8 && hi - lo > 32; round++) {
+        if (vhi <= vlo) break;
+        const double f = (double)(id - vlo) / (double)(vhi - vlo);
+        uint64_t mid = lo + (uint64_t)(f * (double)(hi - lo));
+        if (mid > hi) mid = hi;
+        const uint64_t v = bw_u64_at(&b->ids, mid);
+        if (v == id) {
+            *out = (uint32_t)mid;
+            return 0;
+        }
+        if (v < id) {
+            lo = mid + 1;
+            vlo = bw_u64_at(&b->ids, lo);
+            if (id < vlo) return BW_ENOTFOUND;
+        } else {
+            if (mid == 0) return BW_ENOTFOUND;
+            hi = mid - 1;
+            vhi = bw_u64_at(&b->ids, hi);
+            if (id > vhi) return BW_ENOTFOUND;
+        }
+        if (lo > hi) return BW_ENOTFOUND;
+    }
+    hi++; /* [lo, hi) */
+    while (lo < hi) {
+        const uint64_t mid = lo + (hi - lo) / 2;
+        if (bw_u64_at(&b->ids, mid) < id) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < b->count && bw_u64_at(&b->ids, lo) == id) {
+        *out = (uint32_t)lo;
+        return 0;
+    }
+    return BW_ENOTFOUND;
+}
+
 /* Dense index of id, whatever its degree (the writer's lookup). */
 static int find_any(const bw_dside *s, uint64_t id, uint32_t *out) {
-    if (s->nbase && bw_side_find(s->base, id, out) == 0) return 0;
+    if (s->nbase && base_find(s->base, id, out) == 0) return 0;
     return map_find(s, id, out);
 }
 
