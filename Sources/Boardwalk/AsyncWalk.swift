@@ -192,10 +192,14 @@ extension LiveGraph {
     /// - Throws: `CancellationError` when the task is cancelled, otherwise
     ///   the errors of ``Graph/walk(pins:boards:parameters:exclude:)-5uqle``.
     ///
-    /// The corresponding C functions are `bw_live_acquire` and `bw_recommend`.
+    /// The corresponding C function is `bw_live_recommend`.
     public func walk(pins: [PinID: Double], boards: [BoardID: Double] = [:], parameters: WalkParameters = WalkParameters(),
                      exclude: [PinID] = []) async throws -> WalkResult {
-        try await current.walk(pins: pins, boards: boards, parameters: parameters, exclude: exclude)
+        let g = current
+        let q = try g.makeQuery(pins: pins, boards: boards, parameters: parameters, exclude: exclude, candidates: [])
+        return try await runOnWalkPool(q) {
+            try g.runWalk(q, pins: pins, boards: boards, parameters: parameters, live: self)
+        }
     }
 
     /// ``Graph/score(candidates:pins:boards:parameters:)-160uu`` on the live graph.
@@ -209,9 +213,13 @@ extension LiveGraph {
     /// - Throws: `CancellationError` when the task is cancelled, otherwise
     ///   the errors of ``Graph/score(candidates:pins:boards:parameters:)-99ms``.
     ///
-    /// The corresponding C functions are `bw_live_acquire` and `bw_score`.
+    /// The corresponding C function is `bw_live_score`.
     public func score(candidates: [PinID], pins: [PinID: Double], boards: [BoardID: Double] = [:],
                       parameters: WalkParameters = WalkParameters()) async throws -> [Double] {
-        try await current.score(candidates: candidates, pins: pins, boards: boards, parameters: parameters)
+        let g = current
+        let q = try g.makeQuery(pins: pins, boards: boards, parameters: parameters, exclude: [], candidates: candidates)
+        return try await runOnWalkPool(q) {
+            try g.runScore(q, pins: pins, boards: boards, parameters: parameters, live: self)
+        }
     }
 }

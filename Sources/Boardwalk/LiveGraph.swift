@@ -22,7 +22,7 @@ import CBoardwalk
 public final class LiveGraph: @unchecked Sendable {
     // Unchecked: every bw_live function used here is documented thread-safe;
     // the handle is freed in deinit, when no thread can hold `self`.
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
 
     /// Opens the graph file at `path` and makes it live.
     ///
@@ -54,9 +54,11 @@ public final class LiveGraph: @unchecked Sendable {
 
     deinit { bw_live_close(handle) }
 
-    /// The live graph. Keep the returned object for as long as several calls
-    /// must see the same graph; a swap meanwhile does not affect it, and it
-    /// stays open until released.
+    /// The live base graph. Keep the returned object for as long as several
+    /// calls must see the same graph; a swap meanwhile does not affect it,
+    /// and it stays open until released. It does not see live edges (the
+    /// live graph's own ``recommend(pins:boards:parameters:exclude:)-9xc2y``
+    /// and ``score(candidates:pins:boards:parameters:)`` do).
     ///
     /// The corresponding C function is `bw_live_acquire`.
     public var current: Graph {
@@ -106,10 +108,48 @@ public final class LiveGraph: @unchecked Sendable {
     /// - Returns: The best pins first.
     /// - Throws: The errors of ``Graph/walk(pins:boards:parameters:exclude:)-5uqle``.
     ///
-    /// The corresponding C functions are `bw_live_acquire` and `bw_recommend`.
+    /// The corresponding C function is `bw_live_recommend`.
     public func recommend(pins: [PinID: Double], boards: [BoardID: Double] = [:],
                           parameters: WalkParameters = WalkParameters(), exclude: [PinID] = []) throws -> [Recommendation] {
-        try current.recommend(pins: pins, boards: boards, parameters: parameters, exclude: exclude)
+        try walk(pins: pins, boards: boards, parameters: parameters, exclude: exclude).recommendations
+    }
+
+    /// ``Graph/walk(pins:boards:parameters:exclude:)-5uqle`` on the live
+    /// graph, base plus live edges.
+    ///
+    /// - Parameters:
+    ///   - pins: Query pins with their weights (finite, >= 0).
+    ///   - boards: Query boards with their weights.
+    ///   - parameters: The walk's parameters.
+    ///   - exclude: Pins never to return.
+    /// - Returns: The best pins (and boards, if asked) with the walk's counters.
+    /// - Throws: The errors of ``Graph/walk(pins:boards:parameters:exclude:)-5uqle``.
+    ///
+    /// The corresponding C function is `bw_live_recommend`.
+    public func walk(pins: [PinID: Double], boards: [BoardID: Double] = [:], parameters: WalkParameters = WalkParameters(),
+                     exclude: [PinID] = []) throws -> WalkResult {
+        let g = current
+        let q = try g.makeQuery(pins: pins, boards: boards, parameters: parameters, exclude: exclude, candidates: [])
+        return try g.runWalk(q, pins: pins, boards: boards, parameters: parameters, live: self)
+    }
+
+    /// ``Graph/score(candidates:pins:boards:parameters:)-99ms`` on the live
+    /// graph, base plus live edges.
+    ///
+    /// - Parameters:
+    ///   - candidates: The pins to score, in the order of the answer.
+    ///   - pins: Query pins with their weights (finite, >= 0).
+    ///   - boards: Query boards with their weights.
+    ///   - parameters: The walk's parameters.
+    /// - Returns: One score per candidate (0 for a pin never reached or unknown).
+    /// - Throws: The errors of ``Graph/score(candidates:pins:boards:parameters:)-99ms``.
+    ///
+    /// The corresponding C function is `bw_live_score`.
+    public func score(candidates: [PinID], pins: [PinID: Double], boards: [BoardID: Double] = [:],
+                      parameters: WalkParameters = WalkParameters()) throws -> [Double] {
+        let g = current
+        let q = try g.makeQuery(pins: pins, boards: boards, parameters: parameters, exclude: [], candidates: candidates)
+        return try g.runScore(q, pins: pins, boards: boards, parameters: parameters, live: self)
     }
 
     /// The async ``recommend(pins:boards:parameters:exclude:)``: the walk runs
@@ -125,11 +165,11 @@ public final class LiveGraph: @unchecked Sendable {
     /// - Throws: `CancellationError` when the task is cancelled, otherwise
     ///   the errors of ``Graph/walk(pins:boards:parameters:exclude:)-5uqle``.
     ///
-    /// The corresponding C functions are `bw_live_acquire` and `bw_recommend`.
+    /// The corresponding C function is `bw_live_recommend`.
     public func recommend(pins: [PinID: Double], boards: [BoardID: Double] = [:],
                           parameters: WalkParameters = WalkParameters(), exclude: [PinID] = []) async throws
         -> [Recommendation]
     {
-        try await current.recommend(pins: pins, boards: boards, parameters: parameters, exclude: exclude)
+        try await walk(pins: pins, boards: boards, parameters: parameters, exclude: exclude).recommendations
     }
 }

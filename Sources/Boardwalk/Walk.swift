@@ -299,12 +299,13 @@ extension Graph {
         return try runWalk(q, pins: pins, boards: boards, parameters: parameters)
     }
 
-    /// Runs `bw_recommend` for a query made by `makeQuery`.
-    func runWalk(_ q: QueryHandle, pins: [PinID: Double], boards: [BoardID: Double], parameters: WalkParameters) throws
-        -> WalkResult
+    /// Runs `bw_recommend` for a query made by `makeQuery` (or
+    /// `bw_live_recommend` on `live`, whose base this graph is).
+    func runWalk(_ q: QueryHandle, pins: [PinID: Double], boards: [BoardID: Double], parameters: WalkParameters,
+                 live: LiveGraph? = nil) throws -> WalkResult
     {
         var r: OpaquePointer?
-        let rc = bw_recommend(handle, q.handle, &r)
+        let rc = live.map { bw_live_recommend($0.handle, q.handle, &r) } ?? bw_recommend(handle, q.handle, &r)
         if rc == BW_ENOTFOUND { throw unknownError(pins: pins, boards: boards) }
         try checkRead(rc, parameters.method == .exact ? "the exact method" : "the walk")
         defer { bw_results_free(r) }
@@ -352,12 +353,13 @@ extension Graph {
         return try runScore(q, pins: pins, boards: boards, parameters: parameters)
     }
 
-    /// Runs `bw_score` for a query made by `makeQuery`.
-    func runScore(_ q: QueryHandle, pins: [PinID: Double], boards: [BoardID: Double], parameters: WalkParameters) throws
-        -> [Double]
+    /// Runs `bw_score` for a query made by `makeQuery` (or `bw_live_score`
+    /// on `live`, whose base this graph is).
+    func runScore(_ q: QueryHandle, pins: [PinID: Double], boards: [BoardID: Double], parameters: WalkParameters,
+                  live: LiveGraph? = nil) throws -> [Double]
     {
         var r: OpaquePointer?
-        let rc = bw_score(handle, q.handle, &r)
+        let rc = live.map { bw_live_score($0.handle, q.handle, &r) } ?? bw_score(handle, q.handle, &r)
         if rc == BW_ENOTFOUND { throw unknownError(pins: pins, boards: boards) }
         try checkRead(rc, parameters.method == .exact ? "the exact method" : "the walk")
         defer { bw_results_free(r) }

@@ -146,10 +146,12 @@ struct Query: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
     @OptionGroup var walk: WalkOptions
+    @OptionGroup var liveEdges: LiveEdgeOptions
 
     func validate() throws {
         if batch == nil && pins.isEmpty && boards.isEmpty { throw ValidationError("give --pin or --board (or --batch)") }
         if batch == nil && titles { throw ValidationError("--titles goes with --batch (--json and the table always show titles)") }
+        if batch != nil && liveEdges.active { throw ValidationError("--live-edges and --remove-edges do not go with --batch yet") }
         for p in pins { _ = try parseWeighted(p, what: "--pin") }
         for b in boards { _ = try parseWeighted(b, what: "--board") }
     }
@@ -171,7 +173,9 @@ struct Query: ParsableCommand {
             if let exclude, !excluded.isEmpty, !excluded.contains(where: { g.contains(PinID($0)) }) {
                 note("query: warning: none of the \(excluded.count) ids in \(exclude) is a pin of \(graph): nothing is excluded")
             }
-            let r = try g.walk(pins: qp, boards: qb, parameters: params, exclude: excluded.map { PinID($0) })
+            let live = try liveEdges.apply(to: g, command: "query")
+            let r = try live.map { try $0.walk(pins: qp, boards: qb, parameters: params, exclude: excluded.map { PinID($0) }) }
+                ?? g.walk(pins: qp, boards: qb, parameters: params, exclude: excluded.map { PinID($0) })
             if json {
                 print(resultJSON(r, g: g, titles: true))
                 return

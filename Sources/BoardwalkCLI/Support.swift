@@ -250,3 +250,34 @@ func alignedTable(header: [String], rows: [[String]], rightAligned: Set<Int>) ->
 let hugePagesHelp = ArgumentHelp(
     "Get the graph into 2 MiB pages at open, where walks run up to twice as fast (one read of the file, or a private copy "
         + "of it when the page cache cannot hold it in large folios; see `info`'s huge pages line).")
+
+/// --live-edges and --remove-edges: a live graph over the base (query, eval).
+struct LiveEdgeOptions: ParsableArguments {
+    @Option(name: .customLong("live-edges"),
+            help: ArgumentHelp("Edges to add live before querying (build's syntax: pin<TAB>board[<TAB>time]); "
+                + "new pins and boards become nodes.", valueName: "file"))
+    var add: String?
+    @Option(name: .customLong("remove-edges"),
+            help: ArgumentHelp("Edges to remove before querying (pin<TAB>board), base or live.", valueName: "file"))
+    var remove: String?
+
+    var active: Bool { add != nil || remove != nil }
+
+    /// A LiveGraph over `g` with the edges added and removed, or nil when
+    /// neither option is given; what was done goes to standard error.
+    func apply(to g: Graph, command: String) throws -> LiveGraph? {
+        guard active else { return nil }
+        let live = try LiveGraph(graph: g)
+        if let add {
+            let list = try LiveEdgeList(path: add)
+            let c = try live.addEdges(list.edges, times: list.times)
+            note("\(command): \(add): \(c.added) live edges added, \(c.duplicates) duplicates, \(c.refused) refused")
+        }
+        if let remove {
+            let list = try LiveEdgeList(path: remove)
+            let c = try live.removeEdges(list.edges)
+            note("\(command): \(remove): \(c.removed) edges removed, \(c.missing) not in the graph")
+        }
+        return live
+    }
+}

@@ -49,7 +49,6 @@ struct bw_graph {
 BW_HIDDEN void bw_set_message(char *buf, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 BW_HIDDEN const bw_side *bw_graph_side(const bw_graph *g, int kind);
-BW_HIDDEN int bw_side_find(const bw_side *s, uint64_t id, uint32_t *out_index);
 BW_HIDDEN bw_walk_ctx *bw_graph_take_ctx(const bw_graph *g);
 /** The checksum of array `a` as stored in the open graph (what verification
  * compares with the meta record's). */
@@ -60,6 +59,11 @@ BW_HIDDEN int bw_graph_setup_pages(bw_graph *g, int fd, uint32_t flags);
 BW_HIDDEN void bw_graph_release_pages(bw_graph *g);
 /** Reads [p, p + len) in and maps it into this process (pages.c). */
 BW_HIDDEN void bw_graph_populate(const uint8_t *p, uint64_t len);
+struct bw_delta;
+/** bw_recommend (score 0) or bw_score (score 1) on the union of g and the
+ * live delta d (NULL: g alone, exactly bw_recommend / bw_score). */
+BW_HIDDEN int bw_run_query_delta(const bw_graph *g, const struct bw_delta *d, const bw_query *q, int score,
+                                 bw_results **out_results);
 BW_HIDDEN void bw_graph_return_ctx(const bw_graph *g, bw_walk_ctx *ctx);
 
 #endif

@@ -99,6 +99,21 @@ static inline uint64_t bw_degree(const bw_side *s, bw_node n) {
     return bw_u64_at(&s->offsets, (uint64_t)n + 1) - bw_u64_at(&s->offsets, n);
 }
 
+/** The index of external id on a side (ids ascending): 0, or BW_ENOTFOUND. */
+static inline int bw_side_find(const bw_side *s, uint64_t id, uint32_t *out_index) {
+    uint64_t lo = 0, hi = s->count;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (bw_u64_at(&s->ids, mid) < id) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < s->count && bw_u64_at(&s->ids, lo) == id) {
+        *out_index = (uint32_t)lo;
+        return 0;
+    }
+    return BW_ENOTFOUND;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The walk kernel (walk.c)                                                   */
 
@@ -126,6 +141,7 @@ typedef struct bw_walk_config {
     double exponent;         /* exact: transition probabilities raised to this (P3alpha) */
     const int *cancel;       /* NULL, or a flag read (relaxed atomic load) where the time
                                 budget is checked: nonzero stops the walk, marked partial */
+    const struct bw_delta *delta; /* NULL, or the live delta: walk the union (bw_delta.h) */
 } bw_walk_config;
 
 /** A query node at internal index, with its weight (> 0, finite). */

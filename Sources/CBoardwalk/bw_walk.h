@@ -139,6 +139,8 @@ struct bw_walk_ctx {
 
     /* Popularity penalty (RP3beta): score / degree^beta at selection. */
     const bw_view *view;
+    const struct bw_delta *delta; /* the run's live delta (NULL: none): union degrees */
+    uint32_t xlimit[2];    /* exact over a delta: pins, boards that existed when the run began */
     double penalty;
     double *pen_table;     /* degree^-beta for degrees below PEN_TABLE */
     double pen_beta;       /* the beta pen_table was computed for */

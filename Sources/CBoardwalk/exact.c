@@ -3,6 +3,7 @@
  * boards (P3alpha / RP3beta), in dense or hashed accumulators. */
 #define _POSIX_C_SOURCE 200809L
 
+#include "bw_delta.h"
 #include "bw_walk.h"
 
 
@@ -71,9 +72,36 @@ static inline int exact_tick(bw_walk_ctx *ctx, uint64_t n) {
     return (ctx->deadline && now_ns() >= ctx->deadline) || cancelled(ctx->cancel);
 }
 
+/* Mass m times deg(x)^-e from node x of the union (a board when is_board)
+ * to each of its neighbours, into the other side's accumulator. Returns 0,
+ * 1 (deadline), BW_ECORRUPT or BW_ENOMEM. */
+static int exact_union(bw_walk_ctx *ctx, const bw_delta *d, int is_board, bw_node x, double m) {
+    const bw_dside *s = bw_delta_side(d, is_board);
+    bw_dnode n;
+    if (bw_dnode_read(s, x, &n) != 0) return BW_ECORRUPT;
+    const uint64_t deg = bw_dnode_degree(&n);
+    if (deg == 0) return 0;
+    const double f = m * exp_factor(ctx, deg);
+    /* Nodes created since the run began (a writer runs meanwhile) are not
+     * in the accumulators: the run sees the union as it was then. */
+    const uint32_t ocount = ctx->xlimit[!is_board];
+    const uint64_t all = n.base_deg + n.nlive;
+    dense_acc *dacc = is_board ? &ctx->xpins : &ctx->xboards;
+    atable *acc = is_board ? &ctx->apins : &ctx->aboards;
+    for (uint64_t i = 0; i < all; i++) {
+        const uint32_t y = bw_dnode_at(s, &n, i);
+        if (n.rm && bw_rm_has(n.rm, y)) continue;
+        if (y >= ocount) continue;
+        if (ctx->xdense) dacc_add(dacc, y, f);
+        else if (at_add_mass(acc, y, f) != 0) return BW_ENOMEM;
+    }
+    return exact_tick(ctx, all);
+}
+
 /* Sends mass m (times the exponent factor of the board) from board b to each
  * of its pins. Returns 0, 1 (deadline), BW_ECORRUPT or BW_ENOMEM. */
 static int exact_board(bw_walk_ctx *ctx, const bw_view *g, bw_node b, double m) {
+    if (ctx->delta) return exact_union(ctx, ctx->delta, 1, b, m);
     const bw_chunked *adj = &g->boards.adj;
     uint64_t lo = bw_u64_at(&g->boards.offsets, b), hi = bw_u64_at(&g->boards.offsets, (uint64_t)b + 1);
     if (hi < lo || hi > adj->count) return BW_ECORRUPT;
@@ -117,9 +145,14 @@ BW_HIDDEN int bw_exact_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_con
     dacc_clear(&ctx->xpins);
     dacc_clear(&ctx->xboards);
     ctx->xdense = 0;
-    if (g->pins.count <= EXACT_DENSE_MAX && g->boards.count <= EXACT_DENSE_MAX) {
-        if ((rc = dacc_reserve(&ctx->xpins, g->pins.count)) != 0) return rc;
-        if ((rc = dacc_reserve(&ctx->xboards, g->boards.count)) != 0) return rc;
+    const bw_delta *delta = cfg->delta;
+    const uint32_t npins = delta ? bw_dside_count(&delta->pins) : g->pins.count;
+    const uint32_t nboards = delta ? bw_dside_count(&delta->boards) : g->boards.count;
+    ctx->xlimit[0] = npins;
+    ctx->xlimit[1] = nboards;
+    if (npins <= EXACT_DENSE_MAX && nboards <= EXACT_DENSE_MAX) {
+        if ((rc = dacc_reserve(&ctx->xpins, npins)) != 0) return rc;
+        if ((rc = dacc_reserve(&ctx->xboards, nboards)) != 0) return rc;
         ctx->xdense = 1;
     }
     ctx->tick = EXACT_CHECK;
@@ -140,6 +173,11 @@ BW_HIDDEN int bw_exact_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_con
         if (sources[i].is_board) {
             if (ctx->xdense) dacc_add(&ctx->xboards, n, w);
             else if (at_add_mass(&ctx->aboards, n, w) != 0) return BW_ENOMEM;
+            continue;
+        }
+        if (delta) {
+            rc = exact_union(ctx, delta, 0, n, w);
+            if (rc < 0) return rc;
             continue;
         }
         const bw_chunked *adj = &g->pins.adj;

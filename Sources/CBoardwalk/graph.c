@@ -568,20 +568,6 @@ const bw_side *bw_graph_side(const bw_graph *g, int kind) {
     return NULL;
 }
 
-int bw_side_find(const bw_side *s, uint64_t id, uint32_t *out_index) {
-    uint64_t lo = 0, hi = s->count;
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (bw_u64_at(&s->ids, mid) < id) lo = mid + 1;
-        else hi = mid;
-    }
-    if (lo < s->count && bw_u64_at(&s->ids, lo) == id) {
-        *out_index = (uint32_t)lo;
-        return 0;
-    }
-    return BW_ENOTFOUND;
-}
-
 static int cmp_u32(const void *a, const void *b) {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return (x > y) - (x < y);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "boardwalk.h"
+#include "bw_delta.h"
 #include "bw_graph.h"
 
 typedef struct bw_query_node {
@@ -357,7 +358,19 @@ static int cmp_node(const void *a, const void *b) {
 /* Maps the query to sources and exclusions, runs the walk, and leaves the
  * context holding the results. Sets *out to a results object carrying
  * unknown ids and counters (entries filled by the caller). */
-static int run_query(const bw_graph *g, const bw_query *q, bw_walk_ctx **out_ctx, bw_results **out) {
+/* Dense index of a query id: the base's, or the union's with a delta. */
+static int find_node(const bw_graph *g, const bw_delta *d, int kind, uint64_t id, uint32_t *out) {
+    if (d) return bw_delta_find(d, kind == BW_BOARD, id, out);
+    return bw_side_find(bw_graph_side(g, kind), id, out);
+}
+
+static uint64_t node_id(const bw_graph *g, const bw_delta *d, int is_board, uint32_t node) {
+    if (d) return bw_delta_id(d, is_board, node);
+    return bw_u64_at(&(is_board ? &g->view.boards : &g->view.pins)->ids, node);
+}
+
+static int run_query(const bw_graph *g, const bw_delta *d, const bw_query *q, bw_walk_ctx **out_ctx,
+                     bw_results **out) {
     uint64_t t0 = now_ns();
     bw_results *r = calloc(1, sizeof *r);
     if (!r) return BW_ENOMEM;
@@ -373,7 +386,7 @@ static int run_query(const bw_graph *g, const bw_query *q, bw_walk_ctx **out_ctx
     for (size_t i = 0; i < q->nnodes; i++) {
         const bw_query_node *n = &q->nodes[i];
         uint32_t idx;
-        if (bw_side_find(bw_graph_side(g, n->kind), n->id, &idx) != 0) {
+        if (find_node(g, d, n->kind, n->id, &idx) != 0) {
             if (!q->lenient) {
                 rc = BW_ENOTFOUND;
                 goto done;
@@ -408,7 +421,7 @@ static int run_query(const bw_graph *g, const bw_query *q, bw_walk_ctx **out_ctx
     }
     for (size_t i = 0; i < q->nexclude; i++) {
         uint32_t idx;
-        if (bw_side_find(&g->view.pins, q->exclude[i], &idx) == 0) ex[nex++] = idx;
+        if (find_node(g, d, BW_PIN, q->exclude[i], &idx) == 0) ex[nex++] = idx;
     }
     qsort(ex, nex, sizeof *ex, cmp_node);
 
@@ -420,6 +433,7 @@ static int run_query(const bw_graph *g, const bw_query *q, bw_walk_ctx **out_ctx
     bw_walk_config cfg = q->cfg;
     if (!g->view.has_attributes) cfg.bias = 0.0;
     cfg.cancel = &q->cancelled;
+    cfg.delta = d;
     rc = bw_walk_run(&g->view, ctx, &cfg, src, nsrc, ex, nex);
     if (rc) {
         bw_graph_return_ctx(g, ctx);
@@ -440,12 +454,12 @@ done:
     return rc;
 }
 
-int bw_recommend(const bw_graph *g, const bw_query *q, bw_results **out_results) {
+static int do_recommend(const bw_graph *g, const bw_delta *d, const bw_query *q, bw_results **out_results) {
     if (out_results) *out_results = NULL;
     if (!g || !q || !out_results) return BW_EINVAL;
     bw_walk_ctx *ctx = NULL;
     bw_results *r = NULL;
-    int rc = run_query(g, q, &ctx, &r);
+    int rc = run_query(g, d, q, &ctx, &r);
     if (rc) return rc;
     size_t n = 0;
     const bw_walk_hit *hits = bw_walk_results(ctx, &n);
@@ -456,9 +470,8 @@ int bw_recommend(const bw_graph *g, const bw_query *q, bw_results **out_results)
         return BW_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        const bw_side *s = hits[i].is_board ? &g->view.boards : &g->view.pins;
-        r->entries[i] = (bw_result_entry){bw_u64_at(&s->ids, hits[i].node), hits[i].score, hits[i].visits,
-                                          hits[i].is_board ? BW_BOARD : BW_PIN};
+        r->entries[i] = (bw_result_entry){node_id(g, d, hits[i].is_board, hits[i].node), hits[i].score,
+                                          hits[i].visits, hits[i].is_board ? BW_BOARD : BW_PIN};
     }
     r->count = n;
     bw_graph_return_ctx(g, ctx);
@@ -466,12 +479,12 @@ int bw_recommend(const bw_graph *g, const bw_query *q, bw_results **out_results)
     return 0;
 }
 
-int bw_score(const bw_graph *g, const bw_query *q, bw_results **out_results) {
+static int do_score(const bw_graph *g, const bw_delta *d, const bw_query *q, bw_results **out_results) {
     if (out_results) *out_results = NULL;
     if (!g || !q || !out_results) return BW_EINVAL;
     bw_walk_ctx *ctx = NULL;
     bw_results *r = NULL;
-    int rc = run_query(g, q, &ctx, &r);
+    int rc = run_query(g, d, q, &ctx, &r);
     if (rc) return rc;
     size_t n = q->ncandidates;
     r->entries = malloc((n ? n : 1) * sizeof *r->entries);
@@ -484,13 +497,26 @@ int bw_score(const bw_graph *g, const bw_query *q, bw_results **out_results) {
         uint32_t idx;
         double score = 0.0;
         uint64_t visits = 0;
-        if (bw_side_find(&g->view.pins, q->candidates[i], &idx) == 0) bw_walk_lookup(ctx, idx, 0, &score, &visits);
+        if (find_node(g, d, BW_PIN, q->candidates[i], &idx) == 0) bw_walk_lookup(ctx, idx, 0, &score, &visits);
         r->entries[i] = (bw_result_entry){q->candidates[i], score, visits, BW_PIN};
     }
     r->count = n;
     bw_graph_return_ctx(g, ctx);
     *out_results = r;
     return 0;
+}
+
+int bw_recommend(const bw_graph *g, const bw_query *q, bw_results **out_results) {
+    return do_recommend(g, NULL, q, out_results);
+}
+
+int bw_score(const bw_graph *g, const bw_query *q, bw_results **out_results) {
+    return do_score(g, NULL, q, out_results);
+}
+
+int bw_run_query_delta(const bw_graph *g, const bw_delta *d, const bw_query *q, int want_score,
+                       bw_results **out_results) {
+    return want_score ? do_score(g, d, q, out_results) : do_recommend(g, d, q, out_results);
 }
 
 /* ------------------------------------------------------------------------ */

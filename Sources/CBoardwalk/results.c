@@ -3,6 +3,7 @@
  * visit counts and the exact method's scores alike, and point lookups. */
 #define _POSIX_C_SOURCE 200809L
 
+#include "bw_delta.h"
 #include "bw_walk.h"
 
 /* ------------------------------------------------------------------------ */
@@ -41,7 +42,8 @@ BW_HIDDEN void bw_walk_ctx_free(bw_walk_ctx *ctx) {
 /* A score divided by the node's degree^beta when a penalty is set. */
 static inline double penalized(const bw_walk_ctx *ctx, bw_node node, int is_board, double score) {
     if (ctx->penalty <= 0.0 || !ctx->view) return score;
-    uint64_t d = bw_degree(is_board ? &ctx->view->boards : &ctx->view->pins, node);
+    uint64_t d = ctx->delta ? bw_delta_degree(ctx->delta, is_board, node)
+                            : bw_degree(is_board ? &ctx->view->boards : &ctx->view->pins, node);
     if (d < 1) d = 1;
     return score * (d < PEN_TABLE ? ctx->pen_table[d] : pow((double)d, -ctx->penalty));
 }

@@ -7,6 +7,7 @@
  * call across files in the hot loop), and bw_walk_run is their only caller. */
 #define _POSIX_C_SOURCE 200809L
 
+#include "bw_delta.h"
 #include "bw_walk.h"
 
 /* Walkers advanced together per source. Each pass over the lanes issues a
@@ -136,20 +137,22 @@ static uint64_t side_degree(const bw_side *s, bw_node n) {
     return bw_degree(s, n);
 }
 
-static uint64_t source_degree(const bw_view *g, const bw_walk_source *src) {
+static uint64_t source_degree(const bw_view *g, const bw_delta *d, const bw_walk_source *src) {
+    if (d) return bw_delta_degree(d, src->is_board, src->node);
     return side_degree(src->is_board ? &g->boards : &g->pins, src->node);
 }
 
 /* The unnormalised share of a source: w * deg * (C - ln deg), or in the
  * fallback w alone (for degree > 0). Weights come in scaled by 1/max so the
  * products cannot overflow. */
-static double source_share(const bw_view *g, const bw_walk_source *src, double wscale,
-                           int by_weight) {
+static double source_share(const bw_view *g, const bw_delta *delta, const bw_walk_source *src,
+                           double wscale, int by_weight) {
     double w = usable_weight(src->weight) * wscale;
-    uint64_t d = source_degree(g, src);
+    uint64_t d = source_degree(g, delta, src);
     if (d == 0 || w <= 0.0) return 0.0;
     if (by_weight) return w;
-    double c = src->is_board ? g->boards.max_log_degree : g->pins.max_log_degree;
+    double c = delta ? bw_delta_max_log_degree(delta, src->is_board)
+                     : src->is_board ? g->boards.max_log_degree : g->pins.max_log_degree;
     double s = (double)d * (c - log((double)d));
     return s > 0.0 ? w * s : 0.0;
 }
@@ -187,13 +190,13 @@ BW_HIDDEN int bw_walk_allocate(const bw_view *g, const bw_walk_config *cfg,
 
     int by_weight = 0;
     double sum = 0.0;
-    for (size_t i = 0; i < nsources; i++) sum += source_share(g, &sources[i], wscale, 0);
+    for (size_t i = 0; i < nsources; i++) sum += source_share(g, cfg->delta, &sources[i], wscale, 0);
     if (!(sum > 0.0)) {
         /* Every source has the max degree of its side (or degree 0): the
          * formula gives nothing, so split by weight among reachable ones. */
         by_weight = 1;
         sum = 0.0;
-        for (size_t i = 0; i < nsources; i++) sum += source_share(g, &sources[i], wscale, 1);
+        for (size_t i = 0; i < nsources; i++) sum += source_share(g, cfg->delta, &sources[i], wscale, 1);
         if (!(sum > 0.0)) return 0;
     }
 
@@ -207,7 +210,7 @@ BW_HIDDEN int bw_walk_allocate(const bw_view *g, const bw_walk_config *cfg,
     uint64_t assigned = 0;
     size_t eligible = 0;
     for (size_t i = 0; i < nsources; i++) {
-        double share = source_share(g, &sources[i], wscale, by_weight);
+        double share = source_share(g, cfg->delta, &sources[i], wscale, by_weight);
         if (share <= 0.0) continue;
         eligible++;
         uint64_t f = floor_to_u64(dtotal * (share / sum), total);
@@ -241,7 +244,7 @@ BW_HIDDEN int bw_walk_allocate(const bw_view *g, const bw_walk_config *cfg,
         const uint64_t r = out_steps[i];
         out_steps[i] = 0;
         if (r == 0) continue;
-        double share = source_share(g, &sources[i], wscale, by_weight);
+        double share = source_share(g, cfg->delta, &sources[i], wscale, by_weight);
         uint64_t f = floor_to_u64(dtotal * (share / sum), total);
         assigned += f;
         if (assigned > total) {
@@ -511,6 +514,157 @@ corrupt:
     return BW_ECORRUPT;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The walk over base + live delta                                            */
+
+#define DEAD_END UINT32_MAX
+
+/* Uniform in [0, range) for a range that may pass 2^32 (then by a 64x64
+ * multiply, biased by at most range / 2^64). */
+static inline uint64_t bounded_any(uint64_t range, uint64_t *rng) {
+    if (range <= 0xFFFFFFFFull) return bounded32((uint32_t)rng_next(rng), (uint32_t)range, rng);
+    const uint64_t x = rng_next(rng); /* the high word of x * range */
+    const uint64_t xl = (uint32_t)x, xh = x >> 32, rl = (uint32_t)range, rh = range >> 32;
+    const uint64_t mid = (xl * rl >> 32) + (uint32_t)(xh * rl) + (uint32_t)(xl * rh);
+    return xh * rh + (xh * rl >> 32) + (xl * rh >> 32) + (mid >> 32);
+}
+
+static inline int delta_matches(const bw_walk_ctx *ctx, const bw_side *other, uint32_t y, int bias) {
+    const uint32_t a = attrs_of(other, y); /* new nodes: unknown */
+    if (bias == BIAS_RANGE) return a >= ctx->klo && a <= ctx->khi;
+    return (a & 0xFFFFu) == ctx->topic;
+}
+
+/* One hop out of node x (a board when is_board) over the union: the
+ * neighbour, DEAD_END when x has none, or sets *err (BW_ECORRUPT). A node
+ * the delta never touched is drawn from exactly as the base kernels do; a
+ * touched one uniformly over its base + live slots, rejecting removed
+ * neighbours, and after 32 rejections by counting the valid ones (no loop
+ * when most are removed). A biased hop from a touched node draws from the
+ * matching valid neighbours by counting them. */
+static BW_NOINLINE uint32_t delta_pick(bw_walk_ctx *ctx, const bw_view *g, const bw_delta *d, int is_board,
+                                       uint32_t x, int bias, uint64_t *rng, int *err) {
+    const bw_dside *s = bw_delta_side(d, is_board);
+    const bw_side *self = is_board ? &g->boards : &g->pins, *other = is_board ? &g->pins : &g->boards;
+    const uint32_t ocount = bw_dside_count(bw_delta_side(d, !is_board));
+    bw_dnode n;
+    if (bw_dnode_read(s, x, &n) != 0) goto corrupt;
+    if (!n.rec) {
+        if (x >= self->count) return DEAD_END; /* a new node being created */
+        const uint64_t lo = n.base_lo, hi = lo + n.base_deg;
+        if (hi == lo) return DEAD_END;
+        const uint64_t r = rng_next(rng);
+        uint64_t k;
+        if (bias == BIAS_NONE) k = lo + bounded32((uint32_t)r, (uint32_t)(hi - lo), rng);
+        else k = biased_pick(ctx, self, other, is_board ? RC_SIZE : 0, x, lo, hi, r, rng, bias);
+        if (BW_UNLIKELY(k >= self->adj.count)) goto corrupt;
+        const uint32_t y = bw_u32_at(&self->adj, k);
+        if (BW_UNLIKELY(y >= other->count)) goto corrupt;
+        return y;
+    }
+    const uint64_t all = n.base_deg + n.nlive;
+    if (bw_dnode_degree(&n) == 0) return DEAD_END;
+    uint32_t y = DEAD_END;
+    if (bias != BIAS_NONE && (uint64_t)(uint32_t)(rng_next(rng) >> 32) < ctx->beta_thr) {
+        uint64_t m = 0;
+        for (uint64_t i = 0; i < all; i++) {
+            const uint32_t v = bw_dnode_at(s, &n, i);
+            m += !bw_rm_has(n.rm, v) && delta_matches(ctx, other, v, bias);
+        }
+        if (m > 0) {
+            uint64_t t = bounded_any(m, rng);
+            for (uint64_t i = 0; i < all; i++) {
+                const uint32_t v = bw_dnode_at(s, &n, i);
+                if (!bw_rm_has(n.rm, v) && delta_matches(ctx, other, v, bias) && t-- == 0) {
+                    y = v;
+                    break;
+                }
+            }
+        }
+    }
+    for (int tries = 0; y == DEAD_END && tries < 32; tries++) {
+        const uint32_t v = bw_dnode_at(s, &n, bounded_any(all, rng));
+        if (!bw_rm_has(n.rm, v)) y = v;
+    }
+    if (y == DEAD_END) {
+        uint64_t m = 0;
+        for (uint64_t i = 0; i < all; i++) m += !bw_rm_has(n.rm, bw_dnode_at(s, &n, i));
+        if (m == 0) return DEAD_END;
+        uint64_t t = bounded_any(m, rng);
+        for (uint64_t i = 0; i < all && y == DEAD_END; i++) {
+            const uint32_t v = bw_dnode_at(s, &n, i);
+            if (!bw_rm_has(n.rm, v) && t-- == 0) y = v;
+        }
+    }
+    if (BW_UNLIKELY(y >= ocount)) goto corrupt;
+    return y;
+corrupt:
+    *err = BW_ECORRUPT;
+    return DEAD_END;
+}
+
+/* One source's walk over the union, one walker (no lanes): used only when
+ * the live graph has a delta, so the base kernels stay as they are. The
+ * same steps as walk_kernel: from the current pin a board, from it a pin
+ * (counted), then the restart coin; a board source's walk starts, and
+ * restarts, at the board. A dead end (possible only while a writer is
+ * half-way through an edge) restarts; 64 in a row end the source. */
+static BW_NOINLINE int walk_delta(bw_walk_ctx *ctx, const bw_view *g, const bw_delta *d, const walk_src *src,
+                                  int bias, int inc_boards) {
+    vtable *pt = &ctx->pins, *bt = &ctx->boards;
+    const uint64_t alpha_thr = ctx->alpha_thr;
+    const uint32_t nv = ctx->nv, np = ctx->np;
+    const int early = nv != 0;
+    const int poll = ctx->deadline != 0 || ctx->cancel != NULL;
+    const uint32_t home = src->home;
+    const int board_src = src->board;
+    uint64_t rng = bw_mix64(src->seed ^ 0xD1B54A32D192ED03ull);
+    uint32_t cur = home;
+    int at_home = 1, err = 0, rc = 0, dead = 0;
+    uint64_t done = 0;
+    uint32_t nhigh = 0;
+    while (done < src->steps) {
+        uint32_t b = home;
+        if (!(board_src && at_home)) b = delta_pick(ctx, g, d, 0, cur, bias, &rng, &err);
+        const uint32_t p = b == DEAD_END || err ? DEAD_END : delta_pick(ctx, g, d, 1, b, bias, &rng, &err);
+        if (err) {
+            rc = err;
+            break;
+        }
+        if (p == DEAD_END) {
+            if (++dead >= 64) break;
+            cur = home;
+            at_home = 1;
+            continue;
+        }
+        dead = 0;
+        const uint32_t c = vt_bump(ctx, pt, p, 0);
+        if (inc_boards) vt_bump(ctx, bt, b, 1);
+        done++;
+        if (early && c == nv && ++nhigh > np) break;
+        if ((rng_next(&rng) >> 32) < alpha_thr) {
+            cur = home;
+            at_home = 1;
+        } else {
+            cur = p;
+            at_home = 0;
+        }
+        if (BW_UNLIKELY(ctx->oom)) {
+            rc = BW_ENOMEM;
+            break;
+        }
+        if (poll && --ctx->tick <= 0) {
+            ctx->tick = 1024;
+            if (((ctx->deadline && now_ns() >= ctx->deadline) || cancelled(ctx->cancel)) && done < src->steps) {
+                rc = 1;
+                break;
+            }
+        }
+    }
+    ctx->steps_taken += done;
+    return rc;
+}
+
 static BW_NOINLINE int walk_plain(bw_walk_ctx *c, const bw_view *g, const walk_src *s) {
     return walk_kernel(c, g, s, BIAS_NONE, 0);
 }
@@ -608,9 +762,11 @@ BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_conf
     if (!(cfg->restart > 0.0 && cfg->restart <= 1.0)) return BW_EINVAL;
     if (!(cfg->bias >= 0.0 && cfg->bias <= 1.0)) return BW_EINVAL;
     for (size_t i = 0; i < nsources; i++) {
-        const bw_side *s = sources[i].is_board ? &g->boards : &g->pins;
-        if (sources[i].node >= s->count) return BW_EINVAL;
+        const uint32_t count = cfg->delta ? bw_dside_count(bw_delta_side(cfg->delta, sources[i].is_board))
+                                          : (sources[i].is_board ? &g->boards : &g->pins)->count;
+        if (sources[i].node >= count) return BW_EINVAL;
     }
+    ctx->delta = cfg->delta;
 
     int rc = prepare_tables(ctx);
     if (rc != 0) return rc;
@@ -706,6 +862,17 @@ BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_conf
         s.steps = ctx->steps[i];
         s.board = sources[i].is_board;
         s.seed = bw_mix64(cfg->seed ^ bw_mix64(0x632BE59BD9B4E019ull + (uint64_t)i));
+        if (cfg->delta) {
+            s.home = sources[i].node;
+            s.home_pos = 0;
+            rc = walk_delta(ctx, g, cfg->delta, &s, bias, ctx->include_boards);
+            if (rc == 1) ctx->partial = 1;
+            if (rc >= 0 && ctx->mode == MODE_MULTI) {
+                int frc = fold_source(ctx);
+                if (frc != 0) rc = frc;
+            }
+            continue;
+        }
         if (s.board) {
             rc = board_home(g, sources[i].node, &s.home, &s.home_pos);
             if (rc != 0) break;

@@ -143,6 +143,21 @@ step "compile test_pages.c + Sources/CBoardwalk/*.c -DBW_PAGES_TEST (ASan + UBSa
   Tests/c/test_pages.c Sources/CBoardwalk/*.c -llmdb -lm -pthread
 [ -x "$tmp/test_pages" ] && run_prog "ASan + UBSan" "$tmp/test_pages" "$tmp/pages.bwg"
 
+# Live edges: exactness against graphs rebuilt by the CLI, expiry, swaps with
+# a watermark, bad input, and a writer racing four query threads (3 s; under
+# TSan too).
+step "compile test_live.c with \$(pkg-config --cflags --libs boardwalk)" \
+  cc "${warn[@]}" -O2 -o "$tmp/test_live" Tests/c/test_live.c $(pkg-config --cflags --libs boardwalk) -lm -pthread
+mkdir -p "$tmp/live"
+[ -x "$tmp/test_live" ] && run_prog "shared library" env LD_LIBRARY_PATH="$prefix/lib" "$tmp/test_live" "$cli" "$tmp/live" 3
+for kind in asan tsan; do
+  if [ $kind = asan ]; then flags=("${san[@]}"); label="ASan + UBSan"; else flags=("${tsan[@]}"); label="TSan"; fi
+  step "compile test_live.c + Sources/CBoardwalk/*.c ($label)" \
+    cc "${warn[@]}" "${flags[@]}" -D_GNU_SOURCE -I Sources/CBoardwalk/include -o "$tmp/test_live_$kind" \
+    Tests/c/test_live.c Sources/CBoardwalk/*.c -llmdb -lm -pthread
+  [ -x "$tmp/test_live_$kind" ] && run_prog "$label" "$tmp/test_live_$kind" "$cli" "$tmp/live" 3
+done
+
 # Exports: only bw_ symbols (and the linker's own markers).
 real_lib="$(readlink -f "$lib")"
 nm -D --defined-only "$real_lib" >"$tmp/nm.txt" 2>&1

@@ -682,3 +682,49 @@ def test_live_graph_swaps_under_threads(cli, graph_path, tmp_path):
     held.close()
     with pytest.raises(boardwalk.GraphClosedError):
         live.current()
+
+
+# ---------------------------------------------------------------------------
+# LiveGraph: live edges (bw_live_add_edges, bw_live_remove_edges, bw_live_hide)
+
+
+def _write_edges(path, edges):
+    with open(path, "w") as f:
+        f.write("pin_id\tboard_id\n")
+        for p, b in edges:
+            f.write(f"{p}\t{b}\n")
+    return str(path)
+
+
+def test_live_edges_match_a_rebuilt_graph(cli, tmp_path):
+    base = [(p, 100 + (p * 7 + k) % 9) for p in range(1, 31) for k in range(3)]
+    base = sorted(set(base))
+    live = boardwalk.LiveGraph(_build(cli, tmp_path / "base.bwg", "--watermark", "10",
+                                      _write_edges(tmp_path / "base.tsv", base)))
+    added = [(1, 200), (2, 200), (500, 101), (500, 200), (0, 100), (2**64 - 1, 101)]
+    counts = live.add_edges(added + [base[0], (1, 200)], times=[11] * 8)
+    assert counts == boardwalk.graph.LiveAddCounts(added=6, duplicates=2, refused=0)
+    assert live.remove_edges([base[1], (1, 200), (999, 999)]) == boardwalk.graph.LiveRemoveCounts(2, 1)
+    live.hide(pin=7)
+    assert live.add_edges([(7, 100)]).refused == 1
+    edges = (set(base) | set(added)) - {base[1], (1, 200)}
+    edges = {e for e in edges if e[0] != 7}
+    stats = live.live_stats()
+    assert stats["edges"] == 6 and stats["new_pins"] == 3 and stats["new_boards"] == 1 and stats["hidden"] == 1
+    with boardwalk.Graph(_build(cli, tmp_path / "ref.bwg", _write_edges(tmp_path / "ref.tsv", sorted(edges)))) as ref:
+        for pin in {p for p, _ in edges}:
+            got = live.recommend({pin: 1}, method="exact", top=1000, include_boards=True)
+            want = ref.recommend({pin: 1}, method="exact", top=1000, include_boards=True)
+            assert sorted((type(x).__name__, x.id, round(x.score, 12)) for x in got) == \
+                sorted((type(x).__name__, x.id, round(x.score, 12)) for x in want)
+        assert live.score([500, 2**64 - 1], {1: 1}, method="exact") == ref.score([500, 2**64 - 1], {1: 1},
+                                                                               method="exact")
+    with pytest.raises(boardwalk.NotFoundError):  # hidden: not in the union
+        live.recommend({7: 1})
+    with pytest.raises(boardwalk.BoardwalkError):
+        live.max_edges = 1
+    live.max_edges = 1000
+    assert live.max_edges == 1000
+    live.close()
+    with pytest.raises(boardwalk.GraphClosedError):
+        live.add_edges([(1, 2)])

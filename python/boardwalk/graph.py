@@ -630,7 +630,7 @@ class Graph:
     def recommend(self, pins, boards=None, *, steps=DEFAULT, restart=DEFAULT, top=DEFAULT, early_stop=DEFAULT,
                   popularity_penalty=DEFAULT, boost=True, bias=None, language=None, topic=None, seed=0,
                   time_budget_ms=None, exclude=(), include_boards=False, lenient=False, method="walk",
-                  exponent=DEFAULT):
+                  exponent=DEFAULT, _runner=None):
         """Pixie's random walk from weighted query pins (and boards): the best
         pins, best first, as a list of Recommendation(id, score, visits).
 
@@ -656,7 +656,7 @@ class Graph:
                                               lenient, (), method, exponent)
         r = None
         try:
-            r = self._run(lib.bw_recommend, q, pin_list, board_list)
+            r = self._run(_runner or lib.bw_recommend, q, pin_list, board_list)
             out = Recommendations()
             pid, score, visits, kind = ctypes.c_uint64(), ctypes.c_double(), ctypes.c_uint64(), ctypes.c_int()
             for i in range(lib.bw_results_count(r)):
@@ -679,7 +679,7 @@ class Graph:
 
     def score(self, candidates, pins, boards=None, *, steps=DEFAULT, restart=DEFAULT, early_stop=DEFAULT,
               popularity_penalty=DEFAULT, boost=True, bias=None, language=None, topic=None, seed=0,
-              time_budget_ms=None, exclude=(), lenient=False, method="walk", exponent=DEFAULT):
+              time_budget_ms=None, exclude=(), lenient=False, method="walk", exponent=DEFAULT, _runner=None):
         """Runs the same walk as recommend() and returns the score of each
         candidate pin, in order (0.0 for a pin never reached or not in the
         graph), with the popularity penalty applied as in recommend()
@@ -690,7 +690,7 @@ class Graph:
                                               lenient, cands, method, exponent)
         r = None
         try:
-            r = self._run(lib.bw_score, q, pin_list, board_list)
+            r = self._run(_runner or lib.bw_score, q, pin_list, board_list)
             score = ctypes.c_double()
             scores = []
             for i in range(lib.bw_results_count(r)):
@@ -713,8 +713,19 @@ class LiveGraph:
         live.recommend({pin: 1.0}, top=10)          # any thread
         live.swap("/srv/pins.bwg", verify=True)     # after a new file was renamed into place
 
-    current() returns the live Graph (its own reference; close it or let it
-    be collected) for several calls that must see the same graph.
+    current() returns the live base Graph (its own reference; close it or
+    let it be collected) for several calls that must see the same graph;
+    it does not see live edges.
+
+    Live edges: add_edges(), remove_edges() and hide() change the graph
+    that recommend() and score() walk, at once and without rebuilding it
+    (the union of the base and the live edges minus the removed ones; see
+    "Live edges" in boardwalk.h and "Fresh edges" in README.md). A swap
+    carries them over: those newer than the new base's watermark stay.
+
+        live.add_edges([(new_pin, board)], times=[now])
+        live.remove_edges([(pin, board)])
+        live.hide(pin=spam_pin)
     """
 
     def __init__(self, path, verify=False):
@@ -747,9 +758,77 @@ class LiveGraph:
         return int(lib.bw_live_generation(self._live()))
 
     def recommend(self, pins, boards=None, **parameters):
-        """Graph.recommend on the live graph."""
+        """Graph.recommend on the live graph: the base plus the live edges
+        (bw_live_recommend; lock-free, see "Live edges" in boardwalk.h)."""
+        live = self._live()
         with self.current() as g:
-            return g.recommend(pins, boards, **parameters)
+            return g.recommend(pins, boards, _runner=lambda _g, q, r: lib.bw_live_recommend(live, q, r), **parameters)
+
+    def score(self, candidates, pins, boards=None, **parameters):
+        """Graph.score on the live graph: the base plus the live edges."""
+        live = self._live()
+        with self.current() as g:
+            return g.score(candidates, pins, boards, _runner=lambda _g, q, r: lib.bw_live_score(live, q, r),
+                           **parameters)
+
+    def add_edges(self, edges, times=None):
+        """Adds live edges, an iterable of (pin, board) pairs, with times (an
+        iterable of unsigned integers in the host's unit, or None: newer than
+        any watermark). New ids become new pins and boards at once. Returns
+        LiveAddCounts(added, duplicates, refused): an edge already in the base
+        or live is a duplicate, one of a hidden pin or board is refused
+        (bw_live_add_edges)."""
+        pins, boards = _edge_arrays(edges)
+        n = len(pins)
+        tarr = None
+        if times is not None:
+            times = [_id(t, "time") for t in times]
+            if len(times) != n:
+                raise _invalid(f"times must have one value per edge ({n}), not {len(times)}")
+            tarr = (ctypes.c_uint64 * max(n, 1))(*times)
+        added, dup, refused = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint64()
+        _check(lib.bw_live_add_edges(self._live(), pins, boards, tarr, n, ctypes.byref(added), ctypes.byref(dup),
+                                     ctypes.byref(refused)))
+        return LiveAddCounts(int(added.value), int(dup.value), int(refused.value))
+
+    def remove_edges(self, edges):
+        """Removes edges, base or live, an iterable of (pin, board) pairs:
+        they stop being walked. Returns LiveRemoveCounts(removed, missing)
+        (bw_live_remove_edges)."""
+        pins, boards = _edge_arrays(edges)
+        removed, missing = ctypes.c_uint64(), ctypes.c_uint64()
+        _check(lib.bw_live_remove_edges(self._live(), pins, boards, len(pins), ctypes.byref(removed),
+                                        ctypes.byref(missing)))
+        return LiveRemoveCounts(int(removed.value), int(missing.value))
+
+    def hide(self, pin=None, board=None):
+        """Hides a pin or a board (give one): its edges are removed, it is
+        never a result nor walked through, later edges to it are refused
+        (bw_live_hide)."""
+        if (pin is None) == (board is None):
+            raise _invalid("hide takes a pin or a board")
+        kind, node = (PIN, pin) if pin is not None else (BOARD, board)
+        _check(lib.bw_live_hide(self._live(), _KINDS[kind], _id(node, kind)))
+
+    @property
+    def max_edges(self):
+        """The cap on live edges; past it the oldest segment expires
+        (bw_live_set_max_edges)."""
+        return self.live_stats()["max_edges"]
+
+    @max_edges.setter
+    def max_edges(self, value):
+        _check(lib.bw_live_set_max_edges(self._live(), _id(value, "max_edges")))
+
+    def live_stats(self):
+        """The live delta's statistics (bw_live_stat) as a dict: edges,
+        removed, new_pins, new_boards, hidden, expired, max_edges, bytes,
+        segments."""
+        out, v = {}, ctypes.c_uint64()
+        for name, what in _LIVE_STATS.items():
+            _check(lib.bw_live_stat(self._live(), what, ctypes.byref(v)))
+            out[name] = int(v.value)
+        return out
 
     def _live(self):
         if self._handle is None:
@@ -767,6 +846,20 @@ class LiveGraph:
 
     def __del__(self):
         _release_handle(self, lib.bw_live_close if lib is not None else None)
+
+
+LiveAddCounts = namedtuple("LiveAddCounts", "added duplicates refused")
+LiveRemoveCounts = namedtuple("LiveRemoveCounts", "removed missing")
+_LIVE_STATS = {"edges": 1, "removed": 2, "new_pins": 3, "new_boards": 4, "hidden": 5, "expired": 6, "max_edges": 7,
+               "bytes": 8, "segments": 9}  # BW_LIVE_STAT_*
+
+
+def _edge_arrays(edges):
+    pairs = [(_id(p, PIN), _id(b, BOARD)) for p, b in edges]
+    n = len(pairs)
+    pins = (ctypes.c_uint64 * max(n, 1))(*(p for p, _ in pairs))
+    boards = (ctypes.c_uint64 * max(n, 1))(*(b for _, b in pairs))
+    return pins, boards
 
 
 def _raise_open_error(rc, message, path):

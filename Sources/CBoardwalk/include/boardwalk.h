@@ -588,8 +588,12 @@ BW_API int bw_query_uncancel(bw_query *query);
  *     ... at shutdown, when no thread uses `live`: bw_live_close(live);
  *
  * A query that started before a swap finishes on the old graph; queries that
- * start after it use the new one; the old graph is unmapped when the last
- * query using it ends. Every function below is thread-safe except
+ * start after it use the new one. The old graph is unmapped by the swap
+ * itself when no query is running, else by the first writer call
+ * (bw_live_add_edges, bw_live_remove_edges, bw_live_hide, a swap,
+ * bw_live_stat) after the queries that used it have ended, or by
+ * bw_live_close(); graphs acquired with bw_live_acquire() stay mapped until
+ * their reference is dropped. Every function below is thread-safe except
  * bw_live_close(). */
 typedef struct bw_live bw_live;
 
@@ -616,17 +620,137 @@ BW_API int bw_live_swap(bw_live *live, const char *path, uint32_t flags, char *o
  * keeps its own). Errors: BW_EINVAL. */
 BW_API int bw_live_replace(bw_live *live, bw_graph *graph);
 
-/** Sets *out_graph to the live graph with a new reference, to be dropped
- * with bw_graph_close() when done; a swap meanwhile does not affect it.
- * Use it to run several calls against the same graph. Errors: BW_EINVAL. */
+/** Sets *out_graph to the live base graph with a new reference, to be
+ * dropped with bw_graph_close() when done; a swap meanwhile does not affect
+ * it. The graph is the base only: queries on it do not see live edges
+ * (bw_live_recommend and bw_live_score do). Lock-free. Errors: BW_EINVAL. */
 BW_API int bw_live_acquire(bw_live *live, bw_graph **out_graph);
 
-/** bw_recommend() / bw_score() on the live graph: acquire, run, release. */
+/** bw_recommend() / bw_score() on the live graph: the base plus the live
+ * edges (see "Live edges" below). Lock-free: the query registers in an
+ * epoch (two atomic increments), never waits for a writer or a swap, and
+ * runs on one consistent (base, delta) pair. */
 BW_API int bw_live_recommend(bw_live *live, const bw_query *query, bw_results **out_results);
 BW_API int bw_live_score(bw_live *live, const bw_query *query, bw_results **out_results);
 
 /** Number of graphs made live after the first (0 for NULL). */
 BW_API uint64_t bw_live_generation(const bw_live *live);
+
+/* ------------------------------------------------------------------------ */
+/* Live edges: edges added and removed since the base graph was built         */
+
+/** A bw_live holds, besides its base graph, a live delta: edges added since
+ * the base (bw_live_add_edges), edges removed (bw_live_remove_edges) and
+ * hidden pins and boards (bw_live_hide). bw_live_recommend and
+ * bw_live_score walk the union: from any node the next step is uniform
+ * over its base edges and its live edges minus the removed ones, exactly
+ * the walk on a graph built from that edge set. The same holds for every
+ * query feature: the step split (with union degrees; C, the side's max
+ * log-degree, becomes the largest of the base's and of the union degrees
+ * the delta has made, which is the rebuilt graph's unless removals lowered
+ * the largest degree), the booster, early stopping, the popularity penalty
+ * (union degrees), exclusions, candidates, boards as results, the time
+ * budget, the exact method and determinism for a seed and the same live
+ * state. A node whose union degree is 0 (every edge removed, or hidden) is
+ * not in the graph: an unknown id to a query, as in a rebuilt graph.
+ *
+ * New nodes: a pin or board id the base does not have becomes a new node at
+ * once, walkable, recommendable and queryable, without attributes (a biased
+ * query treats it as matching nothing, as an unknown attribute). A biased
+ * hop from a node the delta touched draws exactly from the matching union
+ * neighbours (also for a topic-only bias, which the base's hop
+ * approximates).
+ *
+ * Ids: any uint64_t, 0 and 2^64-1 included, as the builder accepts them.
+ * Times: any uint64_t in the host's unit, as the build's watermark; they
+ * need not increase (expiry goes by arrival order, a swap's cut by each
+ * edge's own time). NULL times give every edge the time 2^64-1: newer than
+ * any watermark.
+ *
+ * Memory: live edges are kept in BW_LIVE_SEGMENTS segments in arrival
+ * order of max_edges / BW_LIVE_SEGMENTS edges each (bw_live_set_max_edges);
+ * when all are full, the oldest segment's edges are dropped whole
+ * (BW_LIVE_STAT_EXPIRED counts them) and the delta is rebuilt without them
+ * (O(live edges), by the writer, readers unaffected). Removals of base
+ * edges and hidden nodes are kept until a swap.
+ *
+ * Visibility: an edge is visible to queries from its pin as soon as its
+ * pin's count is published and from its board right after (the writer
+ * publishes each direction with a release store): atomicity is per edge and
+ * direction, not per batch; a query never reads a torn entry. A removal or
+ * a hide is visible once it returns.
+ *
+ * Daily hand-over: bw_live_swap / bw_live_replace carry the delta over to
+ * the new base: live edges with a time at or below the new base's
+ * watermark (BW_STAT_WATERMARK) are dropped (the base has them, or had
+ * them removed before its build), newer ones are kept unless the new base
+ * already holds them (counted once), new nodes the base now contains
+ * become its nodes, removals are kept for edges the new base or the kept
+ * live edges still have, and hidden nodes stay hidden. A base without a
+ * watermark drops nothing by time: every live edge it does not hold is
+ * kept. Readers switch atomically. After a restart, a host opens the base,
+ * reads its watermark (bw_graph_stat) and replays from its log the adds,
+ * removals and hides with times above it, in their order.
+ *
+ * Threads: one writer at a time (adds, removals, hides, swaps and
+ * bw_live_set_max_edges serialise on a mutex, which queries never take);
+ * any number of concurrent queries. */
+
+#define BW_LIVE_SEGMENTS 4u
+#define BW_LIVE_DEFAULT_MAX_EDGES (1ull << 28) /* 268M live edges */
+#define BW_LIVE_MIN_MAX_EDGES 4ull
+#define BW_LIVE_MAX_MAX_EDGES (1ull << 40)
+
+/** Adds `count` edges (pins[i], boards[i]), with times[i] (NULL: all
+ * 2^64-1). New ids become new nodes. An edge already live or in the base
+ * counts as a duplicate; adding a removed edge restores it (it counts as
+ * added, keeping its first time); an edge of a hidden pin or board is
+ * refused. out_ counts may be NULL. When the log is full, the oldest
+ * segment expires first (see above).
+ * Errors: BW_EINVAL (NULL live; NULL arrays with count > 0), BW_ELIMIT
+ * (count above the max_edges setting: nothing is added; or more than
+ * BW_MAX_NODES pins or boards), BW_ENOMEM. On an error after the first edge,
+ * the edges before it stay added and the counts say how many.
+ * Threads: one writer at a time (others wait); queries run meanwhile. */
+BW_API int bw_live_add_edges(bw_live *live, const uint64_t *pins, const uint64_t *boards,
+                             const uint64_t *times, size_t count, uint64_t *out_added,
+                             uint64_t *out_duplicates, uint64_t *out_refused);
+
+/** Removes edges, base or live: they stop being walked. An edge that is not
+ * in the union (never added, already removed, unknown ids) counts as
+ * missing. Removing every edge of a node takes it out of the graph.
+ * Errors: BW_EINVAL (NULL live; NULL arrays with count > 0), BW_ENOMEM (the
+ * edges before stay removed). Threads: as bw_live_add_edges. */
+BW_API int bw_live_remove_edges(bw_live *live, const uint64_t *pins, const uint64_t *boards,
+                                size_t count, uint64_t *out_removed, uint64_t *out_missing);
+
+/** Hides a pin (kind BW_PIN) or board (BW_BOARD) outright (a moderation
+ * takedown): its edges are removed, it is never a result nor walked
+ * through, and later edges to it are refused. An id not seen yet is hidden
+ * in advance. There is no unhide. Errors: BW_EINVAL (NULL, unknown kind),
+ * BW_ELIMIT, BW_ENOMEM. Threads: as bw_live_add_edges. */
+BW_API int bw_live_hide(bw_live *live, int kind, uint64_t id);
+
+/** The cap on live edges, BW_LIVE_MIN_MAX_EDGES ... BW_LIVE_MAX_MAX_EDGES
+ * (default BW_LIVE_DEFAULT_MAX_EDGES), rounded down to a multiple of
+ * BW_LIVE_SEGMENTS. Errors: BW_EINVAL (NULL, out of range), BW_ELIMIT (below
+ * the live edges held), BW_ENOMEM. Threads: as bw_live_add_edges. */
+BW_API int bw_live_set_max_edges(bw_live *live, uint64_t max_edges);
+
+/** Statistics for bw_live_stat(). */
+#define BW_LIVE_STAT_EDGES 1      /* live edges held (removed ones until they expire) */
+#define BW_LIVE_STAT_REMOVED 2    /* removed edges (base and live) */
+#define BW_LIVE_STAT_NEW_PINS 3   /* pins not in the base */
+#define BW_LIVE_STAT_NEW_BOARDS 4 /* boards not in the base */
+#define BW_LIVE_STAT_HIDDEN 5     /* hidden pins and boards */
+#define BW_LIVE_STAT_EXPIRED 6    /* live edges dropped by expiry, in total */
+#define BW_LIVE_STAT_MAX_EDGES 7  /* the cap */
+#define BW_LIVE_STAT_BYTES 8      /* heap bytes of the delta, approximately */
+#define BW_LIVE_STAT_SEGMENTS 9   /* segments in use */
+
+/** Reads one statistic of the live delta. Errors: BW_EINVAL (NULL, unknown
+ * `what`). Threads: takes the writer mutex (waits for a running add). */
+BW_API int bw_live_stat(bw_live *live, int what, uint64_t *out_value);
 
 /** Drops the bw_live's reference to its graph and frees it. Graphs acquired
  * from it stay valid until their own references are dropped. No other
