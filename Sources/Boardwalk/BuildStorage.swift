@@ -61,9 +61,9 @@ final class FlatBuffer<Element> {
 /// doubling array would briefly need three times the memory).
 final class EdgeSegments {
     static let segmentSize = 1 << 22
-    private(set) var segments: [UnsafeMutablePointer<UInt64>] = []
-    private var used = EdgeSegments.segmentSize
-    private(set) var count = 0
+    fileprivate(set) var segments: [UnsafeMutablePointer<UInt64>] = []
+    fileprivate var used = EdgeSegments.segmentSize
+    fileprivate(set) var count = 0
 
     deinit { for s in segments { s.deallocate() } }
 
@@ -92,6 +92,25 @@ final class EdgeSegments {
         used = EdgeSegments.segmentSize
         count = 0
         return out
+    }
+}
+
+extension EdgeSegments {
+    /// Passes every edge to `body` in order, freeing segments as it goes;
+    /// the buffer is empty afterwards (also when `body` throws).
+    func consume(_ body: (UInt64) throws -> Void) rethrows {
+        defer {
+            for s in segments { s.deallocate() }
+            segments = []
+            used = EdgeSegments.segmentSize
+            count = 0
+        }
+        while !segments.isEmpty {
+            let s = segments.removeFirst()
+            defer { s.deallocate() }
+            let n = segments.isEmpty ? used : EdgeSegments.segmentSize
+            for j in 0..<n { try body(s[j]) }
+        }
     }
 }
 
@@ -167,6 +186,16 @@ final class IDInterner {
         }
         old.deallocate()
     }
+
+    /// The ids by provisional number.
+    func idsByNumber() -> FlatBuffer<UInt64> {
+        let ids = FlatBuffer<UInt64>(repeating: 0, count: count)
+        for j in 0...mask where slots[j].value != IDInterner.empty { ids[Int(slots[j].value)] = slots[j].key }
+        return ids
+    }
+
+    /// Bytes held.
+    var memoryBytes: Int { (mask + 1) * MemoryLayout<Slot>.stride }
 
     /// The ids in ascending order, and for each provisional number its rank
     /// in that order (the final dense index).
