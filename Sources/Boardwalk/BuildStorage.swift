@@ -129,12 +129,13 @@ final class IDInterner {
     private(set) var count = 0
     static let empty = UInt32.max
 
-    init() {
-        let cap = 1 << 16
+    /// An empty table of 2^`bits` slots to start with.
+    init(bits: Int = 16) {
+        let cap = 1 << bits
         slots = .allocate(capacity: cap)
         slots.initialize(repeating: Slot(key: 0, value: IDInterner.empty, pad: 0), count: cap)
         mask = cap - 1
-        shift = 64 - 16
+        shift = UInt64(64 - bits)
     }
 
     deinit { slots.deallocate() }
@@ -193,9 +194,6 @@ final class IDInterner {
         for j in 0...mask where slots[j].value != IDInterner.empty { ids[Int(slots[j].value)] = slots[j].key }
         return ids
     }
-
-    /// Bytes held.
-    var memoryBytes: Int { (mask + 1) * MemoryLayout<Slot>.stride }
 
     /// The ids in ascending order, and for each provisional number its rank
     /// in that order (the final dense index).

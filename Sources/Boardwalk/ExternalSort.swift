@@ -56,7 +56,7 @@ final class SpillFile {
     let fd: Int32
     let space: SpillSpace
     private(set) var size = 0
-    private var buffer: UnsafeMutablePointer<UInt8>
+    private var buffer: UnsafeMutablePointer<UInt8>?
     private let capacity: Int
     private var used = 0
 
@@ -76,13 +76,13 @@ final class SpillFile {
     deinit {
         close(fd)
         space.release(size)
-        buffer.deallocate()
+        buffer?.deallocate()
     }
 
     @inline(__always)
     func append(_ byte: UInt8) throws {
         if used == capacity { try flush() }
-        buffer[used] = byte
+        buffer![used] = byte
         used += 1
     }
 
@@ -91,7 +91,7 @@ final class SpillFile {
         while !rest.isEmpty {
             if used == capacity { try flush() }
             let n = min(rest.count, capacity - used)
-            (buffer + used).update(from: rest.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
+            (buffer! + used).update(from: rest.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
             used += n
             rest = UnsafeRawBufferPointer(rebasing: rest[n...])
         }
@@ -111,8 +111,16 @@ final class SpillFile {
         try append(UInt8(v))
     }
 
-    /// Writes out the buffer; after the last append, before reading.
-    func flush() throws {
+    /// Writes out the buffer and frees it; after the last append, before
+    /// reading.
+    func finishWriting() throws {
+        try flush()
+        buffer?.deallocate()
+        buffer = nil
+    }
+
+    private func flush() throws {
+        guard let buffer else { preconditionFailure("append after finishWriting") }
         try space.grow(used)
         var done = 0
         while done < used {
@@ -216,7 +224,7 @@ private final class RunWriter {
     }
 
     func finish() throws -> Run {
-        try file.flush()
+        try file.finishWriting()
         return Run(file: file, records: records)
     }
 }

@@ -58,8 +58,8 @@ extension GraphBuilder {
         report("external build: the input outgrows the memory limit (\(memoryLimit >> 20) MiB); sorting on disk in \(dir)")
         let sorter = newSorter(space)
         let pinIDs = pins.idsByNumber(), boardIDs = boards.idsByNumber()
-        pins = IDInterner()
-        boards = IDInterner()
+        pins = IDInterner(bits: 1)  // unused from here on
+        boards = IDInterner(bits: 1)
         scores = nil
         try edges.consume { e in try sorter.add(pinIDs[Int(e >> 32)], boardIDs[Int(e & 0xFFFF_FFFF)]) }
         spilled = (sorter, space)
@@ -176,7 +176,7 @@ extension GraphBuilder {
         for (a, f) in [(BW_ARRAY_PIN_IDS, pinIDs), (BW_ARRAY_BOARD_IDS, boardIDs), (BW_ARRAY_PIN_OFFSETS, pinOffsets),
                        (BW_ARRAY_PIN_ADJ, pinAdj), (BW_ARRAY_BOARD_OFFSETS, boardOffsets), (BW_ARRAY_BOARD_ADJ, boardAdj),
                        (BW_ARRAY_PIN_ATTRS, pinAttrs), (BW_ARRAY_BOARD_ATTRS, boardAttrs)] {
-            try f.flush()
+            try f.finishWriting()
             g.files[Int(a.rawValue)] = f
         }
         for (kind, sink) in [(NodeKind.pin, pinTitles), (.board, boardTitles)] {
@@ -232,8 +232,8 @@ private struct TitleSink {
 
     func finish() throws -> (SpillFile, SpillFile) {
         try offsets.append(value: UInt64(written))
-        try offsets.flush()
-        try bytes.flush()
+        try offsets.finishWriting()
+        try bytes.finishWriting()
         return (offsets, bytes)
     }
 }

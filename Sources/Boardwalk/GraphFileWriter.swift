@@ -79,10 +79,10 @@ final class GraphFileWriter {
         meta.duplicate_edges = UInt64(g.duplicates)
         meta.invalid_lines = UInt64(g.invalidLines)
         var flagBits: UInt32 = 0
-        if g.titleCounts[0] > 0 || g.arrays[Int(BW_ARRAY_PIN_TITLE_OFFSETS.rawValue)].count > 0 {
+        if g.titleCounts[0] > 0 || g.arrayBytes(Int(BW_ARRAY_PIN_TITLE_OFFSETS.rawValue)) > 0 {
             flagBits |= UInt32(BW_META_HAS_PIN_TITLES)
         }
-        if g.arrays[Int(BW_ARRAY_BOARD_TITLE_OFFSETS.rawValue)].count > 0 { flagBits |= UInt32(BW_META_HAS_BOARD_TITLES) }
+        if g.arrayBytes(Int(BW_ARRAY_BOARD_TITLE_OFFSETS.rawValue)) > 0 { flagBits |= UInt32(BW_META_HAS_BOARD_TITLES) }
         if g.hasAttributes { flagBits |= UInt32(BW_META_HAS_ATTRIBUTES) }
         if let w = g.watermark {
             flagBits |= UInt32(BW_META_HAS_WATERMARK)
