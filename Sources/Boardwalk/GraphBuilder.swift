@@ -342,6 +342,7 @@ public final class GraphBuilder {
         guard !built else { throw BoardwalkError.invalidArgument("a GraphBuilder builds once") }
         built = true
         try GraphBuilder.checkOutput(path, isNotAmong: inputPaths)
+        if spilled == nil && inMemoryBytes > memoryLimit { try spillEdges() }  // the last edges tipped it over
         let compiled = try spilled.map { try compileExternal($0.sorter, $0.space) } ?? compile()
         if compiled.edges == 0 && !options.allowEmpty {
             let pruned = compiled.pruning.reduce(0) { $0 + $1.edges }

@@ -76,11 +76,12 @@ extension GraphBuilder {
         }
         func array() throws -> SpillFile { try SpillFile(space, bufferBytes: 256 << 10) }
         let maxNodes = "a graph holds at most \(BW_MAX_NODES_VALUE) pins and as many boards"
-        try space.check(needs: sorter.spilledBytes * 2 + inputEdges * 8, for: "the external build")
+        // The runs of two sorts at once, the arrays and the graph file (about 10 bytes per edge).
+        try space.check(needs: sorter.spilledBytes * 2 + inputEdges * 12, for: "the external build")
 
         // 1. By pin.
         report("merging edges by pin")
-        let byPin = try sorter.finish()
+        var byPin: MergeStream? = try sorter.finish()  // released after its pass, freeing its runs' disk
         let byBoard = newSorter(space)
         let pinIDs = try array(), pinOffsets = try array()
         let pinAttrs = try array()
@@ -89,7 +90,7 @@ extension GraphBuilder {
         var fingerprint: UInt64 = 0
         var pin: UInt64 = 0, attrs = BW_ATTRS_NONE
         try pinOffsets.append(value: UInt64(0))
-        while let (p, b) = try byPin.next() {
+        while let (p, b) = try byPin!.next() {
             if pins == 0 || p != pin {
                 if pins > 0 {
                     try pinOffsets.append(value: UInt64(edges))
@@ -118,10 +119,11 @@ extension GraphBuilder {
             maxPin = max(maxPin, degree)
         }
         attributesForUnknown += pinAttributes.count - attributed
+        byPin = nil
 
         // 2. By board.
         report("merging edges by board")
-        let byBoardStream = try byBoard.finish()
+        var byBoardStream: MergeStream? = try byBoard.finish()
         let byPinIndex = newSorter(space)
         let boardIDs = try array(), boardOffsets = try array()
         let boardAdj = try array(), boardAttrs = try array()
@@ -143,7 +145,7 @@ extension GraphBuilder {
             group.removeAll(keepingCapacity: true)
         }
         try boardOffsets.append(value: UInt64(0))
-        while let (b, k) = try byBoardStream.next() {
+        while let (b, k) = try byBoardStream!.next() {
             if boards == 0 || b != board {
                 if boards > 0 { try closeBoard() }
                 guard UInt64(boards) < BW_MAX_NODES_VALUE else { throw BoardwalkError.limitExceeded(maxNodes) }
@@ -156,12 +158,15 @@ extension GraphBuilder {
             try boardAdj.append(value: UInt32(truncatingIfNeeded: k))
         }
         if boards > 0 { try closeBoard() }
+        byBoardStream = nil
 
         // 3. The pins' adjacency.
         report("merging edges by pin index")
-        let pinAdjStream = try byPinIndex.finish()
         let pinAdj = try array()
-        while let (_, k) = try pinAdjStream.next() { try pinAdj.append(value: UInt32(truncatingIfNeeded: k)) }
+        do {
+            let stream = try byPinIndex.finish()
+            while let (_, k) = try stream.next() { try pinAdj.append(value: UInt32(truncatingIfNeeded: k)) }
+        }
 
         let g = CompiledGraph(pins: pins, boards: boards, inputEdges: inputEdges)
         g.edges = edges
