@@ -130,6 +130,40 @@ final class BoundedMemoryBuildTests: XCTestCase {
         XCTAssertEqual(try Graph(path: dir.file("g.bwg")).stats.edges, UInt64(old.edges))
     }
 
+    /// A build killed while it spills (its input pipe still open) leaves
+    /// the old graph as it was and no temporary file.
+    func testKilledBuildLeavesTheOldGraphAndNoTemporaryFiles() throws {
+        let dir = TempDir()
+        _ = try build(dir, "g.bwg", memoryLimit: UInt64.max, titles: false, attributes: false)
+        let before = try Data(contentsOf: URL(fileURLWithPath: dir.file("g.bwg")))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try boardwalkExecutable())
+        p.arguments = ["build", "-q", "--memory-limit", "4M", "--temp-dir", dir.path, "-o", dir.file("g.bwg"), "-"]
+        let input = Pipe()
+        p.standardInput = input
+        try p.run()
+        var text = ""
+        for (q, b) in Self.edges { text += "\(q)\t\(b)\n" }
+        input.fileHandleForWriting.write(Data(text.utf8))  // 300K lines: past the switch to an external build
+        var runs = 0
+        for _ in 0..<100 {  // wait (at most 10 s) until it has spilled a run: an unlinked file it holds open
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(p.processIdentifier)/fd")) ?? []
+            runs = fds.filter {
+                ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(p.processIdentifier)/fd/\($0)")) ?? "")
+                    .contains(".boardwalk-spill-")
+            }.count
+            if runs > 0 { break }
+            usleep(100_000)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        try? input.fileHandleForWriting.close()
+        XCTAssertGreaterThan(runs, 0, "the build never spilled")
+        XCTAssertEqual(p.terminationReason, .uncaughtSignal)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir.file("g.bwg"))), before)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["g.bwg"])
+    }
+
     /// Many more runs than one merge reads at once: merged in passes,
     /// in order, without repeats.
     func testMergePasses() throws {
