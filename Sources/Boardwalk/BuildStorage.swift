@@ -61,9 +61,9 @@ final class FlatBuffer<Element> {
 /// doubling array would briefly need three times the memory).
 final class EdgeSegments {
     static let segmentSize = 1 << 22
-    private(set) var segments: [UnsafeMutablePointer<UInt64>] = []
-    private var used = EdgeSegments.segmentSize
-    private(set) var count = 0
+    fileprivate(set) var segments: [UnsafeMutablePointer<UInt64>] = []
+    fileprivate var used = EdgeSegments.segmentSize
+    fileprivate(set) var count = 0
 
     deinit { for s in segments { s.deallocate() } }
 
@@ -95,6 +95,25 @@ final class EdgeSegments {
     }
 }
 
+extension EdgeSegments {
+    /// Passes every edge to `body` in order, freeing segments as it goes;
+    /// the buffer is empty afterwards (also when `body` throws).
+    func consume(_ body: (UInt64) throws -> Void) rethrows {
+        defer {
+            for s in segments { s.deallocate() }
+            segments = []
+            used = EdgeSegments.segmentSize
+            count = 0
+        }
+        while !segments.isEmpty {
+            let s = segments.removeFirst()
+            defer { s.deallocate() }
+            let n = segments.isEmpty ? used : EdgeSegments.segmentSize
+            for j in 0..<n { try body(s[j]) }
+        }
+    }
+}
+
 /// Maps 64-bit external ids to provisional dense 32-bit numbers in order of
 /// first appearance (open addressing, linear probing, load at most 1/2).
 /// Key and value share one 16-byte slot, so a probe costs one cache miss.
@@ -110,12 +129,13 @@ final class IDInterner {
     private(set) var count = 0
     static let empty = UInt32.max
 
-    init() {
-        let cap = 1 << 16
+    /// An empty table of 2^`bits` slots to start with.
+    init(bits: Int = 16) {
+        let cap = 1 << bits
         slots = .allocate(capacity: cap)
         slots.initialize(repeating: Slot(key: 0, value: IDInterner.empty, pad: 0), count: cap)
         mask = cap - 1
-        shift = 64 - 16
+        shift = UInt64(64 - bits)
     }
 
     deinit { slots.deallocate() }
@@ -166,6 +186,13 @@ final class IDInterner {
             slots[i] = old[j]
         }
         old.deallocate()
+    }
+
+    /// The ids by provisional number.
+    func idsByNumber() -> FlatBuffer<UInt64> {
+        let ids = FlatBuffer<UInt64>(repeating: 0, count: count)
+        for j in 0...mask where slots[j].value != IDInterner.empty { ids[Int(slots[j].value)] = slots[j].key }
+        return ids
     }
 
     /// The ids in ascending order, and for each provisional number its rank

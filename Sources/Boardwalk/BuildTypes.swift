@@ -2,6 +2,9 @@
 // shape a build, its progress and summary, and the internal records the
 // compiler hands the graph file writer.
 import CBoardwalk
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Which side of the bipartite graph a node is on.
 public enum NodeKind: Int32, Sendable, CaseIterable {
@@ -53,6 +56,29 @@ public struct BuildOptions: Sendable {
     public var maxLineBytes: Int = 1 << 20
     /// Pruning rules applied after duplicates collapse (none by default).
     public var pruning = PruningRules()
+    /// The build's memory budget in bytes, or nil for the default,
+    /// ``BuildOptions/defaultMemoryLimit`` (`UInt64.max`: no limit). A build
+    /// whose input fits (about 16 bytes per input edge and 96 per distinct
+    /// node) runs in memory; a larger one sorts in batches within the
+    /// budget, spills them to temporary files in ``temporaryDirectory`` and
+    /// merges them, giving the same graph. At least 4 MiB. Pruning rules
+    /// need the in-memory build. The budget covers the edges and nodes;
+    /// titles and pin attributes are held in memory as added, and about
+    /// 16 MiB of buffers and runtime come on top.
+    public var memoryLimit: UInt64?
+    /// Where an external build puts its temporary files (they are unlinked
+    /// at once, so nothing is left behind); nil for the system's temporary
+    /// directory (`TMPDIR`, else /tmp). `boardwalk build` passes the
+    /// output's directory unless `--temp-dir` is given.
+    public var temporaryDirectory: String?
+    /// The default memory budget: three quarters of physical memory.
+    public static var defaultMemoryLimit: UInt64 {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return 4 << 30 }
+        return UInt64(pages) * UInt64(size) / 4 * 3
+    }
+    /// The smallest memory budget accepted.
+    public static let minimumMemoryLimit: UInt64 = 4 << 20
     /// Whether a graph without edges may be written. Off by default: an
     /// empty input is far more often a failed upstream job than intended.
     public var allowEmpty = false
@@ -108,6 +134,14 @@ public struct BuildSummary: Sendable, Codable {
     public var seconds: Double
     /// Size of the graph file.
     public var fileBytes: UInt64
+    /// The memory budget the build ran with (``BuildOptions/memoryLimit``).
+    public var memoryLimit: UInt64 = 0
+    /// Whether the input exceeded the budget, so that the build sorted and
+    /// merged on disk.
+    public var external = false
+    /// The most temporary disk the build held at once, in bytes (0 for an
+    /// in-memory build).
+    public var temporaryBytes: Int = 0
     /// The watermark stored in the graph (``BuildOptions/watermark``, or the
     /// newest time of the ``BuildOptions/timeColumn``), nil for none.
     public var watermark: UInt64?
@@ -144,8 +178,8 @@ struct BuildRecord: Codable {
 
 /// Everything the writer stores, in memory.
 final class CompiledGraph {
-    let pinIDs: FlatBuffer<UInt64>
-    let boardIDs: FlatBuffer<UInt64>
+    let pins: Int
+    let boards: Int
     let inputEdges: Int
     var edges = 0
     var duplicates = 0
@@ -161,12 +195,20 @@ final class CompiledGraph {
     var titleCounts = [0, 0]
     var pruning: [PruningReport] = []
     var arrays = [UnsafeRawBufferPointer](repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: Int(BW_ARRAY_COUNT.rawValue))
+    /// Arrays written to temporary files by an external build, by array
+    /// number; they take the place of `arrays` entries.
+    var files: [Int: SpillFile] = [:]
     var keepAlive: [AnyObject] = []
     var buildRecord: BuildRecord?
+    /// The chunk size to write with.
+    var chunkBytes: UInt64 = 1 << 30
 
-    init(pinIDs: FlatBuffer<UInt64>, boardIDs: FlatBuffer<UInt64>, inputEdges: Int) {
-        self.pinIDs = pinIDs
-        self.boardIDs = boardIDs
+    init(pins: Int, boards: Int, inputEdges: Int) {
+        self.pins = pins
+        self.boards = boards
         self.inputEdges = inputEdges
     }
+
+    /// The byte size of array `a`, in memory or in its file.
+    func arrayBytes(_ a: Int) -> Int { files[a]?.size ?? arrays[a].count }
 }

@@ -7,7 +7,9 @@ import Foundation
 /// Builds a graph file from edges, titles and pin attributes.
 ///
 /// Add input with the `add…` methods, then call ``build(to:)`` once. Memory:
-/// about 16 bytes per input edge plus 24 per distinct node while building.
+/// about 16 bytes per input edge plus 96 per distinct node while that fits
+/// ``BuildOptions/memoryLimit``; past it, the edges are sorted in batches
+/// on disk within the budget (an external build), with the same result.
 /// Not thread-safe: use one builder from one thread.
 public final class GraphBuilder {
     /// The options this builder was created with.
@@ -18,9 +20,16 @@ public final class GraphBuilder {
     public var warning: ((String) -> Void)?
 
     // Properties without `private` are read by compile() (GraphCompiler.swift).
-    let pins = IDInterner()
-    let boards = IDInterner()
-    let edges = EdgeSegments()
+    var pins = IDInterner()
+    var boards = IDInterner()
+    var edges = EdgeSegments()
+    /// The memory budget in bytes (``BuildOptions/memoryLimit`` or its default).
+    let memoryLimit: UInt64
+    /// Once the input outgrows the budget: its edges (raw pin, raw board)
+    /// and the temporary disk they spill to.
+    var spilled: (sorter: ExternalSorter, space: SpillSpace)?
+    /// Fault injection for tests: temporary writes past this many bytes fail with ENOSPC.
+    var spillFailAfterBytes: Int?
     /// Scores (bit patterns of Double) parallel to `edges`, once any edge has one.
     var scores: EdgeSegments?
     var inputs: [String] = []
@@ -66,6 +75,10 @@ public final class GraphBuilder {
             throw BoardwalkError.invalidArgument("the time column must be at least 1 and differ from the id and score columns")
         }
         try options.pruning.validate()
+        if let m = options.memoryLimit, m < BuildOptions.minimumMemoryLimit {
+            throw BoardwalkError.invalidArgument("the memory limit must be at least \(BuildOptions.minimumMemoryLimit >> 20) MiB, not \(m) bytes")
+        }
+        memoryLimit = options.memoryLimit ?? BuildOptions.defaultMemoryLimit
         self.options = options
     }
 
@@ -79,6 +92,10 @@ public final class GraphBuilder {
     ///   score, ``BoardwalkError/limitExceeded(_:)`` past 2^32 - 1 pins or boards.
     public func addEdge(pin: PinID, board: BoardID, score: Double = 0) throws {
         guard score.isFinite else { throw BoardwalkError.invalidArgument("edge score \(score) is not finite") }
+        if let spilled {
+            try spilled.sorter.add(pin.rawValue, board.rawValue)
+            return
+        }
         guard let p = pins.intern(pin.rawValue), let b = boards.intern(board.rawValue) else {
             throw BoardwalkError.limitExceeded("a graph holds at most \(BW_MAX_NODES_VALUE) pins and as many boards")
         }
@@ -89,6 +106,7 @@ public final class GraphBuilder {
         }
         edges.append(UInt64(p) << 32 | UInt64(b))
         scores?.append(score.bitPattern)
+        if edges.count & 0xFFFF == 0 && inMemoryBytes > memoryLimit { try spillEdges() }
     }
 
     /// Reads an edge list: a file (plain or gzip), `-` for standard input, or
@@ -324,7 +342,8 @@ public final class GraphBuilder {
         guard !built else { throw BoardwalkError.invalidArgument("a GraphBuilder builds once") }
         built = true
         try GraphBuilder.checkOutput(path, isNotAmong: inputPaths)
-        let compiled = try compile()
+        if spilled == nil && inMemoryBytes > memoryLimit { try spillEdges() }  // the last edges tipped it over
+        let compiled = try spilled.map { try compileExternal($0.sorter, $0.space) } ?? compile()
         if compiled.edges == 0 && !options.allowEmpty {
             let pruned = compiled.pruning.reduce(0) { $0 + $1.edges }
             throw BoardwalkError.emptyGraph(
@@ -334,17 +353,18 @@ public final class GraphBuilder {
                     + "; \(path) was left as it was (--allow-empty or BuildOptions.allowEmpty writes an empty graph)")
         }
         report("writing")
-        let writer = GraphFileWriter(path: path, chunkBytes: options.chunkBytes)
+        let writer = GraphFileWriter(path: path, chunkBytes: compiled.chunkBytes, stretchBytes: writeStretchBytes)
         try writer.write(compiled)
         return BuildSummary(
             output: path, inputs: inputs, lines: lines, inputEdges: compiled.inputEdges,
             duplicateEdges: compiled.duplicates, invalidLines: invalid, warnings: warnings, invalidSamples: invalidSamples,
-            pins: compiled.pinIDs.count, boards: compiled.boardIDs.count, edges: compiled.edges,
+            pins: compiled.pins, boards: compiled.boards, edges: compiled.edges,
             pinTitles: compiled.titleCounts[0], boardTitles: compiled.titleCounts[1],
             titlesForUnknownNodes: titlesForUnknown,
             attributedPins: compiled.attributedPins, attributesForUnknownPins: attributesForUnknown,
             pruning: compiled.pruning,
             seconds: elapsed(), fileBytes: writer.fileBytes,
+            memoryLimit: memoryLimit, external: spilled != nil, temporaryBytes: spilled?.space.peakBytes ?? 0,
             watermark: compiled.watermark, watermarkSource: watermark?.source)
     }
 

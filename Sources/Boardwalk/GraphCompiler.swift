@@ -32,7 +32,7 @@ extension GraphBuilder {
             report("pruning")
             pruning = try prune(&a, rules: rules, pinRank: pinRank)
         }
-        let g = CompiledGraph(pinIDs: a.pinIDs, boardIDs: a.boardIDs, inputEdges: inputEdges)
+        let g = CompiledGraph(pins: a.pinIDs.count, boards: a.boardIDs.count, inputEdges: inputEdges)
         g.edges = a.pinAdj.count
         g.duplicates = duplicates
         g.fingerprint = a.fingerprint
@@ -58,21 +58,27 @@ extension GraphBuilder {
         g.arrays[Int(BW_ARRAY_BOARD_ADJ.rawValue)] = boardAdj.bytes
         g.arrays[Int(BW_ARRAY_PIN_ATTRS.rawValue)] = pinAttrs.bytes
         g.arrays[Int(BW_ARRAY_BOARD_ATTRS.rawValue)] = boardAttrs.bytes
-        g.keepAlive = [a.pinOffsets, a.pinAdj, boardOffsets, boardAdj, pinAttrs, boardAttrs]
+        g.keepAlive = [a.pinIDs, a.boardIDs, a.pinOffsets, a.pinAdj, boardOffsets, boardAdj, pinAttrs, boardAttrs]
         layOutTitles(pinIDs: a.pinIDs, boardIDs: a.boardIDs, into: g)
-        g.buildRecord = BuildRecord(
+        g.buildRecord = buildRecord(g, chunkBytes: options.chunkBytes)
+        g.invalidLines = invalid
+        g.watermark = watermark?.value
+        g.chunkBytes = options.chunkBytes
+        return g
+    }
+
+    /// The JSON build record of `g`.
+    func buildRecord(_ g: CompiledGraph, chunkBytes: UInt64) -> BuildRecord {
+        BuildRecord(
             builder: "boardwalk \(String(cString: bw_libversion()))",
-            inputs: inputs, chunkBytes: options.chunkBytes, maxInvalidLines: options.maxInvalidLines,
+            inputs: inputs, chunkBytes: chunkBytes, maxInvalidLines: options.maxInvalidLines,
             pinColumn: options.pinColumn, boardColumn: options.boardColumn,
             inputColumns: inputColumns.allSatisfy { $0 == [options.pinColumn, options.boardColumn] } ? nil : inputColumns,
-            lines: lines, inputEdges: inputEdges, duplicateEdges: g.duplicates, invalidLines: invalid,
+            lines: lines, inputEdges: g.inputEdges, duplicateEdges: g.duplicates, invalidLines: invalid,
             pinTitles: g.titleCounts[0], boardTitles: g.titleCounts[1],
             attributedPins: g.attributedPins, scoreColumn: options.scoreColumn, timeColumn: options.timeColumn,
             watermark: watermark?.value, watermarkSource: watermark?.source,
-            pruningRules: rules.isEmpty ? nil : rules, pruning: pruning.isEmpty ? nil : pruning)
-        g.invalidLines = invalid
-        g.watermark = watermark?.value
-        return g
+            pruningRules: options.pruning.isEmpty ? nil : options.pruning, pruning: g.pruning.isEmpty ? nil : g.pruning)
     }
 
     /// The edges as final indices packed `pin << boardBits | board`, sorted:
@@ -255,31 +261,38 @@ private func majorityAttributes(
 ) {
     var scratch: [UInt32] = []
     for b in 0..<(offsets.count - 1) {
-        var result: UInt32 = 0
-        for shift: UInt32 in [16, 0] {
-            scratch.removeAll(keepingCapacity: true)
-            for e in Int(offsets[b])..<Int(offsets[b + 1]) {
-                let v = (pinAttrs[Int(adj[e])] >> shift) & 0xFFFF
-                if v != BW_ATTR_NONE { scratch.append(v) }
-            }
-            var best = UInt32(BW_ATTR_NONE), bestCount = 0
-            if !scratch.isEmpty {
-                scratch.sort()
-                var i = 0
-                while i < scratch.count {
-                    var j = i
-                    while j < scratch.count && scratch[j] == scratch[i] { j += 1 }
-                    if j - i > bestCount {
-                        bestCount = j - i
-                        best = scratch[i]
-                    }
-                    i = j
-                }
-            }
-            result |= best << shift
-        }
-        boardAttrs[b] = result
+        boardAttrs[b] = majorityAttributes((Int(offsets[b])..<Int(offsets[b + 1])).lazy.map { pinAttrs[Int(adj[$0])] },
+                                           scratch: &scratch)
     }
+}
+
+/// The majority language and majority topic of `attrs` (unknown values do
+/// not vote; ties go to the smaller code).
+func majorityAttributes<S: Sequence>(_ attrs: S, scratch: inout [UInt32]) -> UInt32 where S.Element == UInt32 {
+    var result: UInt32 = 0
+    for shift: UInt32 in [16, 0] {
+        scratch.removeAll(keepingCapacity: true)
+        for a in attrs {
+            let v = (a >> shift) & 0xFFFF
+            if v != BW_ATTR_NONE { scratch.append(v) }
+        }
+        var best = UInt32(BW_ATTR_NONE), bestCount = 0
+        if !scratch.isEmpty {
+            scratch.sort()
+            var i = 0
+            while i < scratch.count {
+                var j = i
+                while j < scratch.count && scratch[j] == scratch[i] { j += 1 }
+                if j - i > bestCount {
+                    bestCount = j - i
+                    best = scratch[i]
+                }
+                i = j
+            }
+        }
+        result |= best << shift
+    }
+    return result
 }
 
 /// Orders each adjacency list by (attributes of the neighbour, neighbour index).

@@ -12,11 +12,15 @@ import Foundation
 final class GraphFileWriter {
     let path: String
     let chunkBytes: UInt64
+    /// Bytes written per LMDB transaction at most (or one chunk): LMDB holds
+    /// a transaction's pages in memory until it commits.
+    let stretchBytes: UInt64
     private(set) var fileBytes: UInt64 = 0
 
-    init(path: String, chunkBytes: UInt64) {
+    init(path: String, chunkBytes: UInt64, stretchBytes: UInt64 = 256 << 20) {
         self.path = path
         self.chunkBytes = chunkBytes
+        self.stretchBytes = stretchBytes
     }
 
     /// The prefix of temporary files for `path`: "<path>.tmp-".
@@ -62,8 +66,8 @@ final class GraphFileWriter {
         }
         meta.format_version = BW_FORMAT_VERSION
         meta.meta_bytes = UInt32(MemoryLayout<bw_format_meta>.size)
-        meta.pins = UInt64(g.pinIDs.count)
-        meta.boards = UInt64(g.boardIDs.count)
+        meta.pins = UInt64(g.pins)
+        meta.boards = UInt64(g.boards)
         meta.edges = UInt64(g.edges)
         meta.max_pin_degree = UInt32(g.maxPinDegree)
         meta.max_board_degree = UInt32(g.maxBoardDegree)
@@ -75,10 +79,10 @@ final class GraphFileWriter {
         meta.duplicate_edges = UInt64(g.duplicates)
         meta.invalid_lines = UInt64(g.invalidLines)
         var flagBits: UInt32 = 0
-        if g.titleCounts[0] > 0 || g.arrays[Int(BW_ARRAY_PIN_TITLE_OFFSETS.rawValue)].count > 0 {
+        if g.titleCounts[0] > 0 || g.arrayBytes(Int(BW_ARRAY_PIN_TITLE_OFFSETS.rawValue)) > 0 {
             flagBits |= UInt32(BW_META_HAS_PIN_TITLES)
         }
-        if g.arrays[Int(BW_ARRAY_BOARD_TITLE_OFFSETS.rawValue)].count > 0 { flagBits |= UInt32(BW_META_HAS_BOARD_TITLES) }
+        if g.arrayBytes(Int(BW_ARRAY_BOARD_TITLE_OFFSETS.rawValue)) > 0 { flagBits |= UInt32(BW_META_HAS_BOARD_TITLES) }
         if g.hasAttributes { flagBits |= UInt32(BW_META_HAS_ATTRIBUTES) }
         if let w = g.watermark {
             flagBits |= UInt32(BW_META_HAS_WATERMARK)
@@ -101,38 +105,52 @@ final class GraphFileWriter {
             txn = nil
             try lmdb(rc, tmp)
         }
-        func put(_ key: String, _ bytes: UnsafeRawBufferPointer) throws {
-            if pending > 0 && pending + UInt64(bytes.count) > 256 << 20 {
+        // Reserves `count` bytes under `key` and lets `fill` write them.
+        func put(_ key: String, count: Int, fill: (UnsafeMutableRawPointer) throws -> Void) throws {
+            if pending > 0 && pending + UInt64(count) > stretchBytes {
                 try commit()
                 try begin()
             }
             var k = Array(key.utf8)
             try k.withUnsafeMutableBytes { kb in
                 var kv = MDB_val(mv_size: kb.count, mv_data: kb.baseAddress)
-                var vv = MDB_val(mv_size: bytes.count, mv_data: nil)
+                var vv = MDB_val(mv_size: count, mv_data: nil)
                 try lmdb(mdb_put(txn, dbi, &kv, &vv, UInt32(MDB_RESERVE)), tmp)
-                if bytes.count > 0 { memcpy(vv.mv_data, bytes.baseAddress!, bytes.count) }
+                if count > 0 { try fill(vv.mv_data) }
             }
-            pending += UInt64(bytes.count)
+            pending += UInt64(count)
+        }
+        func put(_ key: String, _ bytes: UnsafeRawBufferPointer) throws {
+            try put(key, count: bytes.count) { memcpy($0, bytes.baseAddress!, bytes.count) }
         }
 
         try begin()
         var descriptors = [bw_format_array](repeating: bw_format_array(), count: Int(BW_ARRAY_COUNT.rawValue))
         for a in 0..<Int(BW_ARRAY_COUNT.rawValue) {
-            let bytes = g.arrays[a]
+            let bytes = g.arrays[a], file = g.files[a]
+            let total = g.arrayBytes(a)
             let elem = bw_array_elem_size(Int32(a))
             var d = bw_format_array()
             d.elem_size = elem
-            d.count = UInt64(bytes.count) / UInt64(elem)
-            d.checksum = bytes.count > 0 ? bw_checksum64(bytes.baseAddress, bytes.count) : bw_checksum64(nil, 0)
+            d.count = UInt64(total) / UInt64(elem)
+            var sum = bw_checksum_state()
+            bw_checksum_init(&sum)
             var offset = 0
             var chunk: UInt32 = 0
-            while offset < bytes.count {
-                let n = min(Int(chunkBytes), bytes.count - offset)
-                try put(chunkKey(a, chunk), UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]))
+            while offset < total {
+                let n = min(Int(chunkBytes), total - offset)
+                try put(chunkKey(a, chunk), count: n) { dst in
+                    if let file {
+                        try file.read(at: offset, count: n, into: dst)
+                    } else {
+                        memcpy(dst, bytes.baseAddress! + offset, n)
+                    }
+                    bw_checksum_update(&sum, dst, n)
+                }
                 offset += n
                 chunk += 1
             }
+            d.checksum = bw_checksum_final(&sum)
             d.chunks = chunk
             descriptors[a] = d
         }
@@ -185,8 +203,8 @@ final class GraphFileWriter {
         let page = 4096
         var pages = 0
         var records = 8
-        for bytes in g.arrays {
-            var rest = bytes.count
+        for a in 0..<g.arrays.count {
+            var rest = g.arrayBytes(a)
             while rest > 0 {
                 let n = min(rest, Int(chunkBytes))
                 pages += (n + 64 + page - 1) / page

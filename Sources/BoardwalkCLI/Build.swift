@@ -31,6 +31,14 @@ struct Build: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Bytes per stored array chunk: a power of two, 64 to 1G (suffixes K, M, G).", valueName: "size"))
     var chunkSize: String = "1G"
 
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Memory budget (suffixes K, M, G; at least 4M; 'unlimited'). Default: 3/4 of physical memory. An input that outgrows it is sorted in batches on disk, with the same result.",
+        valueName: "size"))
+    var memoryLimit: String?
+
+    @Option(help: ArgumentHelp("Directory for an external build's temporary files (default: the output's directory).", valueName: "dir"))
+    var tempDir: String?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Malformed lines to skip (and count) before failing.", valueName: "n"))
     var maxInvalid: Int = 0
 
@@ -78,6 +86,9 @@ struct Build: ParsableCommand {
         guard let size = parseSize(chunkSize), size >= 64, size <= 1 << 30, size & (size - 1) == 0 else {
             throw ValidationError("--chunk-size must be a power of two from 64 to 1G, not \(chunkSize)")
         }
+        if let memoryLimit, memoryLimitBytes == nil || memoryLimitBytes! < BuildOptions.minimumMemoryLimit {
+            throw ValidationError("--memory-limit must be a size of at least \(BuildOptions.minimumMemoryLimit >> 20)M (or unlimited), not \(memoryLimit)")
+        }
         guard maxInvalid >= 0 else { throw ValidationError("--max-invalid cannot be negative") }
         guard (pinColumn ?? 1) >= 1, (boardColumn ?? 2) >= 1, (pinColumn ?? 1) != (boardColumn ?? 2) else {
             throw ValidationError("--pin-column and --board-column must be distinct and at least 1")
@@ -95,6 +106,12 @@ struct Build: ParsableCommand {
         }
     }
 
+    /// --memory-limit in bytes (UInt64.max for unlimited), nil when not a size.
+    var memoryLimitBytes: UInt64? {
+        guard let memoryLimit else { return nil }
+        return memoryLimit.lowercased() == "unlimited" ? UInt64.max : parseSize(memoryLimit)
+    }
+
     func run() throws {
         try reportingFailures {
             var options = BuildOptions()
@@ -107,11 +124,19 @@ struct Build: ParsableCommand {
             options.timeColumn = timeColumn
             options.pruning = pruning.rules
             options.allowEmpty = allowEmpty
+            options.memoryLimit = memoryLimitBytes
+            options.temporaryDirectory = tempDir ?? {
+                let dir = URL(fileURLWithPath: output).deletingLastPathComponent().path
+                return dir.isEmpty ? "." : dir
+            }()
             // Refuse, before reading anything, an output that is one of the inputs.
             try GraphBuilder.checkOutput(output, isNotAmong: inputs + [pinTitles, boardTitles, pinAttributes].compactMap { $0 })
             let builder = try GraphBuilder(options: options)
             builder.warning = { note("boardwalk: warning: \($0)") }  // even with --quiet: something was skipped
             if !quiet {
+                let limit = options.memoryLimit ?? BuildOptions.defaultMemoryLimit
+                note("build: memory limit " + (limit == UInt64.max ? "unlimited" : "\(human(Double(limit)))B")
+                     + (options.memoryLimit == nil ? " (3/4 of physical memory; --memory-limit sets it)" : ""))
                 var lastLines = 0
                 var lastTime = 0.0
                 builder.progress = { p in
@@ -154,6 +179,9 @@ struct Build: ParsableCommand {
                 if let w = s.watermark { print("  watermark: \(w) (from the \(s.watermarkSource ?? "?"))") }
                 for r in s.pruning {
                     print("  pruned by \(r.rule) \(compact(r.parameter)): \(r.edges) edges, \(r.pins) pins, \(r.boards) boards")
+                }
+                if s.external {
+                    print("  external build within \(human(Double(s.memoryLimit)))B: temporary disk \(human(Double(s.temporaryBytes)))B at most")
                 }
                 let perEdge = s.edges > 0 ? Double(s.fileBytes) / Double(s.edges) : 0
                 print(String(format: "  %.2fs, %@ edges/s; file %@ bytes (%.2f bytes/edge); peak memory %@B",
