@@ -77,6 +77,7 @@ let package = Package(
                 "Boardwalk",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 server("Hummingbird", "hummingbird"),
+                server("HummingbirdCore", "hummingbird"),
                 server("HTTPTypes", "swift-http-types"),
                 server("Logging", "swift-log"),
                 server("Metrics", "swift-metrics"),

@@ -5,6 +5,7 @@ import ArgumentParser
 import Boardwalk
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -42,6 +43,12 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "The largest request body, in bytes; larger ones get 413.")
     var maxBodyBytes = 1 << 20
 
+    @Option(help: "Open connections at most; the next ones wait in the listen backlog.")
+    var maxConnections = 1024
+
+    @Option(help: "Seconds before an idle connection (or one that sends nothing) is closed.")
+    var idleSeconds = 60
+
     @Option(help: "A file holding the bearer token of the admin endpoints; without it they answer 401.")
     var adminTokenFile: String?
 
@@ -59,6 +66,8 @@ struct ServerCommand: AsyncParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
         if let maxInFlight, maxInFlight < 1 { throw ValidationError("--max-in-flight must be at least 1, not \(maxInFlight)") }
         if maxBodyBytes < 1 { throw ValidationError("--max-body-bytes must be at least 1, not \(maxBodyBytes)") }
+        if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1, not \(maxConnections)") }
+        if idleSeconds < 1 { throw ValidationError("--idle-seconds must be at least 1, not \(idleSeconds)") }
         if drainSeconds < 0 { throw ValidationError("--drain-seconds must be at least 0, not \(drainSeconds)") }
         if accessLogPerSecond < 0 { throw ValidationError("--access-log-per-second must be at least 0, not \(accessLogPerSecond)") }
         // The C library holds the deadline's range (time_budget_ms).
@@ -83,7 +92,9 @@ struct ServerCommand: AsyncParsableCommand {
         let shownHost = host.contains(":") ? "[\(host)]" : host
         let app = Application(
             router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "boardwalk"),
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(idleSeconds)))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "boardwalk",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
             onServerRunning: { channel in
                 let line = "listening on http://\(shownHost):\(channel.localAddress?.port ?? 0)\n"
                 FileHandle.standardOutput.write(Data(line.utf8))

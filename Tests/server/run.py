@@ -370,7 +370,13 @@ def main():
         finally:
             plain.stop()
         drain(cli, graph)
-        # /readyz's 503 while opening: a graph that is missing ends the server.
+        # boardwalk without boardwalk-server beside it says how to build it.
+        lone = os.path.join(tmp, "bin")
+        os.mkdir(lone)
+        shutil.copy(cli, lone)
+        p = subprocess.run([os.path.join(lone, "boardwalk"), "serve", graph], capture_output=True, text=True, timeout=30)
+        check(p.returncode == 1 and "--product boardwalk-server" in p.stderr, f"no boardwalk-server: {p.returncode} {p.stderr!r}")
+        # A graph that is missing ends the server.
         p = subprocess.run([cli, "serve", os.path.join(tmp, "missing.bwg"), "--port", "0"], capture_output=True,
                            text=True, timeout=30)
         check(p.returncode == 1 and "missing.bwg" in p.stderr, f"a missing graph ends the server: {p.returncode} {p.stderr[-300:]}")
