@@ -383,7 +383,8 @@ def main():
         openapi(os.path.join(ROOT, "openapi.yaml"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"server tests: {checks - len(failures)} passed, {len(failures)} failed in {time.monotonic() - start:.1f} s")
+    print(f"Tests/server/run.py took {time.monotonic() - start:.1f} s")
+    print(f"server: {checks - len(failures)} passed, {len(failures)} failed")
     sys.exit(1 if failures else 0)
 
 
