@@ -34,7 +34,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Walk threads (default: one per core). Walks never run on the event loops.")
     var threads: Int?
 
-    @Option(help: "Walk requests admitted at once (running or waiting for a walk thread); beyond it, 503 with Retry-After.")
+    @Option(help: "Walk requests admitted at once (running or waiting for a walk thread); beyond it, 503 with Retry-After (default: 16 per walk thread).")
     var maxInFlight: Int?
 
     @Option(help: "The deadline of a request that gives none (the time_budget_ms field or the X-Deadline-Ms header), in milliseconds.")
