@@ -27,7 +27,7 @@ struct Serve: ParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: server) else {
             throw Failure("""
                 boardwalk serve needs boardwalk-server beside boardwalk (\(server) is missing): \
-                build it with `swift build -c release --product boardwalk-server` (or `swift build` for both)
+                build it with `swift build -c release --product boardwalk-server`
                 """)
         }
         let argv = [server] + arguments
