@@ -23,15 +23,15 @@ extension QueryHandle {
 /// while its threads block), running more walks at once than there are
 /// cores, each slower, with more memory. Here at most `width` walks run at
 /// once; the others wait in a FIFO queue, costing nothing but the job.
-final class WalkPool: @unchecked Sendable {
+package final class WalkPool: @unchecked Sendable {
     // Unchecked: `jobs`, `head`, `running` and `peak` are only touched with
     // `condition` locked.
 
     /// The pool async walks use: one thread per active core.
-    static let shared = WalkPool(threads: ProcessInfo.processInfo.activeProcessorCount)
+    package static let shared = WalkPool(threads: ProcessInfo.processInfo.activeProcessorCount)
 
     /// How many walks may run at once.
-    let width: Int
+    package let width: Int
     private let condition = NSCondition()
     private var jobs: [@Sendable () -> Void] = []
     private var head = 0
@@ -40,7 +40,7 @@ final class WalkPool: @unchecked Sendable {
 
     /// Starts `threads` worker threads (at least one); they live as long as
     /// the process.
-    init(threads: Int) {
+    package init(threads: Int) {
         width = max(1, threads)
         for i in 0..<width {
             let t = Thread { [self] in self.work() }
@@ -91,16 +91,24 @@ final class WalkPool: @unchecked Sendable {
     }
 }
 
-/// Runs `body` (a walk on query `q`) on the shared ``WalkPool``; cancelling
-/// the calling task cancels `q`, which stops the walk within microseconds.
-/// Throws `CancellationError` when the task was cancelled, whether the walk
-/// had started, finished or not run at all.
-func runOnWalkPool<T: Sendable>(_ q: QueryHandle, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+/// Runs `body` (a walk on query `q`) on `pool` (the shared ``WalkPool``);
+/// cancelling the calling task cancels `q`, which stops the walk within
+/// microseconds. With a `deadline` (`DispatchTime` uptime nanoseconds), the
+/// query's time budget becomes what is left of it when the walk starts (at
+/// least 1 µs), so that time spent waiting for a thread counts: the answer is
+/// then partial, never late. Throws `CancellationError` when the task was
+/// cancelled, whether the walk had started, finished or not run at all.
+func runOnWalkPool<T: Sendable>(_ q: QueryHandle, pool: WalkPool = .shared, deadline: UInt64? = nil,
+                                _ body: @escaping @Sendable () throws -> T) async throws -> T {
     try Task.checkCancellation()
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, any Error>) in
-            WalkPool.shared.submit {
+            pool.submit {
                 if q.isCancelled { return cont.resume(throwing: CancellationError()) }
+                if let deadline {
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    _ = bw_query_set_time_budget(q.handle, max(1, (deadline > now ? deadline - now : 0) / 1000))
+                }
                 let result = Result { try body() }
                 if q.isCancelled { return cont.resume(throwing: CancellationError()) }
                 cont.resume(with: result)
@@ -108,6 +116,28 @@ func runOnWalkPool<T: Sendable>(_ q: QueryHandle, _ body: @escaping @Sendable ()
         }
     } onCancel: {
         q.cancel()
+    }
+}
+
+extension Graph {
+    /// The async walk of ``walk(pins:boards:parameters:exclude:)-8f4hl`` for a
+    /// service: on `pool`, with a deadline that the time waiting for a thread
+    /// counts against (see `runOnWalkPool`).
+    package func walk(_ r: WalkRequest, pool: WalkPool, deadline: UInt64?) async throws -> WalkResult {
+        let q = try makeQuery(pins: r.pins, boards: r.boards, parameters: r.parameters, exclude: r.exclude, candidates: [])
+        return try await runOnWalkPool(q, pool: pool, deadline: deadline) {
+            try self.runWalk(q, pins: r.pins, boards: r.boards, parameters: r.parameters)
+        }
+    }
+
+    /// The async scoring of ``score(candidates:pins:boards:parameters:)-160uu``
+    /// for a service, as ``walk(_:pool:deadline:)`` runs a walk.
+    package func score(_ r: WalkRequest, pool: WalkPool, deadline: UInt64?) async throws -> [Double] {
+        let q = try makeQuery(pins: r.pins, boards: r.boards, parameters: r.parameters, exclude: [],
+                              candidates: r.candidates ?? [])
+        return try await runOnWalkPool(q, pool: pool, deadline: deadline) {
+            try self.runScore(q, pins: r.pins, boards: r.boards, parameters: r.parameters)
+        }
     }
 }
 

@@ -6,7 +6,7 @@ import Foundation
 enum BatchRunner {
     static let maxLineBytes = 16 << 20
 
-    static func error(_ message: String) -> String { "{\"error\":\(jsonString(message))}" }
+    static func error(_ message: String) -> String { BatchJSON.error(message) }
 
     /// The answer line for one input line; with `titles`, results carry their titles.
     static func answer(_ line: Data, graph g: Graph, base: WalkParameters, titles: Bool = false) -> String {
@@ -18,7 +18,7 @@ enum BatchRunner {
                 let start = DispatchTime.now()
                 let scores = try g.score(candidates: candidates, pins: q.pins, boards: q.boards, parameters: p)
                 let us = (DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1000
-                return "{\"scores\":[" + scores.map(jsonNumber).joined(separator: ",") + "],\"elapsed_us\":\(us)}"
+                return BatchJSON.scores(scores, elapsedMicroseconds: us)
             }
             let r = try g.walk(pins: q.pins, boards: q.boards, parameters: p, exclude: q.exclude)
             return resultJSON(r, g: g, titles: titles)

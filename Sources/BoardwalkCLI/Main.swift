@@ -9,6 +9,6 @@ struct BoardwalkCommand: ParsableCommand {
         commandName: "boardwalk",
         abstract: "Pixie-style random-walk recommendations over a pin-board graph in one LMDB file.",
         version: Boardwalk.libraryVersion,
-        subcommands: [Build.self, Info.self, Verify.self, Generate.self, Query.self, Bench.self, Eval.self]
+        subcommands: [Build.self, Info.self, Verify.self, Generate.self, Query.self, Bench.self, Eval.self, Serve.self]
     )
 }

@@ -289,23 +289,5 @@ struct Query: ParsableCommand {
     }
 }
 
-/// JSON text for a walk result (ids as JSON numbers).
-func resultJSON(_ r: WalkResult, g: Graph?, titles: Bool) -> String {
-    var s = "{\"results\":["
-    for (i, rec) in r.recommendations.enumerated() {
-        if i > 0 { s += "," }
-        switch rec.node {
-        case .pin(let p):
-            s += "{\"id\":\(p.rawValue),\"score\":\(jsonNumber(rec.score)),\"visits\":\(rec.visits)"
-            if titles, let t = g?.title(of: p) { s += ",\"title\":\(jsonString(t))" }
-        case .board(let b):
-            s += "{\"id\":\(b.rawValue),\"kind\":\"board\",\"score\":\(jsonNumber(rec.score)),\"visits\":\(rec.visits)"
-            if titles, let t = g?.title(of: b) { s += ",\"title\":\(jsonString(t))" }
-        }
-        s += "}"
-    }
-    s += "],\"steps\":\(r.steps),\"elapsed_us\":\(r.elapsedMicroseconds),\"partial\":\(r.partial)"
-    if !r.unknownPins.isEmpty { s += ",\"unknown_pins\":[" + r.unknownPins.map { String($0.rawValue) }.joined(separator: ",") + "]" }
-    if !r.unknownBoards.isEmpty { s += ",\"unknown_boards\":[" + r.unknownBoards.map { String($0.rawValue) }.joined(separator: ",") + "]" }
-    return s + "}"
-}
+/// JSON text for a walk result (the library's encoder, shared with boardwalk-server).
+func resultJSON(_ r: WalkResult, g: Graph?, titles: Bool) -> String { BatchJSON.result(r, graph: g, titles: titles) }

@@ -205,28 +205,11 @@ final class FastWriter {
     }
 }
 
-/// A number as JSON text: integers without ".0", null for NaN and infinities.
-func jsonNumber(_ x: Double) -> String {
-    guard x.isFinite else { return "null" }
-    if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
-    return String(x)
-}
+/// A number as JSON text (the library's encoder, shared with boardwalk-server).
+func jsonNumber(_ x: Double) -> String { BatchJSON.number(x) }
 
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-        }
-    }
-    return out + "\""
-}
+/// A string as a JSON literal (the library's encoder).
+func jsonString(_ s: String) -> String { BatchJSON.string(s) }
 
 /// A table as lines: each column as wide as its widest cell (the last one
 /// not padded), columns two spaces apart, the columns in `rightAligned`

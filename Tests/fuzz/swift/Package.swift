@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // libFuzzer targets for Boardwalk's Swift parsers (issue 6). A package of its
 // own so that the main package stays free of fuzzing flags; build and run
 // with Tests/fuzz/run_swift.sh, which passes --sanitize=fuzzer --sanitize=address.
@@ -13,7 +13,9 @@ let fuzzerSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 let package = Package(
     name: "BoardwalkFuzz",
     dependencies: [
-        .package(name: "Boardwalk", path: "../../.."),
+        // No traits: boardwalk-server's packages (SwiftNIO, Hummingbird) are
+        // then not even fetched, as for any host of the library alone.
+        .package(name: "Boardwalk", path: "../../..", traits: []),
     ],
     targets: [
         .target(

@@ -1,0 +1,202 @@
+// The endpoints. Bodies are the library's JSON (BatchJSON, WalkRequest), so
+// /v1/recommend and /v1/score answer what `boardwalk query --batch` prints.
+//
+// Live edges (issue 14) plug in here: POST /v1/edges and POST
+// /v1/edges/remove are admin routes like /v1/admin/reload (`admin(_:)`
+// checks the token), and graphJSON gains "live_edges".
+#if Server
+import Boardwalk
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The endpoint label of a path, for metrics (a fixed set: unknown paths are "other").
+func endpointLabel(_ path: String) -> String {
+    switch path {
+    case "/v1/recommend": "recommend"
+    case "/v1/score": "score"
+    case "/v1/graph": "graph"
+    case "/v1/admin/reload": "reload"
+    case "/healthz": "healthz"
+    case "/readyz": "readyz"
+    case "/metrics": "metrics"
+    default: "other"
+    }
+}
+
+func json(_ status: HTTPResponse.Status, _ text: String, headers: HTTPFields = [:]) -> Response {
+    var h = headers
+    h[.contentType] = "application/json"
+    return Response(status: status, headers: h, body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
+}
+
+func jsonError(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
+    json(status, BatchJSON.error(message), headers: headers)
+}
+
+/// The header carrying a request's deadline, in milliseconds.
+let deadlineHeader = HTTPField.Name("X-Deadline-Ms")!
+
+struct Routes: Sendable {
+    let state: ServerState
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/recommend") { request, _ in await query(request, scoring: false) }
+        router.post("/v1/score") { request, _ in await query(request, scoring: true) }
+        router.get("/v1/graph") { _, _ in graphInfo() }
+        router.post("/v1/admin/reload") { request, _ in
+            admin(request) {
+                let r = state.reload(logger: state.accessLog.logger, trigger: "POST /v1/admin/reload")
+                let text = "{\"reloaded\":\(r.ok),\"generation\":\(r.generation),\"path\":\(BatchJSON.string(state.path)),"
+                    + "\"seconds\":\(BatchJSON.number(r.seconds))"
+                    + (r.error.map { ",\"error\":\(BatchJSON.string($0))" } ?? "") + "}"
+                return json(r.ok ? .ok : .unprocessableContent, text)
+            }
+        }
+        router.get("/healthz") { _, _ in json(.ok, "{\"status\":\"ok\"}") }
+        router.get("/readyz") { _, _ in
+            if state.draining.load(ordering: .relaxed) { return json(.serviceUnavailable, "{\"status\":\"draining\"}") }
+            if state.live == nil { return json(.serviceUnavailable, "{\"status\":\"opening the graph\"}") }
+            return json(.ok, "{\"status\":\"ready\"}")
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: state.metrics.text())))
+        }
+    }
+
+    /// An admin endpoint: only with --admin-token-file and the right bearer token.
+    private func admin(_ request: Request, _ body: () -> Response) -> Response {
+        let challenge: HTTPFields = [.wwwAuthenticate: "Bearer"]
+        if state.adminToken == nil {
+            return jsonError(.unauthorized, "admin endpoints are off: start the server with --admin-token-file", headers: challenge)
+        }
+        if !state.authorized(request.headers[.authorization]) {
+            return jsonError(.unauthorized, "missing or wrong bearer token", headers: challenge)
+        }
+        return body()
+    }
+
+    private func graphInfo() -> Response {
+        guard let live = state.live else { return jsonError(.serviceUnavailable, "the graph is not open yet") }
+        let g = live.current
+        let s = g.stats
+        let text = "{\"path\":\(BatchJSON.string(g.path)),\"pins\":\(s.pins),\"boards\":\(s.boards),\"edges\":\(s.edges),"
+            + "\"format_version\":\(s.formatVersion),\"created_unix\":\(s.createdUnix),"
+            + "\"watermark\":\(g.watermark.map { String($0) } ?? "null"),\"generation\":\(live.generation),"
+            + "\"fingerprint\":\"\(String(s.fingerprint, radix: 16))\"}"
+        return json(.ok, text)
+    }
+
+    /// POST /v1/recommend and /v1/score: shed beyond --max-in-flight, read
+    /// the body up to its limit, decode it as a --batch line, walk on the
+    /// walk threads within the deadline.
+    private func query(_ request: Request, scoring: Bool) async -> Response {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let endpoint = scoring ? "score" : "recommend"
+        let admitted = state.inFlight.add(1, ordering: .relaxed).newValue
+        defer { state.metrics.setInFlight(state.inFlight.subtract(1, ordering: .relaxed).newValue) }
+        if admitted > state.maxInFlight {
+            state.metrics.shed(endpoint: endpoint)
+            return jsonError(.serviceUnavailable, "over --max-in-flight (\(state.maxInFlight) requests): retry later",
+                             headers: [.retryAfter: "1"])
+        }
+        state.metrics.setInFlight(admitted)
+        guard let live = state.live else {
+            return jsonError(.serviceUnavailable, "the graph is not open yet", headers: [.retryAfter: "1"])
+        }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > state.maxBodyBytes {
+            return jsonError(.contentTooLarge, "request body over \(state.maxBodyBytes) bytes")
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: state.maxBodyBytes)
+        } catch let e as HTTPError where e.status == .contentTooLarge {
+            return jsonError(.contentTooLarge, "request body over \(state.maxBodyBytes) bytes")
+        } catch is NIOTooManyBytesError {  // a chunked body that grew past the limit
+            return jsonError(.contentTooLarge, "request body over \(state.maxBodyBytes) bytes")
+        } catch {
+            return jsonError(.badRequest, "cannot read the request body: \(error)")
+        }
+        var q: WalkRequest
+        do {
+            q = try WalkRequest(json: Data(buffer: body), defaults: WalkParameters())
+        } catch {
+            return jsonError(.badRequest, "\(error)")
+        }
+        if scoring && q.candidates == nil {
+            return jsonError(.badRequest, "candidates: /v1/score needs the pins to score (use /v1/recommend for recommendations)")
+        }
+        if !scoring && q.candidates != nil {
+            return jsonError(.badRequest, "candidates: /v1/recommend takes none (use /v1/score to score candidates)")
+        }
+        // The deadline: the earlier of the field and the header, else the
+        // server's default; the C library checks its range.
+        var ms = q.parameters.timeBudgetMilliseconds
+        if let h = request.headers[deadlineHeader] {
+            guard let v = Double(h.trimmingCharacters(in: .whitespaces)) else {
+                return jsonError(.badRequest, "X-Deadline-Ms: must be a number of milliseconds, not \(BatchJSON.string(h))")
+            }
+            ms = min(ms ?? v, v)
+        }
+        q.parameters.timeBudgetMilliseconds = ms ?? state.deadlineMs
+        let budget = q.parameters.timeBudgetMilliseconds ?? 0
+        let deadline = budget.isFinite && budget > 0 ? start &+ UInt64(min(budget, 1e12) * 1e6) : nil
+        let titles = ["1", "true"].contains(request.uri.queryParameters.get("titles") ?? "")
+        let g = live.current
+        do {
+            if scoring {
+                let scores = try await g.score(q, pool: state.pool, deadline: deadline)
+                let us = (DispatchTime.now().uptimeNanoseconds - start) / 1000
+                return json(.ok, BatchJSON.scores(scores, elapsedMicroseconds: us))
+            }
+            let r = try await g.walk(q, pool: state.pool, deadline: deadline)
+            if q.parameters.method == .walk { state.metrics.walked(r, requestedSteps: q.parameters.steps) }
+            return json(.ok, BatchJSON.result(r, graph: g, titles: titles))
+        } catch let e as BoardwalkError {
+            return jsonError(clientError(e) ? .badRequest : .internalServerError, "\(e)")
+        } catch {
+            return jsonError(.serviceUnavailable, "\(error)")
+        }
+    }
+
+    /// Whether the request is to blame: bad parameters, unknown ids
+    /// (strict mode), an empty query.
+    private func clientError(_ e: BoardwalkError) -> Bool {
+        switch e {
+        case .invalidArgument, .unknownPin, .unknownBoard, .notFound, .emptyQuery, .outOfRange, .limitExceeded: true
+        default: false
+        }
+    }
+}
+
+/// Counts every request by endpoint and status, times it, and writes the
+/// access log.
+struct RequestObserver<Context: RequestContext>: RouterMiddleware {
+    let state: ServerState
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let path = request.uri.path
+        func done(_ status: Int) {
+            let ns = DispatchTime.now().uptimeNanoseconds - start
+            state.metrics.request(endpoint: endpointLabel(path), status: status, nanoseconds: ns)
+            state.accessLog.log(method: request.method.rawValue, path: path, status: status, nanoseconds: ns)
+        }
+        do {
+            let response = try await next(request, context)
+            done(response.status.code)
+            return response
+        } catch let e as any HTTPResponseError {
+            done(e.status.code)
+            throw e
+        } catch {
+            done(500)
+            throw error
+        }
+    }
+}
+#endif

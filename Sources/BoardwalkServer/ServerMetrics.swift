@@ -1,0 +1,94 @@
+// /metrics: swift-metrics handles backed by a swift-prometheus registry,
+// emitted in the Prometheus text format.
+//
+// Live edges (issue 14) add their gauges and counters here
+// (boardwalk_live_edges, boardwalk_live_edges_ingested_total) next to the
+// graph's counts.
+#if Server
+import Boardwalk
+import Foundation
+import Metrics
+import Prometheus
+
+final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let inFlightGauge: Metrics.Gauge
+    private let generation: Metrics.Gauge
+    private let pins: Metrics.Gauge
+    private let boards: Metrics.Gauge
+    private let edges: Metrics.Gauge
+    private let swaps: Metrics.Counter
+    private let failedSwaps: Metrics.Counter
+    private let swapDuration: Metrics.Timer
+    private let walks: Metrics.Counter
+    private let earlyStopped: Metrics.Counter
+    private let partial: Metrics.Counter
+    private let steps: Metrics.Recorder
+
+    init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+        ]
+        factory.valueHistogramBuckets["boardwalk_walk_steps"] = [
+            1_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 10_000_000, 100_000_000,
+        ]
+        MetricsSystem.bootstrap(factory)
+        inFlightGauge = Metrics.Gauge(label: "boardwalk_in_flight_requests")
+        generation = Metrics.Gauge(label: "boardwalk_graph_generation")
+        pins = Metrics.Gauge(label: "boardwalk_graph_pins")
+        boards = Metrics.Gauge(label: "boardwalk_graph_boards")
+        edges = Metrics.Gauge(label: "boardwalk_graph_edges")
+        swaps = Metrics.Counter(label: "boardwalk_graph_swaps_total")
+        failedSwaps = Metrics.Counter(label: "boardwalk_graph_swaps_failed_total")
+        swapDuration = Metrics.Timer(label: "boardwalk_graph_swap_duration_seconds")
+        walks = Metrics.Counter(label: "boardwalk_walks_total")
+        earlyStopped = Metrics.Counter(label: "boardwalk_walks_early_stopped_total")
+        partial = Metrics.Counter(label: "boardwalk_walks_partial_total")
+        steps = Metrics.Recorder(label: "boardwalk_walk_steps", aggregate: true)
+        for c in [swaps, failedSwaps, walks, earlyStopped, partial] { c.increment(by: 0) }
+        for e in ["recommend", "score"] { Metrics.Counter(label: "boardwalk_shed_requests_total", dimensions: [("endpoint", e)]).increment(by: 0) }
+    }
+
+    /// A request answered: counted by endpoint and status, its latency by endpoint.
+    func request(endpoint: String, status: Int, nanoseconds: UInt64) {
+        Metrics.Counter(label: "boardwalk_http_requests_total", dimensions: [("endpoint", endpoint), ("status", String(status))])
+            .increment()
+        Metrics.Timer(label: "boardwalk_http_request_duration_seconds", dimensions: [("endpoint", endpoint)])
+            .recordNanoseconds(Int64(clamping: nanoseconds))
+    }
+
+    /// A request refused by load shedding.
+    func shed(endpoint: String) {
+        Metrics.Counter(label: "boardwalk_shed_requests_total", dimensions: [("endpoint", endpoint)]).increment()
+    }
+
+    func setInFlight(_ n: Int) { inFlightGauge.record(n) }
+
+    /// A walk answered: its steps, and whether it stopped early (converged)
+    /// or ran out of time (partial).
+    func walked(_ r: WalkResult, requestedSteps: UInt64) {
+        walks.increment()
+        steps.record(Int64(clamping: r.steps))
+        if r.partial { partial.increment() } else if r.steps < requestedSteps { earlyStopped.increment() }
+    }
+
+    func swapped(ok: Bool, seconds: Double) {
+        if ok { swaps.increment() } else { failedSwaps.increment() }
+        swapDuration.recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    func graphChanged(_ g: Graph, generation gen: UInt64) {
+        let s = g.stats
+        generation.record(Int64(clamping: gen))
+        pins.record(Int64(clamping: s.pins))
+        boards.record(Int64(clamping: s.boards))
+        edges.record(Int64(clamping: s.edges))
+    }
+
+    /// The Prometheus text exposition of every metric.
+    func text() -> [UInt8] { registry.emitToBuffer() }
+}
+#endif
