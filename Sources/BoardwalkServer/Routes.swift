@@ -62,7 +62,9 @@ struct Routes: Sendable {
             return json(.ok, "{\"status\":\"ready\"}")
         }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            // The huge-page share reads /proc/self/smaps: off the event loop.
+            await Task.detached { state.metrics.measureHugePages(state.live?.current) }.value
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: ResponseBody(byteBuffer: ByteBuffer(bytes: state.metrics.text())))
         }
     }

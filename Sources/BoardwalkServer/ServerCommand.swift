@@ -61,6 +61,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Open (and reopen) without checking every checksum: faster, for files this machine built.")
     var noVerify = false
 
+    @Flag(help: "Open (and reopen) the graph into 2 MiB pages, where walks run up to twice as fast; see README, Huge pages.")
+    var hugePages = false
+
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port must be in 0...65535, not \(port)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
@@ -82,7 +85,7 @@ struct ServerCommand: AsyncParsableCommand {
         let token = try adminTokenFile.map(readToken)
         let width = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let state = ServerState(
-            path: graph, options: noVerify ? [.prefault] : [.verify, .prefault], threads: width,
+            path: graph, options: (noVerify ? [.prefault] : [.verify, .prefault]).union(hugePages ? .hugePages : []), threads: width,
             maxInFlight: maxInFlight ?? 16 * width, deadlineMs: deadlineMs, maxBodyBytes: maxBodyBytes,
             adminToken: token, metrics: ServerMetrics(), accessLog: AccessLog(logger: logger, perSecond: accessLogPerSecond))
 

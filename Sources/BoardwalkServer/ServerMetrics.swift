@@ -17,6 +17,7 @@ final class ServerMetrics: Sendable {
     private let pins: Metrics.Gauge
     private let boards: Metrics.Gauge
     private let edges: Metrics.Gauge
+    private let hugePageShare: Metrics.Gauge
     private let swaps: Metrics.Counter
     private let failedSwaps: Metrics.Counter
     private let swapDuration: Metrics.Timer
@@ -41,6 +42,7 @@ final class ServerMetrics: Sendable {
         pins = Metrics.Gauge(label: "boardwalk_graph_pins")
         boards = Metrics.Gauge(label: "boardwalk_graph_boards")
         edges = Metrics.Gauge(label: "boardwalk_graph_edges")
+        hugePageShare = Metrics.Gauge(label: "boardwalk_graph_huge_page_share")
         swaps = Metrics.Counter(label: "boardwalk_graph_swaps_total")
         failedSwaps = Metrics.Counter(label: "boardwalk_graph_swaps_failed_total")
         swapDuration = Metrics.Timer(label: "boardwalk_graph_swap_duration_seconds")
@@ -86,6 +88,13 @@ final class ServerMetrics: Sendable {
         pins.record(Int64(clamping: s.pins))
         boards.record(Int64(clamping: s.boards))
         edges.record(Int64(clamping: s.edges))
+    }
+
+    /// The share of the graph's resident memory in 2 MiB pages, measured now
+    /// (bw_graph_huge_pages: a read of /proc/self/smaps, once per scrape);
+    /// -1 when the platform does not say or nothing is resident.
+    func measureHugePages(_ g: Graph?) {
+        hugePageShare.record(g?.hugePages()?.share ?? -1)
     }
 
     /// The Prometheus text exposition of every metric.

@@ -288,6 +288,10 @@ def metrics(srv):
     check(after.get("boardwalk_graph_swaps_failed_total", 0) >= 1 and after.get("boardwalk_graph_swaps_total", 0) >= 9,
           "swap counters moved")
     check(after.get("boardwalk_walks_partial_total", 0) >= 2, "partial walks counted")
+    share = after.get("boardwalk_graph_huge_page_share")
+    # The share of the resident graph in huge pages (bw_graph_huge_pages): a
+    # prefaulted graph is resident, so Linux gives a share in [0, 1].
+    check(share is not None and 0.0 <= share <= 1.0, f"boardwalk_graph_huge_page_share in [0, 1], not {share}")
 
 
 # Documented answers this script cannot bring about on the small sample: 503
@@ -363,10 +367,12 @@ def main():
             code = srv.stop()
             check(code == 0, f"exit code 0 after SIGTERM, not {code}")
         # A server without --admin-token-file: admin endpoints answer 401.
-        plain = Server(cli, graph)
+        # It opens the graph into huge pages (--huge-pages): the same answers.
+        plain = Server(cli, graph, "--huge-pages")
         try:
             st, body, _ = plain.post("/v1/admin/reload", raw=b"")
             check(st == 401 and "--admin-token-file" in body.decode(), f"admin off: {st} {body!r}")
+            same_as_batch(cli, plain, graph)
         finally:
             plain.stop()
         drain(cli, graph)
