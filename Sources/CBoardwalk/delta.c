@@ -2,9 +2,11 @@
  * nodes, the edge log and its segments, and rebuilding a delta over a new
  * base (a swap) or without its oldest segment (expiry). Readers are in
  * bw_delta.h; the protocol between them is described there. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "bw_delta.h"
 
@@ -107,12 +109,24 @@ double bw_delta_max_log_degree(const bw_delta *d, int is_board) {
 /* ------------------------------------------------------------------------ */
 /* Allocation                                                                 */
 
+/* A zeroed directory of BW_DDIR pointers: mapped, not malloc'd, so that
+ * only the pages written become resident (malloc would move 8 MiB blocks
+ * into its heap once one was freed, and zero them there), or NULL. */
+static void *dir_alloc(void) {
+    void *p = mmap(NULL, BW_DDIR * sizeof(void *), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void dir_free(void *p) {
+    if (p) munmap(p, BW_DDIR * sizeof(void *));
+}
+
 static int side_init(bw_dside *s, const bw_side *base) {
     s->base = base;
     s->nbase = base->count;
     atomic_init(&s->nnew, 0);
-    s->dir = calloc(BW_DDIR, sizeof *s->dir);
-    s->newids = calloc(BW_DDIR, sizeof *s->newids);
+    s->dir = dir_alloc();
+    s->newids = dir_alloc();
     atomic_init(&s->map, NULL);
     atomic_init(&s->max_degree, base->max_degree);
     return s->dir && s->newids ? 0 : BW_ENOMEM;
@@ -130,14 +144,14 @@ static void side_free(bw_dside *s) {
             }
             free((void *)ch);
         }
-        free((void *)s->dir);
+        dir_free((void *)s->dir);
     }
     free(s->chunks);
     if (s->newids) {
         const uint32_t nnew = atomic_load_explicit(&s->nnew, memory_order_relaxed);
         for (uint32_t c = 0; c <= nnew >> BW_DCHUNK_BITS && c < BW_DDIR; c++)
             free((void *)atomic_load_explicit(&s->newids[c], memory_order_relaxed));
-        free((void *)s->newids);
+        dir_free((void *)s->newids);
     }
     free(atomic_load_explicit(&s->map, memory_order_relaxed));
 }

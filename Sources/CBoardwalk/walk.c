@@ -546,9 +546,11 @@ static BW_NOINLINE uint32_t delta_pick(bw_walk_ctx *ctx, const bw_view *g, const
                                        uint32_t x, int bias, uint64_t *rng, int *err) {
     const bw_dside *s = bw_delta_side(d, is_board);
     const bw_side *self = is_board ? &g->boards : &g->pins, *other = is_board ? &g->pins : &g->boards;
-    const uint32_t ocount = bw_dside_count(bw_delta_side(d, !is_board));
     bw_dnode n;
     if (bw_dnode_read(s, x, &n) != 0) goto corrupt;
+    /* Read after the node's count (an acquire): a neighbour created by the
+     * writer before it published this edge is then counted. */
+    const uint32_t ocount = bw_dside_count(bw_delta_side(d, !is_board));
     if (!n.rec) {
         if (x >= self->count) return DEAD_END; /* a new node being created */
         const uint64_t lo = n.base_lo, hi = lo + n.base_deg;

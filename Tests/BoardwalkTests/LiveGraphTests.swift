@@ -97,6 +97,7 @@ final class LiveGraphTests: XCTestCase {
                         }
                         if graph.path == a { qa += 1 } else { qb += 1 }
                         q += 1
+                        tally.ran()
                     }
                     tally.add(queries: q, failures: f, onA: qa, onB: qb)
                 }
@@ -105,7 +106,13 @@ final class LiveGraphTests: XCTestCase {
             // files while they are open, or it would prove nothing.
             XCTAssertGreaterThan(mappings(of: a), 0, "the live graph's file \(a) is not seen mapped")
             XCTAssertEqual(mappings(of: b), 0)
-            for i in 1...swaps {
+            // At least `swaps` swaps, and more until the query threads have
+            // answered 2 * swaps queries (at most two minutes): on a loaded
+            // machine the swaps must not finish before the queries they race.
+            var i = 0
+            let giveUp = Date().addingTimeInterval(120)
+            while i < swaps || (tally.running < 2 * swaps && Date() < giveUp) {
+                i += 1
                 try live.swap(to: i % 2 == 1 ? b : a)
                 XCTAssertEqual(live.generation, UInt64(i))
                 if i == 1 { XCTAssertGreaterThan(mappings(of: b), 0, "the live graph's file \(b) is not seen mapped") }
@@ -128,7 +135,7 @@ final class LiveGraphTests: XCTestCase {
             XCTAssertEqual(failures, 0)
             XCTAssertGreaterThan(onA, 0)
             XCTAssertGreaterThan(onB, 0)
-            XCTAssertGreaterThan(queries, swaps / 10)
+            XCTAssertGreaterThanOrEqual(queries, 2 * swaps)
         }
         // The LiveGraph and every graph it handed out are gone: nothing left open or mapped.
         XCTAssertEqual(openFiles(), filesBefore)
@@ -174,7 +181,11 @@ private final class Tally: @unchecked Sendable {
     private let lock = NSLock()
     private var done = false
     private var counts = (0, 0, 0, 0)
+    private var answered = 0
     var stopped: Bool { lock.withLock { done } }
+    /// One more query answered (read while the threads run).
+    func ran() { lock.withLock { answered += 1 } }
+    var running: Int { lock.withLock { answered } }
     func stop() { lock.withLock { done = true } }
     func add(queries: Int, failures: Int, onA: Int, onB: Int) {
         lock.withLock { counts = (counts.0 + queries, counts.1 + failures, counts.2 + onA, counts.3 + onB) }

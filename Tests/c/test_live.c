@@ -676,7 +676,10 @@ static void *reader(void *arg) {
         else bw_query_set_method(q, BW_METHOD_WALK);
         bw_results *r = NULL;
         int rc = bw_live_recommend(st->live, q, &r);
-        if (rc != 0 && rc != BW_EEMPTY) atomic_fetch_add(&st->bad, 1);
+        if (rc != 0 && rc != BW_EEMPTY) {
+            atomic_fetch_add(&st->bad, 1);
+            fprintf(stderr, "stress: a query failed: %s\n", bw_strerror(rc));
+        }
         for (size_t i = 0; rc == 0 && i < bw_results_count(r); i++) {
             uint64_t id;
             int kind;
@@ -685,7 +688,11 @@ static void *reader(void *arg) {
             /* pins: 1..200 (base), 100000..104999 (live); boards 0..49, 1000..1099 */
             int ok = kind == BW_PIN ? (id >= 1 && id <= 200) || (id >= 100000 && id < 105000)
                                     : id < 50 || (id >= 1000 && id < 1100);
-            if (!ok) atomic_fetch_add(&st->bad, 1);
+            if (!ok) {
+                atomic_fetch_add(&st->bad, 1);
+                fprintf(stderr, "stress: a result outside the graph: %s %llu\n", kind == BW_PIN ? "pin" : "board",
+                        (unsigned long long)id);
+            }
         }
         bw_results_free(r);
         atomic_fetch_add(&st->queries, 1);

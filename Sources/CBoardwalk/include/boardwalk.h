@@ -62,7 +62,9 @@
  *   - Hot swap: a server that loads a new graph file every day keeps a
  *     bw_live (see "Live graphs" below): bw_live_swap() opens the new file
  *     and switches to it atomically; queries already running finish on the
- *     old graph, which is closed when the last of them ends.
+ *     old graph, which is closed once they have ended (see "Live graphs").
+ *     A bw_live also holds live edges added and removed since its graph was
+ *     built (see "Live edges").
  *   - Many processes: graph files are immutable, so readers take no lock and
  *     use no LMDB reader table (MDB_NOLOCK): any number of processes and
  *     threads can read one file, there are no reader slots to run out of and
