@@ -13,7 +13,10 @@
  * twice: the writer advances it from e to e+1 only when no reader is left
  * in e-1, so after two advances every reader that could have seen the
  * pointer has left. Readers never wait; the writer never waits for readers
- * (it frees later). */
+ * (it frees later). After a swap, the query that leaves last frees the old
+ * state (its graph mapping) when it can take the writer's mutex without
+ * waiting (trylock), so an old graph does not outlive its queries for long
+ * on a server that swaps daily and never writes. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -38,6 +41,8 @@ struct bw_live {
     _Atomic uint64_t epoch;
     _Atomic uint64_t readers[2];
     _Atomic uint64_t generation;
+    _Atomic int state_pending;  /* a replaced state (its graph) waits to be freed */
+    _Atomic int reclaim_wanted; /* a query left while state_pending (see leave) */
     pthread_mutex_t writer; /* serialises writers: adds, removals, hides, swaps */
     /* writer only */
     retired *ret;
@@ -59,7 +64,38 @@ static uint64_t enter(bw_live *l) {
     }
 }
 
-static void leave(bw_live *l, uint64_t e) { atomic_fetch_sub_explicit(&l->readers[e & 1], 1, memory_order_release); }
+static void reclaim(bw_live *l);
+
+/* Frees a replaced state that no query holds any more, if the writer's mutex
+ * can be taken without waiting. A thread that wants this done sets
+ * reclaim_wanted before it tries the mutex; whoever holds the mutex checks
+ * the flag again after releasing it, so a want is never lost between a
+ * failed try and an unlock. */
+static void reclaim_if_wanted(bw_live *l) {
+    while (atomic_load(&l->reclaim_wanted) && atomic_load(&l->state_pending) &&
+           pthread_mutex_trylock(&l->writer) == 0) {
+        atomic_store(&l->reclaim_wanted, 0);
+        reclaim(l);
+        pthread_mutex_unlock(&l->writer);
+    }
+}
+
+/* A query leaves its epoch. When a swap left a replaced state behind (an old
+ * graph, mapped until freed), the query that leaves last frees it, as a
+ * graph is unmapped when its last query ends; it never waits for a writer
+ * (the writer, or the thread holding the mutex, does it then). */
+static void leave(bw_live *l, uint64_t e) {
+    atomic_fetch_sub(&l->readers[e & 1], 1);
+    if (!atomic_load(&l->state_pending)) return;
+    atomic_store(&l->reclaim_wanted, 1);
+    reclaim_if_wanted(l);
+}
+
+/* Every writer releases the mutex here. */
+static void writer_unlock(bw_live *l) {
+    pthread_mutex_unlock(&l->writer);
+    reclaim_if_wanted(l);
+}
 
 static void state_free(live_state *s) {
     if (!s) return;
@@ -101,11 +137,16 @@ static void reclaim(bw_live *l) {
         e++;
     }
     size_t k = 0;
+    int states = 0;
     for (size_t i = 0; i < l->nret; i++) {
         if (l->ret[i].epoch + 2 <= e) free_retired(&l->ret[i]);
-        else l->ret[k++] = l->ret[i];
+        else {
+            states |= l->ret[i].is_state;
+            l->ret[k++] = l->ret[i];
+        }
     }
     l->nret = k;
+    atomic_store_explicit(&l->state_pending, states, memory_order_release);
 }
 
 /* Writer: makes s the state and retires the old one. */
@@ -194,7 +235,7 @@ int bw_live_swap(bw_live *live, const char *path, uint32_t flags, char *out_mess
     bw_graph *g = NULL;
     int rc = bw_graph_open_ex(path, flags, &g, out_message, message_capacity);
     if (rc == 0) rc = install(live, g);
-    pthread_mutex_unlock(&live->writer);
+    writer_unlock(live);
     return rc;
 }
 
@@ -202,7 +243,7 @@ int bw_live_replace(bw_live *live, bw_graph *graph) {
     if (!live || !graph) return BW_EINVAL;
     pthread_mutex_lock(&live->writer);
     int rc = install(live, bw_graph_retain(graph));
-    pthread_mutex_unlock(&live->writer);
+    writer_unlock(live);
     return rc;
 }
 
@@ -283,7 +324,7 @@ int bw_live_add_edges(bw_live *live, const uint64_t *pins, const uint64_t *board
     if (count == 0) return 0;
     pthread_mutex_lock(&live->writer);
     if ((uint64_t)count > live->max_edges) {
-        pthread_mutex_unlock(&live->writer);
+        writer_unlock(live);
         return BW_ELIMIT;
     }
     bw_delta_counts c = {0};
@@ -299,7 +340,7 @@ int bw_live_add_edges(bw_live *live, const uint64_t *pins, const uint64_t *board
         if ((rc = expire_oldest(live)) != 0) break;
     }
     reclaim(live);
-    pthread_mutex_unlock(&live->writer);
+    writer_unlock(live);
     set_count(out_added, c.added);
     set_count(out_duplicates, c.duplicates);
     set_count(out_refused, c.refused);
@@ -317,7 +358,7 @@ int bw_live_remove_edges(bw_live *live, const uint64_t *pins, const uint64_t *bo
     live_state *s = atomic_load_explicit(&live->cur, memory_order_relaxed);
     int rc = bw_delta_remove(s->delta, &w, pins, boards, count, &c);
     reclaim(live);
-    pthread_mutex_unlock(&live->writer);
+    writer_unlock(live);
     set_count(out_removed, c.removed);
     set_count(out_missing, c.missing);
     return rc;
@@ -330,7 +371,7 @@ int bw_live_hide(bw_live *live, int kind, uint64_t id) {
     live_state *s = atomic_load_explicit(&live->cur, memory_order_relaxed);
     int rc = bw_delta_hide(s->delta, &w, kind, id);
     reclaim(live);
-    pthread_mutex_unlock(&live->writer);
+    writer_unlock(live);
     return rc;
 }
 
@@ -355,7 +396,7 @@ int bw_live_set_max_edges(bw_live *live, uint64_t max_edges) {
             install_state(live, s);
         }
     }
-    pthread_mutex_unlock(&live->writer);
+    writer_unlock(live);
     return rc;
 }
 
@@ -378,6 +419,6 @@ int bw_live_stat(bw_live *live, int what, uint64_t *out_value) {
     case BW_LIVE_STAT_SEGMENTS: *out_value = d->nsegs; break;
     default: rc = BW_EINVAL;
     }
-    pthread_mutex_unlock(&live->writer);
+    writer_unlock(live);
     return rc;
 }

@@ -236,6 +236,12 @@ static void load_test(int swaps, int threads, const char *truncated) {
         failures += stats[t].failures;
     }
     long rss_end = rss_kib();
+    /* The queries have ended and no writer call came after the last swap:
+     * the graph it replaced is unmapped all the same (its last query freed
+     * it), while the live one stays mapped. */
+    const char *now_live = (swaps % 2) ? path_b : path_a, *replaced = (swaps % 2) ? path_a : path_b;
+    CHECK(count_maps(replaced) == 0);
+    CHECK(count_maps(now_live) > 0);
     CHECK(swaps_ok == swaps);
     CHECK(bad_swaps_ok == swaps / 25);
     CHECK(bw_live_generation(live) == (uint64_t)swaps);

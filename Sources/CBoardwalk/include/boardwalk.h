@@ -591,9 +591,10 @@ BW_API int bw_query_uncancel(bw_query *query);
  *
  * A query that started before a swap finishes on the old graph; queries that
  * start after it use the new one. The old graph is unmapped by the swap
- * itself when no query is running, else by the first writer call
- * (bw_live_add_edges, bw_live_remove_edges, bw_live_hide, a swap,
- * bw_live_stat) after the queries that used it have ended, or by
+ * itself when no query is running, else when the last query that used it
+ * ends (that query frees it if no writer call is running at that moment:
+ * it never waits for one), else by the next writer call (bw_live_add_edges,
+ * bw_live_remove_edges, bw_live_hide, a swap, bw_live_stat) or by
  * bw_live_close(); graphs acquired with bw_live_acquire() stay mapped until
  * their reference is dropped. Every function below is thread-safe except
  * bw_live_close(). */
