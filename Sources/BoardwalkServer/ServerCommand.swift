@@ -79,13 +79,20 @@ struct ServerCommand: AsyncParsableCommand {
         do { try p.validate() } catch { throw ValidationError("--deadline-ms: \(error)") }
     }
 
+    /// How the graph is opened and reopened.
+    var openOptions: OpenOptions {
+        var o: OpenOptions = noVerify ? [.prefault] : [.verify, .prefault]
+        if hugePages { o.insert(.hugePages) }
+        return o
+    }
+
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "boardwalk-server")
         let token = try adminTokenFile.map(readToken)
         let width = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let state = ServerState(
-            path: graph, options: (noVerify ? [.prefault] : [.verify, .prefault]).union(hugePages ? .hugePages : []), threads: width,
+            path: graph, options: openOptions, threads: width,
             maxInFlight: maxInFlight ?? 16 * width, deadlineMs: deadlineMs, maxBodyBytes: maxBodyBytes,
             adminToken: token, metrics: ServerMetrics(), accessLog: AccessLog(logger: logger, perSecond: accessLogPerSecond))
 
