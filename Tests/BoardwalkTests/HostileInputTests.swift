@@ -1,6 +1,6 @@
 // Hostile parameters and inputs through the command line: each gets its
 // documented error or clamp, in bounded time and memory, measured per child
-// process with wait4.
+// process (fork()ed by a small python3, which reports its wait4 peak).
 import Boardwalk
 import Foundation
 import XCTest
@@ -29,24 +29,49 @@ final class HostileInputTests: XCTestCase {
         posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv = ([exe] + args).map { strdup($0) } + [nil]
+        // boardwalk runs under a small python3 that fork()s it and reports its
+        // ru_maxrss: posix_spawn shares this (large) test process's memory
+        // until exec, and Linux counts that in the child's peak, so wait4 on
+        // a spawned child measured the test process, not the command.
+        let peakFile = dir.file("peak-\(UUID().uuidString)")
+        let argv = (["/usr/bin/env", "python3", "-c", Self.forkAndMeasure, peakFile, exe] + args).map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var pid: pid_t = 0
         let start = Date()
-        let rc = posix_spawn(&pid, exe, &actions, nil, argv, environ)
+        let rc = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ)
         XCTAssertEqual(rc, 0)
         var status: Int32 = 0
-        var usage = rusage()
-        _ = wait4(pid, &status, 0, &usage)
+        _ = waitpid(pid, &status, 0)
         let seconds = Date().timeIntervalSince(start)
         let exited = (status & 0x7f) == 0
         XCTAssertTrue(exited, "boardwalk \(args.prefix(3)) was killed by signal \(status & 0x7f)")
+        let peakKiB = Double((try? String(contentsOfFile: peakFile, encoding: .utf8)) ?? "") ?? .infinity
         return Measured(
             status: exited ? (status >> 8) & 0xff : -1,
             stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "",
-            seconds: seconds, maxRSSMiB: Double(usage.ru_maxrss) / 1024)
+            seconds: seconds, maxRSSMiB: peakKiB / 1024)
     }
+
+    /// python3 -c this PEAK_FILE EXE ARGS…: runs EXE in a fork()ed child (a
+    /// fresh peak-memory count), writes its ru_maxrss (KiB) to PEAK_FILE, and
+    /// exits as the child did (its status, or killed by its signal).
+    private static let forkAndMeasure = """
+        import os, signal, sys
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.execv(sys.argv[2], sys.argv[2:])
+            finally:
+                os._exit(127)
+        _, status, usage = os.wait4(pid, 0)
+        with open(sys.argv[1], "w") as f:
+            f.write(str(usage.ru_maxrss))
+        if os.WIFSIGNALED(status):
+            signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+            os.kill(os.getpid(), os.WTERMSIG(status))
+        sys.exit(os.WEXITSTATUS(status))
+        """
 
     private func sampleGraph(_ dir: TempDir) throws -> String {
         let path = dir.file("sample.bwg")
