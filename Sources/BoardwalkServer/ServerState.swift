@@ -28,8 +28,12 @@ final class ServerState: Sendable {
     /// Swaps are serialised here, so the metrics follow them in order.
     private let swapLock = Mutex<Void>(())
 
-    init(path: String, options: OpenOptions, threads: Int, maxInFlight: Int, deadlineMs: Double, maxBodyBytes: Int,
-         adminToken: [UInt8]?, metrics: ServerMetrics, accessLog: AccessLog) {
+    /// The parameters of fields a request does not give (`--ranker`'s model).
+    let defaults: WalkParameters
+
+    init(defaults: WalkParameters, path: String, options: OpenOptions, threads: Int, maxInFlight: Int, deadlineMs: Double,
+         maxBodyBytes: Int, adminToken: [UInt8]?, metrics: ServerMetrics, accessLog: AccessLog) {
+        self.defaults = defaults
         self.path = path
         self.options = options
         self.pool = WalkPool(threads: threads)
