@@ -211,7 +211,10 @@ static int list_of(const bw_side *s, bw_node n, uint64_t *lo, uint64_t *hi) {
 }
 
 /* Exact scores of the pins among n nodes into out[i * stride]; 1 when the
- * work rule allows it (computed), 0 when not, or BW_ECORRUPT / BW_ENOMEM. */
+ * work rule allows it (computed), 0 when not, or BW_ECORRUPT / BW_ENOMEM.
+ * The rule looks at the query alone, so that a candidate's features never
+ * depend on which other candidates are scored with it (the walk's top N, or
+ * the pins given to bw_score): training rows and served rows agree. */
 static int exact_scores(const bw_feature_query *fq, const bw_walk_hit *nodes, const uint8_t *known, size_t n,
                         double *out, size_t stride) {
     const bw_view *g = fq->g;
@@ -223,11 +226,6 @@ static int exact_scores(const bw_feature_query *fq, const bw_walk_hit *nodes, co
             continue;
         }
         if (list_of(&g->pins, fq->src[i].node, &lo, &hi)) return BW_ECORRUPT;
-        work += hi - lo;
-    }
-    for (size_t i = 0; i < n && work <= BW_FEATURE_EXACT_MAX_WORK; i++) {
-        if ((known && !known[i]) || nodes[i].is_board) continue;
-        if (list_of(&g->pins, nodes[i].node, &lo, &hi)) return BW_ECORRUPT;
         work += hi - lo;
     }
     if (work > BW_FEATURE_EXACT_MAX_WORK) return 0;

@@ -614,9 +614,11 @@ BW_API int bw_query_uncancel(bw_query *query);
  *  11 exact_score    the exact 3-step probability query -> board -> it
  *                    (BW_METHOD_EXACT's score with exponent 1 and no
  *                    penalty), when cheap: computed when the query pins'
- *                    degrees plus the candidates' degrees sum to at most
- *                    BW_FEATURE_EXACT_MAX_WORK adjacency entries, else 0;
- *                    never computed over live edges (bw_live_*)
+ *                    degrees sum to at most BW_FEATURE_EXACT_MAX_WORK
+ *                    (a rule on the query alone, so that a candidate's
+ *                    value never depends on the others scored with it),
+ *                    else 0; it then costs one lookup per board of each
+ *                    candidate; never computed over live edges (bw_live_*)
  *  12 exact_computed 1 when exact_score was computed for this query, else 0
  *  13 query_size     number of walking query nodes (distinct, known,
  *                    weight > 0)
@@ -644,9 +646,9 @@ BW_API int bw_query_uncancel(bw_query *query);
 /** The number of features this library computes (bw_feature_count() at run
  * time: a binding built against an older header asks the library). */
 #define BW_FEATURE_COUNT 14
-/** The exact_score rule: computed when sum of query pin degrees + sum of
- * candidate degrees is at most this many adjacency entries. */
-#define BW_FEATURE_EXACT_MAX_WORK 131072u
+/** The exact_score rule: computed when the query pins' degrees (plus one
+ * per query board) sum to at most this many adjacency entries. */
+#define BW_FEATURE_EXACT_MAX_WORK 65536u
 
 /** BW_FEATURE_COUNT, from the library. Thread-safe. */
 BW_API uint32_t bw_feature_count(void);
