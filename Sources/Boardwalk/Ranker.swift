@@ -8,7 +8,8 @@ import CBoardwalk
 /// ``Graph/candidateScores(_:pins:boards:parameters:)``: `score`,
 /// `boosted_score`, `visits`, `visit_share`, `sources`, `source_weight`,
 /// `degree`, `language_match`, `topic_match`, `language_share`,
-/// `topic_share`, `exact_score`, `exact_computed`, `query_size`
+/// `topic_share`, `exact_score`, `exact_computed`, `query_size`,
+/// `exact_penalized_score`
 /// (boardwalk.h, "Features and learned rankers", defines each).
 public enum CandidateFeatures {
     /// Every feature's name, in the library's order.

@@ -300,7 +300,7 @@ extension EvaluationResult {
                 o["sampled_hr@\(k)"] = s.mean(s.sampledHR, k, users)
                 o["sampled_ndcg@\(k)"] = s.mean(s.sampledNDCG, k, users)
                 for (i, name) in ["hr", "ndcg", "sampled_hr", "sampled_ndcg"].enumerated() {
-                    o["\(name)@\(k)_se"] = s.standardError(i, k, users)
+                    o["\(name)_se@\(k)"] = s.standardError(i, k, users)
                 }
             }
             return o

@@ -29,6 +29,9 @@ BW_HIDDEN int bw_features_compute(const bw_feature_query *fq, const bw_walk_ctx 
 /** The model's score of one row of BW_FEATURE_COUNT features (finite). */
 BW_HIDDEN double bw_ranker_eval(const bw_ranker *r, const double *features);
 
+/** The model's scores of n rows (the same values as bw_ranker_eval). */
+BW_HIDDEN void bw_ranker_eval_rows(const bw_ranker *r, const double *features, size_t n, double *out);
+
 /** Orders n scores best first (ties by index) into order[0 .. n). 0 or BW_ENOMEM. */
 BW_HIDDEN int bw_rank_order(const double *scores, size_t n, size_t *order);
 

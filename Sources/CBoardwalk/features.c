@@ -25,6 +25,7 @@ static const char *const feature_names[BW_FEATURE_COUNT] = {
     [BW_FEATURE_EXACT_SCORE] = "exact_score",
     [BW_FEATURE_EXACT_COMPUTED] = "exact_computed",
     [BW_FEATURE_QUERY_SIZE] = "query_size",
+    [BW_FEATURE_EXACT_PENALIZED_SCORE] = "exact_penalized_score",
 };
 
 uint32_t bw_feature_count(void) { return BW_FEATURE_COUNT; }
@@ -59,6 +60,7 @@ struct bw_feature_query {
     bw_walk_source *src;
     size_t nsrc;
     double wtotal;             /* W: summed weight of the sources */
+    double penalty;            /* the query's popularity penalty */
     uint32_t language, topic;  /* the user's, BW_ATTR_NONE when unknown */
     code_weight *langs, *topics; /* sorted by code */
     size_t nlangs, ntopics;
@@ -113,6 +115,7 @@ BW_HIDDEN int bw_features_begin(bw_feature_query **out, const bw_view *g, const 
     }
     fq->g = g;
     fq->delta = d;
+    fq->penalty = cfg->popularity_penalty;
     memcpy(fq->src, sources, nsources * sizeof *sources);
     fq->nsrc = nsources;
     for (size_t i = 0; i < nsources; i++) {
@@ -315,8 +318,12 @@ BW_HIDDEN int bw_features_compute(const bw_feature_query *fq, const bw_walk_ctx 
     if (rc < 0) return rc;
     for (size_t i = 0; i < n; i++) {
         if (known && !known[i]) continue;
-        if (!rc) out[i * BW_FEATURE_COUNT + BW_FEATURE_EXACT_SCORE] = 0.0;
-        out[i * BW_FEATURE_COUNT + BW_FEATURE_EXACT_COMPUTED] = rc == 1;
+        double *f = out + i * BW_FEATURE_COUNT;
+        if (!rc) f[BW_FEATURE_EXACT_SCORE] = 0.0;
+        f[BW_FEATURE_EXACT_COMPUTED] = rc == 1;
+        const double deg = f[BW_FEATURE_DEGREE] > 1.0 ? f[BW_FEATURE_DEGREE] : 1.0;
+        f[BW_FEATURE_EXACT_PENALIZED_SCORE] =
+            fq->penalty > 0.0 ? f[BW_FEATURE_EXACT_SCORE] * pow(deg, -fq->penalty) : f[BW_FEATURE_EXACT_SCORE];
     }
     return 0;
 }

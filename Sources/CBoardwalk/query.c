@@ -505,8 +505,9 @@ static int rank_items(const bw_query *q, const bw_feature_query *fq, const bw_wa
     if (rc) return rc;
     for (size_t i = 0; i < n; i++) order[i] = i;
     if (!q->ranker) return 0;
-    for (size_t i = 0; i < n; i++)
-        (*out_scores)[i] = known && !known[i] ? -HUGE_VAL : bw_ranker_eval(q->ranker, *out_features + i * BW_FEATURE_COUNT);
+    bw_ranker_eval_rows(q->ranker, *out_features, n, *out_scores);
+    for (size_t i = 0; known && i < n; i++)
+        if (!known[i]) (*out_scores)[i] = -HUGE_VAL;
     return bw_rank_order(*out_scores, n, order);
 }
 

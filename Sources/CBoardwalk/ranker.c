@@ -419,6 +419,38 @@ BW_HIDDEN double bw_ranker_eval(const bw_ranker *r, const double *features) {
     return r->output == BW_RANKER_OUTPUT_LOGISTIC ? 1.0 / (1.0 + exp(-s)) : s;
 }
 
+/* Rows in blocks, trees outermost within a block: a tree's nodes stay in
+ * cache across the block's rows, and each row's sum still adds the trees
+ * in order (the same bits as bw_ranker_eval). */
+#define EVAL_BLOCK 64
+
+BW_HIDDEN void bw_ranker_eval_rows(const bw_ranker *r, const double *features, size_t n, double *out) {
+    double x[EVAL_BLOCK * 16];
+    const uint32_t ni = r->ninputs;
+    if (r->kind == BW_RANKER_LINEAR || ni > 16) {
+        for (size_t i = 0; i < n; i++) out[i] = bw_ranker_eval(r, features + i * BW_FEATURE_COUNT);
+        return;
+    }
+    for (size_t b = 0; b < n; b += EVAL_BLOCK) {
+        const size_t m = n - b < EVAL_BLOCK ? n - b : EVAL_BLOCK;
+        for (size_t i = 0; i < m; i++) {
+            for (uint32_t k = 0; k < ni; k++) x[i * 16 + k] = input_value(r, features + (b + i) * BW_FEATURE_COUNT, k);
+            out[b + i] = r->bias;
+        }
+        for (uint32_t t = 0; t < r->ntrees; t++) {
+            const rk_node *nodes = r->nodes + r->tree_start[t];
+            for (size_t i = 0; i < m; i++) {
+                const double *xi = x + i * 16;
+                uint32_t j = 0;
+                while (nodes[j].input != LEAF) j = xi[nodes[j].input] <= nodes[j].value ? nodes[j].left : nodes[j].right;
+                out[b + i] += nodes[j].value;
+            }
+        }
+        if (r->output == BW_RANKER_OUTPUT_LOGISTIC)
+            for (size_t i = 0; i < m; i++) out[b + i] = 1.0 / (1.0 + exp(-out[b + i]));
+    }
+}
+
 int bw_ranker_score(const bw_ranker *r, const double *features, size_t count, double *out_score) {
     if (!r || !features || !out_score || count != BW_FEATURE_COUNT) return BW_EINVAL;
     for (size_t i = 0; i < count; i++)

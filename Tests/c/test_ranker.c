@@ -270,6 +270,8 @@ static void test_walk_features(void) {
         bad_attr += !near(f[BW_FEATURE_LANGUAGE_SHARE], ls / W, 1e-15) || !near(f[BW_FEATURE_TOPIC_SHARE], ts / W, 1e-15);
         CHECK(f[BW_FEATURE_EXACT_COMPUTED] == 1.0); /* the sample is small */
         CHECK(f[BW_FEATURE_QUERY_SIZE] == 3.0);
+        bad_score += !near(f[BW_FEATURE_EXACT_PENALIZED_SCORE],
+                           f[BW_FEATURE_EXACT_SCORE] * pow((double)deg, -BW_DEFAULT_POPULARITY_PENALTY), 1e-14);
         exact_feature[i] = f[BW_FEATURE_EXACT_SCORE];
     }
     CHECK(bad_score == 0);

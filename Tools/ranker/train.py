@@ -10,7 +10,10 @@ INTERACTIONS is what `boardwalk eval` reads: user<TAB>item[<TAB>weight][<TAB>tim
   1. `boardwalk eval INTERACTIONS --write-split DIR --split-only` makes the
      same leave-one-out split eval makes (per user the last item by time, else
      a seeded random one): its held-out items are the labels;
-  2. `boardwalk build` builds the graph of the rest;
+  2. `boardwalk build` builds the graph of the rest; with --rounds R the
+     rest is split again, R times (each round's labels are the items just
+     before the previous round's, walked on a graph without them), for R
+     times the labelled users;
   3. `boardwalk query --batch` walks for every labelled user (its training
      items, weighted as eval weighs them) and returns the walk's best
      --top-n candidates with their features ("features": true), and the
@@ -349,6 +352,7 @@ def main():
     ap.add_argument("--objective", choices=("binary", "lambdarank"), default="binary",
                     help="trees: pointwise logistic (binary, the default: better here, BENCHMARKS.md) or LambdaRank")
     ap.add_argument("--top-n", type=int, default=500, help="walk candidates per user to learn from (the ranker's top_n)")
+    ap.add_argument("--rounds", type=int, default=3, help="leave-one-out splits in a row, each adding one label per user")
     ap.add_argument("--negatives", type=int, default=50, help="sampled unseen items per user, with the held-out one")
     ap.add_argument("--trees", type=int, default=300)
     ap.add_argument("--leaves", type=int, default=15)
@@ -370,7 +374,7 @@ def main():
     g.add_argument("--no-early-stop", action="store_true")
     g.add_argument("--no-boost", action="store_true")
     args = ap.parse_args()
-    for name in ("top_n", "trees", "leaves", "min_leaf", "threads"):
+    for name in ("top_n", "trees", "leaves", "min_leaf", "threads", "rounds"):
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.negatives < 0:
@@ -387,19 +391,31 @@ def main():
     work = args.work_dir or tempfile.mkdtemp(prefix="boardwalk-ranker-")
     os.makedirs(work, exist_ok=True)
     try:
-        split = os.path.join(work, "split")
         q = ["-q"] if args.quiet else []
-        run(args, [cli, "eval", args.interactions, "--write-split", split, "--split-only", "--min-interactions",
-                   str(args.min_interactions), "--seed", str(args.seed), *q])
-        graph = os.path.join(work, "train.bwg")
         attrs = ["--pin-attributes", args.pin_attributes] if args.pin_attributes else []
-        run(args, [cli, "build", "--quiet", "--output", graph, *attrs, os.path.join(split, "train.tsv")])
-        hist, held, catalogue = histories(split)
-        users, X, y, w, groups, names, found = collect(args, cli, graph, hist, held, catalogue)
+        source = args.interactions
+        X, y, w, groups, nusers, found = [], [], [], [], 0, 0
+        for r in range(args.rounds):
+            split = os.path.join(work, f"split{r + 1}")
+            run(args, [cli, "eval", source, "--write-split", split, "--split-only", "--min-interactions",
+                       str(args.min_interactions), "--seed", str(args.seed + r), *q])
+            graph = os.path.join(work, f"train{r + 1}.bwg")
+            run(args, [cli, "build", "--quiet", "--output", graph, *attrs, os.path.join(split, "train.tsv")])
+            hist, held, catalogue = histories(split)
+            if not held and r > 0:
+                break  # no user has enough items left for another round
+            users, Xr, yr, wr, gr, names, fr = collect(args, cli, graph, hist, held, catalogue)
+            X += Xr; y += yr; w += wr; groups += gr
+            nusers += len(users)
+            found += fr
+            if r == 0:
+                first = (graph, hist, held, users)
+            source = os.path.join(split, "train.tsv")
+        graph, hist, held, users = first
         args.names = names
         positives = int(sum(y))
-        note(args, f"{len(X)} rows from {len(users)} users; the held-out item is among the walk's top {args.top_n} "
-                   f"for {found} ({found / len(users):.1%}); {positives} positive rows")
+        note(args, f"{len(X)} rows from {nusers} labelled users in {args.rounds} round(s); the held-out item is among "
+                   f"the walk's top {args.top_n} for {found} ({found / max(nusers, 1):.1%}); {positives} positive rows")
         if positives == 0:
             fail("no held-out item is among the rows: nothing to learn (more --top-n or --negatives?)")
         if args.model == "trees":

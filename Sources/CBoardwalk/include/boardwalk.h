@@ -41,7 +41,8 @@
  *   4. Results come back through parameters named out_*. On failure an out_
  *      handle is set to NULL and other out_ values are left unspecified.
  *   5. Every allocation has exactly one free function (bw_graph_close,
- *      bw_query_free, bw_results_free), and each accepts NULL as a no-op.
+ *      bw_query_free, bw_results_free, bw_ranker_close), and each accepts
+ *      NULL as a no-op.
  *   6. No function aborts, exits, raises a signal or prints: not on bad
  *      input, not on a corrupt file, not when memory runs out. A NULL where a
  *      handle or out_ pointer is required gives BW_EINVAL.
@@ -622,6 +623,8 @@ BW_API int bw_query_uncancel(bw_query *query);
  *  12 exact_computed 1 when exact_score was computed for this query, else 0
  *  13 query_size     number of walking query nodes (distinct, known,
  *                    weight > 0)
+ *  14 exact_penalized_score  exact_score / degree^popularity_penalty (the
+ *                    query's penalty): RP3beta's score, 0 when not computed
  * With BW_METHOD_EXACT: boosted_score and visit_share are the unpenalized
  * 3-step probability, visits the number of boards it was reached through,
  * sources and source_weight 0. A candidate of bw_score() that is not in
@@ -643,9 +646,10 @@ BW_API int bw_query_uncancel(bw_query *query);
 #define BW_FEATURE_EXACT_SCORE 11
 #define BW_FEATURE_EXACT_COMPUTED 12
 #define BW_FEATURE_QUERY_SIZE 13
+#define BW_FEATURE_EXACT_PENALIZED_SCORE 14
 /** The number of features this library computes (bw_feature_count() at run
  * time: a binding built against an older header asks the library). */
-#define BW_FEATURE_COUNT 14
+#define BW_FEATURE_COUNT 15
 /** The exact_score rule: computed when the query pins' degrees (plus one
  * per query board) sum to at most this many adjacency entries. */
 #define BW_FEATURE_EXACT_MAX_WORK 65536u
