@@ -305,8 +305,9 @@ private func editDistance(_ a: String, _ b: String) -> Int {
     return row[b.count]
 }
 
-/// Any JSON value, for checking fields one by one and quoting them in messages.
-private indirect enum JSONValue: Decodable, CustomStringConvertible {
+/// Any JSON value, for checking fields one by one and quoting them in
+/// messages (requests here, live edges in LiveGraphEdges.swift).
+indirect enum JSONValue: Decodable, CustomStringConvertible {
     /// A number as a Double, and as a UInt64 when it is one exactly (ids
     /// above 2^53 lose digits as a Double).
     case number(Double, UInt64?)
