@@ -321,16 +321,7 @@ public struct LiveEdgeList: Sendable {
     ///   64-bit id …, not -1`, `unknown field "pn" …`, `boards has 2 ids
     ///   for 3 pins`).
     public init(json: Data) throws {
-        let body: EdgesJSON
-        do {
-            body = try JSONDecoder().decode(EdgesJSON.self, from: json)
-        } catch let e as BoardwalkError {
-            throw e
-        } catch let DecodingError.dataCorrupted(ctx) {
-            throw BoardwalkError.invalidArgument("invalid JSON: \(ctx.debugDescription)")
-        } catch {
-            throw BoardwalkError.invalidArgument("invalid edges: \(error)")
-        }
+        let body = try decodeJSON(EdgesJSON.self, from: json, what: "edges")
         pins = body.pins
         boards = body.boards
         times = body.times

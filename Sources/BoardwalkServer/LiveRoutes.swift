@@ -195,15 +195,7 @@ struct HideRequest: Decodable {
     private enum Key: String, CodingKey { case pins, boards }
 
     init(json: Data) throws {
-        do {
-            self = try JSONDecoder().decode(HideRequest.self, from: json)
-        } catch let e as BoardwalkError {
-            throw e
-        } catch let DecodingError.dataCorrupted(ctx) {
-            throw BoardwalkError.invalidArgument("invalid JSON: \(ctx.debugDescription)")
-        } catch {
-            throw BoardwalkError.invalidArgument("invalid hide request: \(error)")
-        }
+        self = try decodeJSON(HideRequest.self, from: json, what: "hide request")
         if pins.isEmpty && boards.isEmpty {
             throw BoardwalkError.invalidArgument("nothing to hide: give {\"pins\": [ID, …], \"boards\": [ID, …]}")
         }
