@@ -8,9 +8,10 @@ enum BatchRunner {
 
     static func error(_ message: String) -> String { BatchJSON.error(message) }
 
-    /// The answer line for one input line; with `titles`, results carry their
-    /// titles. A line's `"ranker"` is loaded through `rankers` (once per path).
-    static func answer(_ line: Data, graph g: Graph, base: WalkParameters, titles: Bool = false,
+    /// The answer line for one input line; with `titles`, results carry
+    /// their titles; with `live` (whose base is `g`), walks see its live
+    /// edges. A line's `"ranker"` is loaded through `rankers` (once per path).
+    static func answer(_ line: Data, graph g: Graph, live: LiveGraph? = nil, base: WalkParameters, titles: Bool = false,
                        rankers: RankerCache = RankerCache()) -> String {
         do {
             // Decoding and validation live in the library (WalkRequest), shared with services and the fuzzers.
@@ -19,11 +20,13 @@ enum BatchRunner {
             if let path = q.rankerPath { p.ranker = try rankers.ranker(path) }
             if let candidates = q.candidates {
                 let start = DispatchTime.now()
-                let s = try g.candidateScores(candidates, pins: q.pins, boards: q.boards, parameters: p)
+                let s = try live.map { try $0.candidateScores(candidates, pins: q.pins, boards: q.boards, parameters: p) }
+                    ?? g.candidateScores(candidates, pins: q.pins, boards: q.boards, parameters: p)
                 let us = (DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1000
                 return BatchJSON.scores(s.scores, features: s.features, elapsedMicroseconds: us)
             }
-            let r = try g.walk(pins: q.pins, boards: q.boards, parameters: p, exclude: q.exclude)
+            let r = try live.map { try $0.walk(pins: q.pins, boards: q.boards, parameters: p, exclude: q.exclude) }
+                ?? g.walk(pins: q.pins, boards: q.boards, parameters: p, exclude: q.exclude)
             return resultJSON(r, g: g, titles: titles)
         } catch {
             return self.error("\(error)")

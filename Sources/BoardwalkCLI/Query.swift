@@ -160,7 +160,6 @@ struct Query: ParsableCommand {
         if batch == nil && pins.isEmpty && boards.isEmpty { throw ValidationError("give --pin or --board (or --batch)") }
         if batch == nil && titles { throw ValidationError("--titles goes with --batch (--json and the table always show titles)") }
         if batch == nil && !json && features { throw ValidationError("--features goes with --json or --batch") }
-        if batch != nil && liveEdges.active { throw ValidationError("--live-edges and --remove-edges do not go with --batch yet") }
         for p in pins { _ = try parseWeighted(p, what: "--pin") }
         for b in boards { _ = try parseWeighted(b, what: "--board") }
     }
@@ -174,7 +173,7 @@ struct Query: ParsableCommand {
             params.ranker = try ranker.map { try Ranker(path: $0) }
             params.features = features
             if let batch {
-                try runBatch(g, params, batch)
+                try runBatch(g, try liveEdges.apply(to: g, command: "query"), params, batch)
                 return
             }
             var qp: [PinID: Double] = [:], qb: [BoardID: Double] = [:]
@@ -219,7 +218,7 @@ struct Query: ParsableCommand {
         }
     }
 
-    private func runBatch(_ g: Graph, _ base: WalkParameters, _ path: String) throws {
+    private func runBatch(_ g: Graph, _ live: LiveGraph?, _ base: WalkParameters, _ path: String) throws {
         // Plain read(2) on a descriptor: FileHandle.availableData traps on a
         // read error (a directory, EIO) instead of throwing.
         let name = path == "-" ? "<stdin>" : path
@@ -257,7 +256,7 @@ struct Query: ParsableCommand {
         let rankers = RankerCache()
         func answer(_ line: ArraySlice<UInt8>) throws {
             if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { return }
-            try emit(BatchRunner.answer(Data(line), graph: g, base: base, titles: titles, rankers: rankers))
+            try emit(BatchRunner.answer(Data(line), graph: g, live: live, base: base, titles: titles, rankers: rankers))
         }
         func newline(from start: Int) -> Int? {
             buffer.withUnsafeBufferPointer { p in

@@ -253,12 +253,12 @@ struct LiveEdgeOptions: ParsableArguments {
         let live = try LiveGraph(graph: g)
         if let add {
             let list = try LiveEdgeList(path: add)
-            let c = try live.addEdges(list.edges, times: list.times)
+            let c = try live.addEdges(pins: list.pins, boards: list.boards, times: list.times)
             note("\(command): \(add): \(c.added) live edges added, \(c.duplicates) duplicates, \(c.refused) refused")
         }
         if let remove {
             let list = try LiveEdgeList(path: remove)
-            let c = try live.removeEdges(list.edges)
+            let c = try live.removeEdges(pins: list.pins, boards: list.boards)
             note("\(command): \(remove): \(c.removed) edges removed, \(c.missing) not in the graph")
         }
         return live
