@@ -186,8 +186,8 @@ static int parse(const uint8_t *p, size_t size, const char *who, bw_ranker **out
             }
         }
         r->transform[i] = rd32(in + NAME_BYTES);
-        if (r->transform[i] != BW_RANKER_IDENTITY && r->transform[i] != BW_RANKER_LOG1P) {
-            say(msg, cap, "%s: input %u \"%s\" has unknown transform %u (0: identity, 1: log1p)", who, i,
+        if (r->transform[i] > BW_RANKER_LOG) {
+            say(msg, cap, "%s: input %u \"%s\" has unknown transform %u (0: identity, 1: log1p, 2: log)", who, i,
                 r->names[i], r->transform[i]);
             rc = BW_EINVAL;
             goto fail;
@@ -399,6 +399,7 @@ const char *bw_ranker_input_name(const bw_ranker *r, uint32_t index) {
 static inline double input_value(const bw_ranker *r, const double *features, uint32_t i) {
     const double x = features[r->feature[i]];
     if (r->transform[i] == BW_RANKER_LOG1P) return x < 0.0 ? -log1p(-x) : log1p(x);
+    if (r->transform[i] == BW_RANKER_LOG) return log((x > 0.0 ? x : 0.0) + 1e-12);
     return x;
 }
 

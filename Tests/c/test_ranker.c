@@ -495,6 +495,18 @@ static void test_rankers(void) {
         CHECK(bw_ranker_score(rk, f, NF, &s) == 0 && near(s, 1.0 - 0.5 * -log1p(3.0), 1e-15));
         f[0] = NAN;
         CHECK(bw_ranker_score(rk, f, NF, &s) == BW_EINVAL);
+        bw_ranker_close(rk);
+        /* log: ln(max(x, 0) + 1e-12). */
+        const input lg[1] = {{"exact_score", BW_RANKER_LOG}};
+        const double one = 1.0;
+        buf l = linear_model(lg, 1, 0.0, &one, BW_RANKER_OUTPUT_RAW);
+        CHECK(bw_ranker_load(l.p, l.n, &rk, msg, sizeof msg) == 0);
+        free(l.p);
+        memset(f, 0, sizeof f);
+        f[BW_FEATURE_EXACT_SCORE] = 0.25;
+        CHECK(bw_ranker_score(rk, f, NF, &s) == 0 && near(s, log(0.25 + 1e-12), 1e-15));
+        f[BW_FEATURE_EXACT_SCORE] = -1.0;
+        CHECK(bw_ranker_score(rk, f, NF, &s) == 0 && near(s, log(1e-12), 1e-15));
         CHECK(bw_ranker_score(rk, f, NF - 1, &s) == BW_EINVAL);
         bw_ranker_close(rk);
     } else {
@@ -663,7 +675,7 @@ static void test_refusals(void) {
     free(b.p);
     input badt[2] = {{"degree", 0}, {"visits", 7}};
     b = linear_model(badt, 2, 0.0, lin_w, 0);
-    expect("unknown transform", &b, BW_EINVAL, "unknown transform 7");
+    expect("unknown transform", &b, BW_EINVAL, "unknown transform 7 (0: identity, 1: log1p, 2: log)");
     free(b.p);
     const double nanw[2] = {1.0, NAN};
     b = linear_model(lin_in, 2, 0.0, nanw, 0);

@@ -63,7 +63,8 @@ def score(model, names, row):
     x = []
     for name, transform in model["inputs"]:
         v = row[names.index(name)]
-        x.append(math.copysign(math.log1p(abs(v)), v) if transform == 1 else v)
+        x.append(math.copysign(math.log1p(abs(v)), v) if transform == 1 else math.log(max(v, 0.0) + 1e-12)
+                 if transform == 2 else v)
     if model["kind"] == 1:
         raw = model["bias"] + sum(w * v for w, v in zip(model["weights"], x))
     else:

@@ -23,9 +23,9 @@ INTERACTIONS is what `boardwalk eval` reads: user<TAB>item[<TAB>weight][<TAB>tim
      its row is weighted by their number over the sample's size (the
      held-out item is always there: unweighted, it would make items the
      walk barely reached look more relevant than those it ranks high);
-  4. LightGBM fits trees (pointwise logistic, or LambdaRank with --objective
-     lambdarank), or a logistic regression (--model linear) is fitted with
-     numpy, on every row, the held-out item labelled 1;
+  4. a logistic regression is fitted with numpy (the default), or LightGBM
+     fits trees (--model trees: pointwise logistic, or LambdaRank with
+     --objective lambdarank), on every row, the held-out item labelled 1;
   5. the model is written in the format of boardwalk.h ("Features and learned
      rankers"), and `boardwalk query --batch` with "ranker" scores rows again
      in C: every score must equal the Python model's (relative 1e-9), or the
@@ -62,10 +62,23 @@ MAGIC = b"BWRANKER"
 FORMAT_VERSION = 1
 LINEAR, TREES = 1, 2
 RAW, LOGISTIC = 0, 1
-IDENTITY, LOG1P = 0, 1
+IDENTITY, LOG1P, LOG = 0, 1, 2
 LEAF = 0xFFFFFFFF
-# Features a linear model reads through log1p (heavy-tailed counts).
-LOG_FEATURES = {"score", "boosted_score", "visits", "degree", "sources", "query_size"}
+# How a linear model reads each feature: log1p for heavy-tailed counts, log
+# for probabilities (a log-linear model of them is RP3beta's family).
+LOG1P_FEATURES = {"score", "boosted_score", "visits", "degree", "sources", "query_size"}
+LOG_FEATURES = {"visit_share", "exact_score", "exact_penalized_score"}
+
+
+def transformed(X, transforms):
+    import numpy as np
+    X = np.asarray(X, dtype=float).copy()
+    for j, t in enumerate(transforms):
+        if t == LOG1P:
+            X[:, j] = np.sign(X[:, j]) * np.log1p(np.abs(X[:, j]))
+        elif t == LOG:
+            X[:, j] = np.log(np.maximum(X[:, j], 0.0) + 1e-12)
+    return X
 
 
 def fail(message, code=1):
@@ -265,17 +278,14 @@ def tree_nodes(structure):
 
 def fit_linear(args, X, y, sample_weight):
     """L2-regularised logistic regression by Newton's method on standardised
-    inputs (log1p of the heavy-tailed counts); weights returned in the
+    inputs (log1p of the heavy-tailed counts, log of the probabilities); weights returned in the
     units the C library sees (standardisation folded in)."""
     import numpy as np
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     names = args.names
-    transforms = [LOG1P if n in LOG_FEATURES else IDENTITY for n in names]
-    Z = X.copy()
-    for j, t in enumerate(transforms):
-        if t == LOG1P:
-            Z[:, j] = np.sign(Z[:, j]) * np.log1p(np.abs(Z[:, j]))
+    transforms = [LOG1P if n in LOG1P_FEATURES else LOG if n in LOG_FEATURES else IDENTITY for n in names]
+    Z = transformed(X, transforms)
     mean, sd = Z.mean(axis=0), Z.std(axis=0)
     sd[sd == 0] = 1.0
     Zs = np.hstack([np.ones((len(Z), 1)), (Z - mean) / sd])
@@ -302,11 +312,7 @@ def fit_linear(args, X, y, sample_weight):
 def linear_raw(model, X):
     import numpy as np
     bias, coef, transforms = model
-    X = np.asarray(X, dtype=float).copy()
-    for j, t in enumerate(transforms):
-        if t == LOG1P:
-            X[:, j] = np.sign(X[:, j]) * np.log1p(np.abs(X[:, j]))
-    return bias + X @ np.asarray(coef)
+    return bias + transformed(X, transforms) @ np.asarray(coef)
 
 
 # ---------------------------------------------------------------------------
@@ -348,9 +354,11 @@ def main():
     ap.add_argument("--output", "-o", required=True, help="the model file to write")
     ap.add_argument("--boardwalk", help="the boardwalk command (default: $BOARDWALK_CLI, PATH, this checkout's .build)")
     ap.add_argument("--work-dir", help="keep the split, graph and batches here (default: a temporary directory)")
-    ap.add_argument("--model", choices=("trees", "linear"), default="trees")
+    ap.add_argument("--model", choices=("linear", "trees"), default="linear",
+                    help="linear (the default: as good as trees on MovieLens and ~1000x cheaper to apply, "
+                         "BENCHMARKS.md) or LightGBM trees")
     ap.add_argument("--objective", choices=("binary", "lambdarank"), default="binary",
-                    help="trees: pointwise logistic (binary, the default: better here, BENCHMARKS.md) or LambdaRank")
+                    help="trees: pointwise logistic (binary, the default: better than LambdaRank here) or LambdaRank")
     ap.add_argument("--top-n", type=int, default=500, help="walk candidates per user to learn from (the ranker's top_n)")
     ap.add_argument("--rounds", type=int, default=3, help="leave-one-out splits in a row, each adding one label per user")
     ap.add_argument("--negatives", type=int, default=50, help="sampled unseen items per user, with the held-out one")

@@ -683,8 +683,9 @@ BW_API int bw_query_set_features(bw_query *query, int enabled);
  *                       up to the checksum
  *         32   n inputs of 40 bytes: a feature name (32 bytes, NUL-padded,
  *                       at least one NUL), u32 transform
- *                       (BW_RANKER_IDENTITY, or BW_RANKER_LOG1P:
- *                       sign(x) * log(1 + |x|)), u32 0
+ *                       (BW_RANKER_IDENTITY; BW_RANKER_LOG1P:
+ *                       sign(x) * ln(1 + |x|); BW_RANKER_LOG:
+ *                       ln(max(x, 0) + 1e-12), for probabilities), u32 0
  *   linear:    f64 bias, then n f64 weights: raw = bias + sum w_i x_i
  *   trees:     f64 base, u32 tree count (1 ... BW_RANKER_MAX_TREES), u32 0,
  *              then per tree: u32 node count m (1 ... BW_RANKER_MAX_NODES),
@@ -715,6 +716,7 @@ typedef struct bw_ranker bw_ranker;
 #define BW_RANKER_OUTPUT_LOGISTIC 1u
 #define BW_RANKER_IDENTITY 0u
 #define BW_RANKER_LOG1P 1u
+#define BW_RANKER_LOG 2u
 #define BW_RANKER_MAX_INPUTS 256u
 #define BW_RANKER_MAX_TREES 100000u
 #define BW_RANKER_MAX_NODES (1u << 20)
