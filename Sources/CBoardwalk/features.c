@@ -168,12 +168,27 @@ typedef struct mass_slot {
     double mass;
 } mass_slot;
 
+/* Dense (indexed by board) when the graph has few boards for the work (no
+ * hashing: clearing it costs about what the work does), else hashed. The
+ * C tests build with BW_EXACT_DENSE_MAX=0, exact.c's switch, so that the
+ * hashed path runs too. */
+#ifndef BW_EXACT_DENSE_MAX
+#define BW_EXACT_DENSE_MAX (1u << 21)
+#endif
 typedef struct mass_table {
     mass_slot *slot;
+    double *dense;
     uint64_t mask, hshift;
 } mass_table;
 
-static int mass_init(mass_table *t, uint64_t entries) {
+static int mass_init(mass_table *t, uint64_t entries, uint32_t nboards) {
+    t->slot = NULL;
+    t->dense = NULL;
+    if (nboards <= 2 * entries + 1024 && nboards <= BW_EXACT_DENSE_MAX) {
+        t->dense = calloc(nboards ? nboards : 1, sizeof *t->dense);
+        return t->dense ? 0 : BW_ENOMEM;
+    }
+    if (entries > nboards) entries = nboards;
     unsigned bits = 4;
     while ((1ull << bits) < 2 * entries + 2) bits++;
     t->slot = malloc((size_t)(1ull << bits) * sizeof *t->slot);
@@ -185,6 +200,10 @@ static int mass_init(mass_table *t, uint64_t entries) {
 }
 
 static void mass_add(mass_table *t, uint32_t key, double m) {
+    if (t->dense) {
+        t->dense[key] += m;
+        return;
+    }
     uint64_t h = slot_hash(key, t->hshift);
     while (t->slot[h].key != key && t->slot[h].key != VT_EMPTY) h = (h + 1) & t->mask;
     if (t->slot[h].key == VT_EMPTY) {
@@ -195,6 +214,7 @@ static void mass_add(mass_table *t, uint32_t key, double m) {
 }
 
 static double mass_get(const mass_table *t, uint32_t key) {
+    if (t->dense) return t->dense[key];
     uint64_t h = slot_hash(key, t->hshift);
     for (;;) {
         const mass_slot *s = &t->slot[h];
@@ -233,7 +253,7 @@ static int exact_scores(const bw_feature_query *fq, const bw_walk_hit *nodes, co
     }
     if (work > BW_FEATURE_EXACT_MAX_WORK) return 0;
     mass_table t;
-    if (mass_init(&t, work) != 0) return BW_ENOMEM;
+    if (mass_init(&t, work, g->boards.count) != 0) return BW_ENOMEM;
     int rc = 1;
     for (size_t i = 0; i < fq->nsrc && rc == 1; i++) {
         const double w = usable_weight(fq->src[i].weight) / fq->wtotal;
@@ -253,9 +273,22 @@ static int exact_scores(const bw_feature_query *fq, const bw_walk_hit *nodes, co
             mass_add(&t, b, f);
         }
     }
+    /* Each query board's mass over its degree, once: a candidate's lookup
+     * is then one probe. */
+    for (uint64_t k = 0; rc == 1 && k <= (t.dense ? (uint64_t)g->boards.count - 1 : t.mask) && g->boards.count; k++) {
+        double *m = t.dense ? &t.dense[k] : &t.slot[k].mass;
+        const uint32_t b = t.dense ? (uint32_t)k : t.slot[k].key;
+        if ((!t.dense && b == VT_EMPTY) || *m == 0.0) continue;
+        uint64_t blo, bhi;
+        if (list_of(&g->boards, b, &blo, &bhi) || bhi == blo) rc = BW_ECORRUPT;
+        else *m = *m / (double)(bhi - blo);
+    }
     for (size_t i = 0; i < n && rc == 1; i++) {
         if ((known && !known[i]) || nodes[i].is_board) continue;
-        list_of(&g->pins, nodes[i].node, &lo, &hi);
+        if (list_of(&g->pins, nodes[i].node, &lo, &hi)) {
+            rc = BW_ECORRUPT;
+            break;
+        }
         double s = 0.0;
         for (uint64_t e = lo; e < hi; e++) {
             const uint32_t b = bw_u32_at(&g->pins.adj, e);
@@ -263,18 +296,12 @@ static int exact_scores(const bw_feature_query *fq, const bw_walk_hit *nodes, co
                 rc = BW_ECORRUPT;
                 break;
             }
-            const double m = mass_get(&t, b);
-            if (m == 0.0) continue;
-            uint64_t blo, bhi;
-            if (list_of(&g->boards, b, &blo, &bhi) || bhi == blo) {
-                rc = BW_ECORRUPT;
-                break;
-            }
-            s += m / (double)(bhi - blo);
+            s += mass_get(&t, b);
         }
         out[i * stride] = s;
     }
     free(t.slot);
+    free(t.dense);
     return rc;
 }
 

@@ -128,6 +128,10 @@ step "compile test_ranker.c + Sources/CBoardwalk/*.c with -fsanitize=address,und
   cc "${warn[@]}" "${san[@]}" -D_GNU_SOURCE -I Sources/CBoardwalk/include -o "$tmp/test_ranker_san" \
   Tests/c/test_ranker.c Sources/CBoardwalk/*.c -llmdb -lm -pthread
 [ -x "$tmp/test_ranker_san" ] && run_prog "ASan + UBSan" "$tmp/test_ranker_san" "$graph" "$tmp/models"
+step "compile test_ranker.c + Sources/CBoardwalk/*.c with -fsanitize=address,undefined -DBW_EXACT_DENSE_MAX=0" \
+  cc "${warn[@]}" "${san[@]}" -D_GNU_SOURCE -DBW_EXACT_DENSE_MAX=0 -I Sources/CBoardwalk/include -o "$tmp/test_ranker_hashed" \
+  Tests/c/test_ranker.c Sources/CBoardwalk/*.c -llmdb -lm -pthread
+[ -x "$tmp/test_ranker_hashed" ] && run_prog "ASan + UBSan, hashed accumulators" "$tmp/test_ranker_hashed" "$graph" "$tmp/models"
 step "compile test_ranker.c + Sources/CBoardwalk/*.c with -fsanitize=thread" \
   cc "${warn[@]}" "${tsan[@]}" -D_GNU_SOURCE -I Sources/CBoardwalk/include -o "$tmp/test_ranker_tsan" \
   Tests/c/test_ranker.c Sources/CBoardwalk/*.c -llmdb -lm -pthread
