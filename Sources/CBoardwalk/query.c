@@ -511,6 +511,20 @@ static int rank_items(const bw_query *q, const bw_feature_query *fq, const bw_wa
     return bw_rank_order(*out_scores, n, order);
 }
 
+/* The end of a run: the context back to the pool, the features' query
+ * freed, and the results handed over (or freed on an error). */
+static int finish_run(const bw_graph *g, bw_walk_ctx *ctx, bw_feature_query *fq, bw_results *r, int rc,
+                      bw_results **out_results) {
+    bw_graph_return_ctx(g, ctx);
+    bw_features_end(fq);
+    if (rc) {
+        bw_results_free(r);
+        return rc;
+    }
+    *out_results = r;
+    return 0;
+}
+
 /* Keeps the features of the entries the results return, in their order. */
 static int keep_features(bw_results *r, const double *features, const size_t *order, size_t count) {
     r->features = malloc((count ? count : 1) * BW_FEATURE_COUNT * sizeof *r->features);
@@ -547,17 +561,10 @@ static int do_recommend(const bw_graph *g, const bw_delta *d, const bw_query *q,
                                           hits[i].is_board ? BW_BOARD : BW_PIN};
     }
     r->count = count;
-    bw_graph_return_ctx(g, ctx);
-    bw_features_end(fq);
     free(order);
     free(features);
     free(scores);
-    if (rc) {
-        bw_results_free(r);
-        return rc;
-    }
-    *out_results = r;
-    return 0;
+    return finish_run(g, ctx, fq, r, rc, out_results);
 }
 
 static int do_score(const bw_graph *g, const bw_delta *d, const bw_query *q, bw_results **out_results) {
@@ -594,19 +601,12 @@ static int do_score(const bw_graph *g, const bw_delta *d, const bw_query *q, bw_
     }
     for (size_t i = 0; !rc && scores && i < n; i++) r->entries[i].score = scores[i];
     r->count = n;
-    bw_graph_return_ctx(g, ctx);
-    bw_features_end(fq);
     free(items);
     free(known);
     free(order);
     free(features);
     free(scores);
-    if (rc) {
-        bw_results_free(r);
-        return rc;
-    }
-    *out_results = r;
-    return 0;
+    return finish_run(g, ctx, fq, r, rc, out_results);
 }
 
 int bw_recommend(const bw_graph *g, const bw_query *q, bw_results **out_results) {

@@ -688,41 +688,34 @@ static void test_refusals(void) {
     expect("unknown output", &b, BW_EINVAL, "unknown output 5");
     free(b.p);
 
-    /* Trees. */
+    /* Trees: one field of one node of tree_a changed at a time. */
+    static const struct {
+        const char *what;
+        int node, field; /* field 0: input, 1: left, 2: right, 3: value */
+        double v;
+        int code;
+        const char *words;
+    } bad_trees[] = {
+        {"NaN threshold", 1, 3, NAN, BW_EINVAL, "tree 0 node 1's threshold is nan"},
+        {"infinite leaf", 4, 3, -INFINITY, BW_EINVAL, "tree 0 node 4's leaf value is -inf"},
+        {"backward child (a cycle)", 1, 1, 0, BW_ECORRUPT, "they must come after it"},
+        {"child past the tree", 1, 2, 5, BW_ECORRUPT, "they must come after it"},
+        {"input past the count", 0, 0, 3, BW_ECORRUPT, "splits on input 3 of a model with 3 inputs"},
+        {"leaf with children", 2, 1, 4, BW_ECORRUPT, "leaf with children"},
+    };
     const uint32_t sizes[2] = {5, 3};
     tnode a[5], c[3];
     const tnode *t[2] = {a, c};
     memcpy(c, tree_b, sizeof c);
-    memcpy(a, tree_a, sizeof a);
-    a[1].value = NAN;
-    b = tree_model(tree_in, 3, 0.0, t, sizes, 2, 0);
-    expect("NaN threshold", &b, BW_EINVAL, "tree 0 node 1's threshold is nan");
-    free(b.p);
-    memcpy(a, tree_a, sizeof a);
-    a[4].value = -INFINITY;
-    b = tree_model(tree_in, 3, 0.0, t, sizes, 2, 0);
-    expect("infinite leaf", &b, BW_EINVAL, "tree 0 node 4's leaf value is -inf");
-    free(b.p);
-    memcpy(a, tree_a, sizeof a);
-    a[1].left = 0; /* a cycle */
-    b = tree_model(tree_in, 3, 0.0, t, sizes, 2, 0);
-    expect("backward child", &b, BW_ECORRUPT, "they must come after it");
-    free(b.p);
-    memcpy(a, tree_a, sizeof a);
-    a[1].right = 5;
-    b = tree_model(tree_in, 3, 0.0, t, sizes, 2, 0);
-    expect("child past the tree", &b, BW_ECORRUPT, "they must come after it");
-    free(b.p);
-    memcpy(a, tree_a, sizeof a);
-    a[0].input = 3; /* the model has 3 inputs */
-    b = tree_model(tree_in, 3, 0.0, t, sizes, 2, 0);
-    expect("input past the count", &b, BW_ECORRUPT, "splits on input 3 of a model with 3 inputs");
-    free(b.p);
-    memcpy(a, tree_a, sizeof a);
-    a[2].left = 4;
-    b = tree_model(tree_in, 3, 0.0, t, sizes, 2, 0);
-    expect("leaf with children", &b, BW_ECORRUPT, "leaf with children");
-    free(b.p);
+    for (size_t k = 0; k < sizeof bad_trees / sizeof bad_trees[0]; k++) {
+        memcpy(a, tree_a, sizeof a);
+        tnode *nd = &a[bad_trees[k].node];
+        if (bad_trees[k].field == 3) nd->value = bad_trees[k].v;
+        else *(bad_trees[k].field == 0 ? &nd->input : bad_trees[k].field == 1 ? &nd->left : &nd->right) = (uint32_t)bad_trees[k].v;
+        b = tree_model(tree_in, 3, 0.0, t, sizes, 2, 0);
+        expect(bad_trees[k].what, &b, bad_trees[k].code, bad_trees[k].words);
+        free(b.p);
+    }
     memcpy(a, tree_a, sizeof a);
     const uint32_t wrong[2] = {5, 2}; /* declares 2 nodes, writes... */
     b = tree_model(tree_in, 3, 0.0, t, wrong, 2, 0);
