@@ -12,7 +12,10 @@
  * takes the next query when it is free, waits until it is due, runs it. No
  * query is started after SECONDS: a RATE above what the threads can answer
  * measures their maximum (achieved_rate), one at a time with THREADS 1.
- * Prints one JSON object like openloop's.
+ * Prints one JSON object like openloop's, with the process's CPU time per
+ * query (user + system, cpu_ms_per_query): on a shared machine, where the
+ * share of the cores a process gets varies, the cost of a query that does
+ * not depend on it.
  *
  * Build (as Tests/server/bench.sh does): cc -std=c11 -O2 -D_GNU_SOURCE -I Sources/CBoardwalk/include
  * -o inprocess_openloop Tests/server/inprocess_openloop.c, the library's .c files, -llmdb -lm -pthread. */
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "boardwalk.h"
@@ -84,6 +88,12 @@ static int cmp(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+static double cpu_seconds(void) {
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)u.ru_utime.tv_sec + u.ru_utime.tv_usec * 1e-6 + (double)u.ru_stime.tv_sec + u.ru_stime.tv_usec * 1e-6;
+}
+
 static double pct(const double *v, size_t n, double p) {
     if (n == 0) return 0;
     size_t i = (size_t)(p * (double)(n - 1) + 0.5);
@@ -133,20 +143,21 @@ int main(int argc, char **argv) {
     lat = calloc(total + 1, sizeof *lat);
     svc = calloc(total + 1, sizeof *svc);
     pthread_t th[256];
+    const double cpu0 = cpu_seconds();
     start = now() + 0.05;
     end = start + secs;
     for (int t = 0; t < nthreads; t++) pthread_create(&th[t], NULL, worker, NULL);
     for (int t = 0; t < nthreads; t++) pthread_join(th[t], NULL);
-    const double took = now() - start;
+    const double took = now() - start, cpu = cpu_seconds() - cpu0;
     const size_t n = atomic_load(&answered);
     qsort(lat, n, sizeof *lat, cmp);
     qsort(svc, n, sizeof *svc, cmp);
     printf("{\"rate\": %.1f, \"seconds\": %.1f, \"threads\": %d, \"due\": %zu, \"answered\": %zu, \"errors\": %zu, "
            "\"achieved_rate\": %.1f, \"p50_ms\": %.3f, \"p90_ms\": %.3f, \"p99_ms\": %.3f, \"p999_ms\": %.3f, "
-           "\"max_ms\": %.3f, \"service_p50_ms\": %.3f, \"service_p99_ms\": %.3f}\n",
+           "\"max_ms\": %.3f, \"service_p50_ms\": %.3f, \"service_p99_ms\": %.3f, \"cpu_ms_per_query\": %.3f}\n",
            rate, secs, nthreads, n, n - atomic_load(&failures), atomic_load(&failures),
            (double)n / (took < secs ? secs : took), pct(lat, n, 0.5), pct(lat, n, 0.9), pct(lat, n, 0.99),
-           pct(lat, n, 0.999), n ? lat[n - 1] : 0, pct(svc, n, 0.5), pct(svc, n, 0.99));
+           pct(lat, n, 0.999), n ? lat[n - 1] : 0, pct(svc, n, 0.5), pct(svc, n, 0.99), n ? cpu * 1e3 / (double)n : 0);
     bw_graph_close(g);
     return 0;
 }
