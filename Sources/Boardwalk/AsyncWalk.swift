@@ -210,6 +210,30 @@ extension Graph {
 }
 
 extension LiveGraph {
+    /// The async walk of a request over the base and the live edges for a
+    /// service, on `pool` with a deadline, as ``Graph``'s
+    /// `walk(_:pool:deadline:)` runs one on a graph. Returns the base graph
+    /// the query was made on, for titles.
+    package func walk(_ r: WalkRequest, pool: WalkPool, deadline: UInt64?) async throws -> (WalkResult, Graph) {
+        let g = current
+        let q = try g.makeQuery(pins: r.pins, boards: r.boards, parameters: r.parameters, exclude: r.exclude, candidates: [])
+        let result = try await runOnWalkPool(q, pool: pool, deadline: deadline) {
+            try g.runWalk(q, pins: r.pins, boards: r.boards, parameters: r.parameters, live: self)
+        }
+        return (result, g)
+    }
+
+    /// The async scoring of a request over the base and the live edges, as
+    /// ``walk(_:pool:deadline:)`` runs a walk.
+    package func score(_ r: WalkRequest, pool: WalkPool, deadline: UInt64?) async throws -> [Double] {
+        let g = current
+        let q = try g.makeQuery(pins: r.pins, boards: r.boards, parameters: r.parameters, exclude: [],
+                                candidates: r.candidates ?? [])
+        return try await runOnWalkPool(q, pool: pool, deadline: deadline) {
+            try g.runScore(q, pins: r.pins, boards: r.boards, parameters: r.parameters, live: self)
+        }
+    }
+
     /// ``Graph/walk(pins:boards:parameters:exclude:)-8f4hl`` on the live
     /// graph: the walk finishes on the graph that was live when it started.
     ///

@@ -50,7 +50,8 @@ struct InputFile {
 }
 
 /// Reads an input in large blocks and hands out complete lines without
-/// copying them. Lines longer than `maxLineBytes` are an error, so that a
+/// copying them: a file or standard input (plain or gzip), or bytes already
+/// in memory (a request body). Lines longer than `maxLineBytes` are an error, so that a
 /// hostile input cannot take unbounded memory.
 ///
 /// `@unchecked Sendable`: a reader is handed whole to the parser thread and
@@ -68,6 +69,20 @@ final class LineReader: @unchecked Sendable {
     /// Bytes already in `buffer` (from ``looksBinary()``) before `forEachLine` runs.
     private var filled = 0
     private var eof = false
+    /// The input when it is in memory (``init(bytes:name:maxLineBytes:)``), and how much of it was read.
+    private var memory: [UInt8]?
+    private var memoryOffset = 0
+
+    /// Lines of bytes in memory, such as an HTTP request body: the same
+    /// rules as a file's (byte-order mark, CR LF, the line limit), read as
+    /// plain text (no gzip).
+    init(bytes: [UInt8], name: String, maxLineBytes: Int = LineReader.defaultMaxLineBytes) {
+        input = InputFile(name: name, path: nil)
+        self.maxLineBytes = maxLineBytes
+        memory = bytes
+        capacity = max(8192, min(4 << 20, bytes.count))  // at least looksBinary()'s 8,000 bytes
+        buffer = .allocate(capacity: capacity)
+    }
 
     init(_ input: InputFile, maxLineBytes: Int = LineReader.defaultMaxLineBytes) throws {
         self.input = input
@@ -175,6 +190,18 @@ final class LineReader: @unchecked Sendable {
 
     /// Reads once more into the free end of the buffer; sets `eof` at the end.
     private func fill() throws {
+        if let memory {
+            if memoryOffset == memory.count {
+                eof = true
+                return
+            }
+            let n = min(capacity - filled, memory.count - memoryOffset)
+            memory.withUnsafeBufferPointer { (buffer + filled).update(from: $0.baseAddress! + memoryOffset, count: n) }
+            memoryOffset += n
+            bytesRead += n
+            filled += n
+            return
+        }
         let n = gzread(gz, buffer + filled, UInt32(capacity - filled))
         if n < 0 { throw readError() }
         if n == 0 {

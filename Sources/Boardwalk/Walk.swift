@@ -241,6 +241,22 @@ extension Graph {
         return q
     }
 
+    /// In strict mode on a live graph, names the first query id the union
+    /// of base and live edges lacks (a live pin is known, a pin whose edges
+    /// were all removed is not: the base cannot say). The C library says,
+    /// from the same query run again leniently for one step; nil if it
+    /// cannot. Consumes `q`.
+    private func liveUnknownError(_ q: QueryHandle, _ live: LiveGraph, scoring: Bool) -> BoardwalkError? {
+        guard bw_query_set_lenient(q.handle, 1) == 0, bw_query_set_steps(q.handle, 1) == 0 else { return nil }
+        var r: OpaquePointer?
+        let rc = scoring ? bw_live_score(live.handle, q.handle, &r) : bw_live_recommend(live.handle, q.handle, &r)
+        defer { bw_results_free(r) }
+        guard rc == 0, bw_results_unknown_count(r) > 0 else { return nil }
+        var kind: Int32 = 0, id: UInt64 = 0
+        _ = bw_results_unknown(r, 0, &kind, &id)
+        return kind == BW_BOARD ? .unknownBoard(BoardID(id)) : .unknownPin(PinID(id))
+    }
+
     /// In strict mode, names the first unknown query id.
     private func unknownError(pins: [PinID: Double], boards: [BoardID: Double]) -> BoardwalkError {
         if let p = pins.keys.sorted().first(where: { !contains($0) }) { return .unknownPin(p) }
@@ -306,7 +322,9 @@ extension Graph {
     {
         var r: OpaquePointer?
         let rc = live.map { bw_live_recommend($0.handle, q.handle, &r) } ?? bw_recommend(handle, q.handle, &r)
-        if rc == BW_ENOTFOUND { throw unknownError(pins: pins, boards: boards) }
+        if rc == BW_ENOTFOUND {
+            throw live.flatMap { liveUnknownError(q, $0, scoring: false) } ?? unknownError(pins: pins, boards: boards)
+        }
         try checkRead(rc, parameters.method == .exact ? "the exact method" : "the walk")
         defer { bw_results_free(r) }
         return collect(r!)
@@ -360,7 +378,9 @@ extension Graph {
     {
         var r: OpaquePointer?
         let rc = live.map { bw_live_score($0.handle, q.handle, &r) } ?? bw_score(handle, q.handle, &r)
-        if rc == BW_ENOTFOUND { throw unknownError(pins: pins, boards: boards) }
+        if rc == BW_ENOTFOUND {
+            throw live.flatMap { liveUnknownError(q, $0, scoring: true) } ?? unknownError(pins: pins, boards: boards)
+        }
         try checkRead(rc, parameters.method == .exact ? "the exact method" : "the walk")
         defer { bw_results_free(r) }
         return (0..<bw_results_count(r)).map { i in

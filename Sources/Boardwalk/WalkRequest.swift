@@ -85,16 +85,7 @@ public struct WalkRequest: Sendable, Equatable {
     ///   - json: One JSON object, UTF-8.
     ///   - defaults: The parameters of fields the request does not give.
     public init(json: Data, defaults: WalkParameters = WalkParameters()) throws {
-        let q: RequestJSON
-        do {
-            q = try JSONDecoder().decode(RequestJSON.self, from: json)
-        } catch let e as BoardwalkError {
-            throw e
-        } catch let DecodingError.dataCorrupted(ctx) {
-            throw BoardwalkError.invalidArgument("invalid JSON: \(ctx.debugDescription)")
-        } catch {
-            throw BoardwalkError.invalidArgument("invalid query: \(error)")
-        }
+        let q = try decodeJSON(RequestJSON.self, from: json, what: "query")
         var p = defaults
         if let s = q.seed { p.seed = s }
         if let s = q.steps { p.steps = s }
@@ -114,6 +105,22 @@ public struct WalkRequest: Sendable, Equatable {
         self.init(pins: (q.pins ?? [:]).reduce(into: [:]) { $0[PinID($1.key)] = $1.value },
                   boards: (q.boards ?? [:]).reduce(into: [:]) { $0[BoardID($1.key)] = $1.value },
                   candidates: q.candidates?.map { PinID($0) }, exclude: (q.exclude ?? []).map { PinID($0) }, parameters: p)
+    }
+}
+
+/// Decodes a request body whose decoder throws ``BoardwalkError``s that name
+/// what is wrong; any other failure becomes one too: `invalid JSON: …` for
+/// text that is not JSON, `invalid WHAT: …` otherwise. Shared by the
+/// library's request types and the server's.
+package func decodeJSON<T: Decodable>(_ type: T.Type, from json: Data, what: String) throws -> T {
+    do {
+        return try JSONDecoder().decode(type, from: json)
+    } catch let e as BoardwalkError {
+        throw e
+    } catch let DecodingError.dataCorrupted(ctx) {
+        throw BoardwalkError.invalidArgument("invalid JSON: \(ctx.debugDescription)")
+    } catch {
+        throw BoardwalkError.invalidArgument("invalid \(what): \(error)")
     }
 }
 
@@ -305,8 +312,9 @@ private func editDistance(_ a: String, _ b: String) -> Int {
     return row[b.count]
 }
 
-/// Any JSON value, for checking fields one by one and quoting them in messages.
-private indirect enum JSONValue: Decodable, CustomStringConvertible {
+/// Any JSON value, for checking fields one by one and quoting them in
+/// messages (requests here, live edges in LiveGraphEdges.swift).
+indirect enum JSONValue: Decodable, CustomStringConvertible {
     /// A number as a Double, and as a UInt64 when it is one exactly (ids
     /// above 2^53 lose digits as a Double).
     case number(Double, UInt64?)

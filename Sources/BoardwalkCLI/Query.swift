@@ -151,7 +151,6 @@ struct Query: ParsableCommand {
     func validate() throws {
         if batch == nil && pins.isEmpty && boards.isEmpty { throw ValidationError("give --pin or --board (or --batch)") }
         if batch == nil && titles { throw ValidationError("--titles goes with --batch (--json and the table always show titles)") }
-        if batch != nil && liveEdges.active { throw ValidationError("--live-edges and --remove-edges do not go with --batch yet") }
         for p in pins { _ = try parseWeighted(p, what: "--pin") }
         for b in boards { _ = try parseWeighted(b, what: "--board") }
     }
@@ -163,7 +162,7 @@ struct Query: ParsableCommand {
             let g = try Graph(path: graph, options: options)
             let params = try walk.parameters()
             if let batch {
-                try runBatch(g, params, batch)
+                try runBatch(g, try liveEdges.apply(to: g, command: "query"), params, batch)
                 return
             }
             var qp: [PinID: Double] = [:], qb: [BoardID: Double] = [:]
@@ -208,7 +207,7 @@ struct Query: ParsableCommand {
         }
     }
 
-    private func runBatch(_ g: Graph, _ base: WalkParameters, _ path: String) throws {
+    private func runBatch(_ g: Graph, _ live: LiveGraph?, _ base: WalkParameters, _ path: String) throws {
         // Plain read(2) on a descriptor: FileHandle.availableData traps on a
         // read error (a directory, EIO) instead of throwing.
         let name = path == "-" ? "<stdin>" : path
@@ -245,7 +244,7 @@ struct Query: ParsableCommand {
         }
         func answer(_ line: ArraySlice<UInt8>) throws {
             if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { return }
-            try emit(BatchRunner.answer(Data(line), graph: g, base: base, titles: titles))
+            try emit(BatchRunner.answer(Data(line), graph: g, live: live, base: base, titles: titles))
         }
         func newline(from start: Int) -> Int? {
             buffer.withUnsafeBufferPointer { p in

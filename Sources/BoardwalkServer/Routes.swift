@@ -1,9 +1,8 @@
 // The endpoints. Bodies are the library's JSON (BatchJSON, WalkRequest), so
-// /v1/recommend and /v1/score answer what `boardwalk query --batch` prints.
-//
-// Live edges (issue 14) plug in here: POST /v1/edges and POST
-// /v1/edges/remove are admin routes like /v1/admin/reload (`admin(_:)`
-// checks the token), and graphJSON gains "live_edges".
+// /v1/recommend and /v1/score answer what `boardwalk query --batch` prints;
+// walks run over the base graph and the live edges. Writes (POST /v1/edges,
+// /v1/edges/remove, /v1/hide) and reloads are admin routes that run on the
+// writer thread.
 #if Server
 import Boardwalk
 import Foundation
@@ -19,6 +18,9 @@ func endpointLabel(_ path: String) -> String {
     case "/v1/score": "score"
     case "/v1/graph": "graph"
     case "/v1/admin/reload": "reload"
+    case "/v1/edges": "edges"
+    case "/v1/edges/remove": "edges_remove"
+    case "/v1/hide": "hide"
     case "/healthz": "healthz"
     case "/readyz": "readyz"
     case "/metrics": "metrics"
@@ -47,14 +49,18 @@ struct Routes: Sendable {
         router.post("/v1/score") { request, _ in await query(request, scoring: true) }
         router.get("/v1/graph") { _, _ in graphInfo() }
         router.post("/v1/admin/reload") { request, _ in
-            admin(request) {
-                let r = state.reload(logger: state.accessLog.logger, trigger: "POST /v1/admin/reload")
+            await admin(request) {
+                let r = await state.reload(logger: state.accessLog.logger, trigger: "POST /v1/admin/reload")
                 let text = "{\"reloaded\":\(r.ok),\"generation\":\(r.generation),\"path\":\(BatchJSON.string(state.path)),"
-                    + "\"seconds\":\(BatchJSON.number(r.seconds))"
+                    + "\"seconds\":\(BatchJSON.number(r.seconds)),\"live_edges\":\(r.liveEdges),"
+                    + "\"live_edges_dropped\":\(r.liveEdgesDropped)"
                     + (r.error.map { ",\"error\":\(BatchJSON.string($0))" } ?? "") + "}"
                 return json(r.ok ? .ok : .unprocessableContent, text)
             }
         }
+        router.post("/v1/edges") { request, _ in await admin(request) { await edges(request, .add) } }
+        router.post("/v1/edges/remove") { request, _ in await admin(request) { await edges(request, .remove) } }
+        router.post("/v1/hide") { request, _ in await admin(request) { await hide(request) } }
         router.get("/healthz") { _, _ in json(.ok, "{\"status\":\"ok\"}") }
         router.get("/readyz") { _, _ in
             if state.draining.load(ordering: .relaxed) { return json(.serviceUnavailable, "{\"status\":\"draining\"}") }
@@ -69,8 +75,9 @@ struct Routes: Sendable {
         }
     }
 
-    /// An admin endpoint: only with --admin-token-file and the right bearer token.
-    private func admin(_ request: Request, _ body: () -> Response) -> Response {
+    /// An admin endpoint: only with --admin-token-file and the right bearer
+    /// token, checked before anything else (the body is not read without it).
+    private func admin(_ request: Request, _ body: () async -> Response) async -> Response {
         let challenge: HTTPFields = [.wwwAuthenticate: "Bearer"]
         if state.adminToken == nil {
             return jsonError(.unauthorized, "admin endpoints are off: start the server with --admin-token-file", headers: challenge)
@@ -78,7 +85,7 @@ struct Routes: Sendable {
         if !state.authorized(request.headers[.authorization]) {
             return jsonError(.unauthorized, "missing or wrong bearer token", headers: challenge)
         }
-        return body()
+        return await body()
     }
 
     private func graphInfo() -> Response {
@@ -88,7 +95,8 @@ struct Routes: Sendable {
         let text = "{\"path\":\(BatchJSON.string(g.path)),\"pins\":\(s.pins),\"boards\":\(s.boards),\"edges\":\(s.edges),"
             + "\"format_version\":\(s.formatVersion),\"created_unix\":\(s.createdUnix),"
             + "\"watermark\":\(g.watermark.map { String($0) } ?? "null"),\"generation\":\(live.generation),"
-            + "\"fingerprint\":\"\(String(s.fingerprint, radix: 16))\"}"
+            + "\"fingerprint\":\"\(String(s.fingerprint, radix: 16))\","
+            + "\"live_edges\":\(state.liveStatistics?.edges ?? 0),\"live\":\(liveJSON(state.liveStatistics))}"
         return json(.ok, text)
     }
 
@@ -109,19 +117,10 @@ struct Routes: Sendable {
         guard let live = state.live else {
             return jsonError(.serviceUnavailable, "the graph is not open yet", headers: [.retryAfter: "1"])
         }
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > state.maxBodyBytes {
-            return jsonError(.contentTooLarge, "request body over \(state.maxBodyBytes) bytes")
-        }
-        var request = request
         let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: state.maxBodyBytes)
-        } catch let e as HTTPError where e.status == .contentTooLarge {
-            return jsonError(.contentTooLarge, "request body over \(state.maxBodyBytes) bytes")
-        } catch is NIOTooManyBytesError {  // a chunked body that grew past the limit
-            return jsonError(.contentTooLarge, "request body over \(state.maxBodyBytes) bytes")
-        } catch {
-            return jsonError(.badRequest, "cannot read the request body: \(error)")
+        switch await readBody(request, limit: state.maxBodyBytes) {
+        case .success(let b): body = b
+        case .failure(let refusal): return refusal.response
         }
         var q: WalkRequest
         do {
@@ -148,20 +147,41 @@ struct Routes: Sendable {
         let budget = q.parameters.timeBudgetMilliseconds ?? 0
         let deadline = budget.isFinite && budget > 0 ? start &+ UInt64(min(budget, 1e12) * 1e6) : nil
         let titles = ["1", "true"].contains(request.uri.queryParameters.get("titles") ?? "")
-        let g = live.current
         do {
             if scoring {
-                let scores = try await g.score(q, pool: state.pool, deadline: deadline)
+                let scores = try await live.score(q, pool: state.pool, deadline: deadline)
                 let us = (DispatchTime.now().uptimeNanoseconds - start) / 1000
                 return json(.ok, BatchJSON.scores(scores, elapsedMicroseconds: us))
             }
-            let r = try await g.walk(q, pool: state.pool, deadline: deadline)
+            let (r, g) = try await live.walk(q, pool: state.pool, deadline: deadline)
             if q.parameters.method == .walk { state.metrics.walked(r, requestedSteps: q.parameters.steps) }
             return json(.ok, BatchJSON.result(r, graph: g, titles: titles))
         } catch let e as BoardwalkError {
             return jsonError(clientError(e) ? .badRequest : .internalServerError, "\(e)")
         } catch {
             return jsonError(.serviceUnavailable, "\(error)")
+        }
+    }
+
+    /// A request body that was not read, as the response that says why.
+    struct BodyRefusal: Error {
+        let response: Response
+    }
+
+    /// The request body, up to `limit` bytes: 413 past it (by Content-Length
+    /// before reading, or while reading a chunked body).
+    func readBody(_ request: Request, limit: Int) async -> Result<ByteBuffer, BodyRefusal> {
+        let tooLarge = BodyRefusal(response: jsonError(.contentTooLarge, "request body over \(limit) bytes"))
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit { return .failure(tooLarge) }
+        var request = request
+        do {
+            return .success(try await request.collectBody(upTo: limit))
+        } catch let e as HTTPError where e.status == .contentTooLarge {
+            return .failure(tooLarge)
+        } catch is NIOTooManyBytesError {  // a chunked body that grew past the limit
+            return .failure(tooLarge)
+        } catch {
+            return .failure(BodyRefusal(response: jsonError(.badRequest, "cannot read the request body: \(error)")))
         }
     }
 

@@ -17,9 +17,10 @@ struct ServerCommand: AsyncParsableCommand {
         abstract: "Answer recommendations over HTTP: the --batch line format as JSON, Prometheus metrics, hot reload.",
         discussion: """
             The first line on stdout is `listening on http://HOST:PORT`. Endpoints: POST /v1/recommend, \
-            POST /v1/score, GET /v1/graph, POST /v1/admin/reload (with --admin-token-file), GET /healthz, \
-            GET /readyz, GET /metrics (openapi.yaml describes them). SIGHUP reloads GRAPH; SIGTERM drains \
-            and exits 0.
+            POST /v1/score, GET /v1/graph, GET /healthz, GET /readyz, GET /metrics; with --admin-token-file: \
+            POST /v1/edges, POST /v1/edges/remove, POST /v1/hide (live edges) and POST /v1/admin/reload \
+            (openapi.yaml describes them). Walks see the base graph and the live edges. SIGHUP reloads \
+            GRAPH, keeping the live edges newer than its watermark; SIGTERM drains and exits 0.
             """)
 
     @Argument(help: "The graph file; reloads reopen this path.")
@@ -42,6 +43,15 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(help: "The largest request body, in bytes; larger ones get 413.")
     var maxBodyBytes = 1 << 20
+
+    @Option(help: "The largest body of POST /v1/edges and /v1/edges/remove, in bytes; larger ones get 413.")
+    var maxEdgeBodyBytes = 16 << 20
+
+    @Option(help: "Write requests (edges, removals, hides) admitted at once, running or waiting for the one writer thread; beyond it, 503 with Retry-After.")
+    var maxWritesInFlight = 4
+
+    @Option(help: "The cap on live edges: past it the oldest segment of live edges is dropped whole (default: the library's, 2^28).")
+    var liveMaxEdges: UInt64?
 
     @Option(help: "Open connections at most; the next ones wait in the listen backlog.")
     var maxConnections = 1024
@@ -69,6 +79,12 @@ struct ServerCommand: AsyncParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
         if let maxInFlight, maxInFlight < 1 { throw ValidationError("--max-in-flight must be at least 1, not \(maxInFlight)") }
         if maxBodyBytes < 1 { throw ValidationError("--max-body-bytes must be at least 1, not \(maxBodyBytes)") }
+        if maxEdgeBodyBytes < 1 { throw ValidationError("--max-edge-body-bytes must be at least 1, not \(maxEdgeBodyBytes)") }
+        if maxWritesInFlight < 1 { throw ValidationError("--max-writes-in-flight must be at least 1, not \(maxWritesInFlight)") }
+        if let liveMaxEdges, !LiveGraph.maxEdgesRange.contains(liveMaxEdges) {
+            let r = LiveGraph.maxEdgesRange
+            throw ValidationError("--live-max-edges must be in \(r.lowerBound) ... \(r.upperBound), not \(liveMaxEdges)")
+        }
         if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1, not \(maxConnections)") }
         if idleSeconds < 1 { throw ValidationError("--idle-seconds must be at least 1, not \(idleSeconds)") }
         if drainSeconds < 0 { throw ValidationError("--drain-seconds must be at least 0, not \(drainSeconds)") }
@@ -94,6 +110,7 @@ struct ServerCommand: AsyncParsableCommand {
         let state = ServerState(
             path: graph, options: openOptions, threads: width,
             maxInFlight: maxInFlight ?? 16 * width, deadlineMs: deadlineMs, maxBodyBytes: maxBodyBytes,
+            maxEdgeBodyBytes: maxEdgeBodyBytes, maxWritesInFlight: maxWritesInFlight, liveMaxEdges: liveMaxEdges,
             adminToken: token, metrics: ServerMetrics(), accessLog: AccessLog(logger: logger, perSecond: accessLogPerSecond))
 
         let router = Router()
@@ -134,11 +151,12 @@ struct ServerCommand: AsyncParsableCommand {
         return Array(token.utf8)
     }
 
-    /// SIGHUP reopens the graph path, as POST /v1/admin/reload does.
+    /// SIGHUP reopens the graph path, as POST /v1/admin/reload does, on the
+    /// writer thread (after the writes before it).
     private func reloadOnHangup(state: ServerState, logger: Logger) -> any DispatchSourceSignal {
         signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        source.setEventHandler { _ = state.reload(logger: logger, trigger: "SIGHUP") }
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: state.writer)
+        source.setEventHandler { _ = state.reloadNow(logger: logger, trigger: "SIGHUP") }
         source.resume()
         return source
     }

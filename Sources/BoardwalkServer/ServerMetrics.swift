@@ -1,14 +1,11 @@
 // /metrics: swift-metrics handles backed by a swift-prometheus registry,
 // emitted in the Prometheus text format.
-//
-// Live edges (issue 14) add their gauges and counters here
-// (boardwalk_live_edges, boardwalk_live_edges_ingested_total) next to the
-// graph's counts.
 #if Server
 import Boardwalk
 import Foundation
 import Metrics
 import Prometheus
+import Synchronization
 
 final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
@@ -25,6 +22,27 @@ final class ServerMetrics: Sendable {
     private let earlyStopped: Metrics.Counter
     private let partial: Metrics.Counter
     private let steps: Metrics.Recorder
+    // Live edges: the delta's counters after each write (bw_live_stat) ...
+    private let liveEdges: Metrics.Gauge
+    private let liveRemoved: Metrics.Gauge
+    private let liveNewPins: Metrics.Gauge
+    private let liveNewBoards: Metrics.Gauge
+    private let liveHidden: Metrics.Gauge
+    private let liveSegments: Metrics.Gauge
+    private let liveMaxEdges: Metrics.Gauge
+    private let liveBytes: Metrics.Gauge
+    private let liveExpired: Metrics.Counter
+    private let lastExpired = Mutex<UInt64>(0)
+    // ... and what the writes did.
+    private let edgesAdded: Metrics.Counter
+    private let edgesDuplicate: Metrics.Counter
+    private let edgesRefused: Metrics.Counter
+    private let edgesRemoved: Metrics.Counter
+    private let edgesMissing: Metrics.Counter
+    private let nodesHidden: Metrics.Counter
+    private let ingestRate: Metrics.Gauge
+    private let ingestDuration: Metrics.Timer
+    private let removeDuration: Metrics.Timer
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -50,8 +68,27 @@ final class ServerMetrics: Sendable {
         earlyStopped = Metrics.Counter(label: "boardwalk_walks_early_stopped_total")
         partial = Metrics.Counter(label: "boardwalk_walks_partial_total")
         steps = Metrics.Recorder(label: "boardwalk_walk_steps", aggregate: true)
-        for c in [swaps, failedSwaps, walks, earlyStopped, partial] { c.increment(by: 0) }
-        for e in ["recommend", "score"] { Metrics.Counter(label: "boardwalk_shed_requests_total", dimensions: [("endpoint", e)]).increment(by: 0) }
+        liveEdges = Metrics.Gauge(label: "boardwalk_live_edges")
+        liveRemoved = Metrics.Gauge(label: "boardwalk_live_removed_edges")
+        liveNewPins = Metrics.Gauge(label: "boardwalk_live_new_pins")
+        liveNewBoards = Metrics.Gauge(label: "boardwalk_live_new_boards")
+        liveHidden = Metrics.Gauge(label: "boardwalk_live_hidden_nodes")
+        liveSegments = Metrics.Gauge(label: "boardwalk_live_segments")
+        liveMaxEdges = Metrics.Gauge(label: "boardwalk_live_max_edges")
+        liveBytes = Metrics.Gauge(label: "boardwalk_live_bytes")
+        liveExpired = Metrics.Counter(label: "boardwalk_live_edges_expired_total")
+        edgesAdded = Metrics.Counter(label: "boardwalk_live_edges_added_total")
+        edgesDuplicate = Metrics.Counter(label: "boardwalk_live_edges_duplicate_total")
+        edgesRefused = Metrics.Counter(label: "boardwalk_live_edges_refused_total")
+        edgesRemoved = Metrics.Counter(label: "boardwalk_live_edges_removed_total")
+        edgesMissing = Metrics.Counter(label: "boardwalk_live_edges_missing_total")
+        nodesHidden = Metrics.Counter(label: "boardwalk_live_nodes_hidden_total")
+        ingestRate = Metrics.Gauge(label: "boardwalk_live_ingest_edges_per_second")
+        ingestDuration = Metrics.Timer(label: "boardwalk_live_write_duration_seconds", dimensions: [("op", "add")])
+        removeDuration = Metrics.Timer(label: "boardwalk_live_write_duration_seconds", dimensions: [("op", "remove")])
+        for c in [swaps, failedSwaps, walks, earlyStopped, partial, liveExpired, edgesAdded, edgesDuplicate, edgesRefused,
+                  edgesRemoved, edgesMissing, nodesHidden] { c.increment(by: 0) }
+        for e in ["recommend", "score", "edges", "edges_remove", "hide"] { Metrics.Counter(label: "boardwalk_shed_requests_total", dimensions: [("endpoint", e)]).increment(by: 0) }
     }
 
     /// A request answered: counted by endpoint and status, its latency by endpoint.
@@ -89,6 +126,44 @@ final class ServerMetrics: Sendable {
         boards.record(Int64(clamping: s.boards))
         edges.record(Int64(clamping: s.edges))
     }
+
+    /// The live delta's counters, read after a write or a swap.
+    func liveChanged(_ s: LiveStatistics) {
+        liveEdges.record(Int64(clamping: s.edges))
+        liveRemoved.record(Int64(clamping: s.removed))
+        liveNewPins.record(Int64(clamping: s.newPins))
+        liveNewBoards.record(Int64(clamping: s.newBoards))
+        liveHidden.record(Int64(clamping: s.hidden))
+        liveSegments.record(Int64(clamping: s.segments))
+        liveMaxEdges.record(Int64(clamping: s.maxEdges))
+        liveBytes.record(Int64(clamping: s.bytes))
+        // The library's total since the live graph was made: the counter follows it.
+        let grown = lastExpired.withLock { last -> UInt64 in
+            defer { last = max(last, s.expired) }
+            return s.expired > last ? s.expired - last : 0
+        }
+        if grown > 0 { liveExpired.increment(by: Int64(clamping: grown)) }
+    }
+
+    /// An add: what it did, and the writer's speed on it (edges of the
+    /// request per second of parsing and adding).
+    func added(_ c: LiveAddCounts, edges: Int, seconds: Double, applySeconds: Double) {
+        edgesAdded.increment(by: Int64(clamping: c.added))
+        edgesDuplicate.increment(by: Int64(clamping: c.duplicates))
+        edgesRefused.increment(by: Int64(clamping: c.refused))
+        ingestDuration.recordNanoseconds(Int64(applySeconds * 1e9))
+        if edges > 0 && seconds > 0 { ingestRate.record(Double(edges) / seconds) }
+    }
+
+    /// A removal.
+    func removed(_ c: LiveRemoveCounts, seconds: Double) {
+        edgesRemoved.increment(by: Int64(clamping: c.removed))
+        edgesMissing.increment(by: Int64(clamping: c.missing))
+        removeDuration.recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    /// Pins and boards hidden.
+    func hid(_ n: Int) { nodesHidden.increment(by: Int64(n)) }
 
     /// The share of the graph's resident memory in 2 MiB pages, measured now
     /// (bw_graph_huge_pages: a read of /proc/self/smaps, once per scrape);

@@ -264,6 +264,16 @@ final class SwiftAPITests: XCTestCase {
         XCTAssertEqual(try Graph(path: dir.file("pins.bwg")).stats.edges, 600)
         XCTAssertTrue(recommendOrExplain(graph, pin: PinID(999)).isEmpty)
         XCTAssertFalse(recommendOrExplain(graph, pin: PinID(1)).isEmpty)
+        let live = try LiveGraph(path: dir.file("a.bwg"))
+        var exact = WalkParameters()
+        exact.method = .exact
+        exact.top = 300
+        let counts = try addTodaysSaves(live, body: Array("pin\tboard\ttime\n900\t1\t10\n900\t2\t10\n1\t2\t10\n".utf8))
+        XCTAssertEqual([counts.added, counts.duplicates], [2, 1])
+        let recommend = { (pin: PinID) throws -> [PinID] in try live.recommend(pins: [pin: 1], parameters: exact).compactMap(\.pin) }
+        XCTAssertTrue(try recommend(1).contains(900), "the live pin is recommended")
+        XCTAssertFalse(try recommend(101).contains(150), "the hidden pin is not")
+        XCTAssertEqual(live.liveStatistics.removed, 3, "pin 2's edge to board 3 and pin 150's two edges")
 
         // The code below is the article's, character for character.
         let article = try String(contentsOfFile: #filePath.replacingOccurrences(
@@ -272,7 +282,7 @@ final class SwiftAPITests: XCTestCase {
         let source = try String(contentsOfFile: #filePath, encoding: .utf8)
         let copied = source.components(separatedBy: "// ARTICLE CODE BEGIN\n")[1].components(separatedBy: "// ARTICLE CODE END")[0]
         let blocks = article.components(separatedBy: "```swift\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
-        XCTAssertEqual(blocks.count, 5)
+        XCTAssertEqual(blocks.count, 6)
         let expected = blocks.map { $0.replacingOccurrences(of: "import Boardwalk\n\n", with: "") }.joined(separator: "\n")
         XCTAssertEqual(copied, expected, "SwiftAPITests.swift's copy of the article's code differs from the article")
     }
@@ -339,6 +349,17 @@ func serveAndSwap(directory: String) async throws {
         for try await count in group { precondition(count > 0) }
     }
     print("generation \(live.generation), \(live.current.stats.edges) edges")
+}
+
+func addTodaysSaves(_ live: LiveGraph, body: [UInt8]) throws -> LiveAddCounts {
+    // A request body (or a file: LiveEdgeList(path:)) in the edge-list
+    // syntax of `boardwalk build`: pin<TAB>board[<TAB>time].
+    let list = try LiveEdgeList(text: body, name: "request body")
+    let counts = try live.addEdges(pins: list.pins, boards: list.boards, times: list.times)
+    // An unsave and a takedown: no longer walked, from the next query on.
+    try live.removeEdges([(pin: PinID(2), board: BoardID(3))])
+    try live.hide(pin: PinID(150))
+    return counts
 }
 
 func recommendOrExplain(_ graph: Graph, pin: PinID) -> [Recommendation] {

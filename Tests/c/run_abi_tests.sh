@@ -229,25 +229,32 @@ else
   fi
 fi
 
-# README.md's Java example, as written (in a main that takes the graph's path).
+# README.md's Java examples, as written (each in a main that takes the graph's
+# path): the first prints "steps in", the second (live edges) "live edges".
 if [ "$java_ok" = 1 ]; then
   mkdir -p "$tmp/readme-java"
-  if python3 - "$tmp/readme-java/ReadmeExample.java" >"$log" 2>&1 <<'EOF'
+  if python3 - "$tmp/readme-java" >"$log" 2>&1 <<'EOF'
 import sys
 s = open("README.md", encoding="utf-8").read()
-i = s.index("```java\n") + len("```java\n")
-block = s[i:s.index("```", i)].splitlines()
-imports = [l for l in block if l.startswith("import ")]
-body = [l for l in block if not l.startswith("import ")]
-open(sys.argv[1], "w", encoding="utf-8").write("\n".join(imports) + "\npublic class ReadmeExample {\n"
-    + "public static void main(String[] args) {\n" + "\n".join(body).replace('"pins.bwg"', "args[0]") + "\n}\n}\n")
+n, i = 0, 0
+while "```java\n" in s[i:]:
+    i = s.index("```java\n", i) + len("```java\n")
+    block = s[i:s.index("```", i)].splitlines()
+    n += 1
+    imports = [l for l in block if l.startswith("import ")]
+    body = [l for l in block if not l.startswith("import ")]
+    open(f"{sys.argv[1]}/ReadmeExample{n}.java", "w", encoding="utf-8").write("\n".join(imports)
+        + f"\npublic class ReadmeExample{n} {{\n" + "public static void main(String[] args) {\n"
+        + "\n".join(body).replace('"pins.bwg"', "args[0]") + "\n}\n}\n")
+assert n == 2, f"{n} java blocks in README.md, not 2"
 EOF
   then
-    step "README.md's Java example compiles (-Xlint:all -Werror) and runs on the sample graph" sh -c \
-      'javac -Xlint:all -Werror -encoding UTF-8 -cp "$1" -d "$2" "$2/ReadmeExample.java" && java -cp "$1:$2" ReadmeExample "$3" | grep -q "steps in"' \
+    step "README.md's Java examples compile (-Xlint:all -Werror) and run on the sample graph" sh -c \
+      'javac -Xlint:all -Werror -encoding UTF-8 -cp "$1" -d "$2" "$2"/ReadmeExample*.java &&
+       java -cp "$1:$2" ReadmeExample1 "$3" | grep -q "steps in" && java -cp "$1:$2" ReadmeExample2 "$3" | grep -q "live edges"' \
       sh "$jar_file" "$tmp/readme-java" "$graph"
   else
-    bad "README.md's Java example: not found"
+    bad "README.md's Java examples: not found"
     sed 's/^/      /' "$log" | tail -n 5
   fi
 fi

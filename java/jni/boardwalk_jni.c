@@ -416,7 +416,26 @@ JNIEXPORT jobject JNICALL Java_org_boardwalk_Native_nRun(JNIEnv *env, jclass cls
         goto done;
     }
     if (op == 0) goto done; /* parameters checked */
-    rc = op == 2 ? bw_score(g, q, &r) : bw_recommend(g, q, &r);
+    /* A live graph walks its base plus its live edges. */
+    if (lv)
+        rc = op == 2 ? bw_live_score(lv, q, &r) : bw_live_recommend(lv, q, &r);
+    else
+        rc = op == 2 ? bw_score(g, q, &r) : bw_recommend(g, q, &r);
+    if (rc == BW_ENOTFOUND && lv) {
+        /* Which id is unknown is the union's business (a live pin is known, a
+         * removed one not): ask the C library, in lenient mode and one step. */
+        bw_results *u = NULL;
+        if (bw_query_set_lenient(q, 1) == 0 && bw_query_set_steps(q, 1) == 0 &&
+            (op == 2 ? bw_live_score(lv, q, &u) : bw_live_recommend(lv, q, &u)) == 0 && bw_results_unknown_count(u) > 0) {
+            int k = BW_PIN;
+            uint64_t id = 0;
+            bw_results_unknown(u, 0, &k, &id);
+            bw_results_free(u);
+            throw_unknown(env, rc, k, id);
+            goto done;
+        }
+        bw_results_free(u);
+    }
     if (rc == BW_ENOTFOUND) {
         uint64_t id = 0;
         int f = first_unknown(env, g, pins, BW_PIN, &id);
@@ -488,4 +507,153 @@ JNIEXPORT jlong JNICALL Java_org_boardwalk_Native_nLiveAcquire(JNIEnv *env, jcla
 JNIEXPORT void JNICALL Java_org_boardwalk_Native_nLiveClose(JNIEnv *env, jclass cls, jlong live) {
     (void)env, (void)cls;
     bw_live_close(ptr(live));
+}
+
+/* ---- live edges ------------------------------------------------------------ */
+
+/* A Java long[] as a malloc'd uint64_t copy (never a critical region: an add
+ * may wait for the writer mutex, and the GC must not wait with it). NULL with
+ * an exception pending on failure; *out_ok says whether the array was read. */
+static uint64_t *copy_ids(JNIEnv *env, jlongArray a, jsize n, int *out_ok) {
+    *out_ok = 0;
+    uint64_t *p = malloc((size_t)(n ? n : 1) * sizeof *p);
+    if (!p) {
+        throw_bw(env, BW_ENOMEM, NULL);
+        return NULL;
+    }
+    if (n) (*env)->GetLongArrayRegion(env, a, 0, n, (jlong *)p);
+    if ((*env)->ExceptionCheck(env)) {
+        free(p);
+        return NULL;
+    }
+    *out_ok = 1;
+    return p;
+}
+
+/* The arrays' common length, or -1 with InvalidArgumentException pending.
+ * Java checked them for null; `times` may be null. */
+static jsize edge_count(JNIEnv *env, jlongArray pins, jlongArray boards, jlongArray times) {
+    if (!pins || !boards) {
+        throw_bw(env, BW_EINVAL, "null id array");
+        return -1;
+    }
+    jsize n = (*env)->GetArrayLength(env, pins), nb = (*env)->GetArrayLength(env, boards);
+    jsize nt = times ? (*env)->GetArrayLength(env, times) : n;
+    if (nb != n || nt != n) {
+        char detail[160];
+        if (times)
+            snprintf(detail, sizeof detail, "pins, boards and times differ in length (%ld, %ld, %ld)", (long)n,
+                     (long)nb, (long)nt);
+        else
+            snprintf(detail, sizeof detail, "pins and boards differ in length (%ld, %ld)", (long)n, (long)nb);
+        throw_bw(env, BW_EINVAL, detail);
+        return -1;
+    }
+    return n;
+}
+
+static jlongArray long_array(JNIEnv *env, const jlong *v, jsize n) {
+    jlongArray out = (*env)->NewLongArray(env, n);
+    if (out) (*env)->SetLongArrayRegion(env, out, 0, n, v);
+    return out;
+}
+
+JNIEXPORT jlongArray JNICALL Java_org_boardwalk_Native_nLiveAddEdges(JNIEnv *env, jclass cls, jlong live,
+                                                                     jlongArray pins, jlongArray boards,
+                                                                     jlongArray times) {
+    (void)cls;
+    jsize n = edge_count(env, pins, boards, times);
+    if (n < 0) return NULL;
+    int ok_p, ok_b, ok_t = 1;
+    uint64_t *p = copy_ids(env, pins, n, &ok_p);
+    uint64_t *b = ok_p ? copy_ids(env, boards, n, &ok_b) : NULL;
+    uint64_t *t = NULL;
+    if (ok_p && ok_b && times) t = copy_ids(env, times, n, &ok_t);
+    jlongArray out = NULL;
+    if (ok_p && ok_b && ok_t) {
+        uint64_t added = 0, dup = 0, refused = 0;
+        int rc = bw_live_add_edges(ptr(live), p, b, t, (size_t)n, &added, &dup, &refused);
+        if (rc != 0) {
+            char detail[320];
+            if (rc == BW_ELIMIT)
+                snprintf(detail, sizeof detail, "bw_live_add_edges: %ld edges in one call are more than the cap on live edges "
+                         "(setMaxEdges), or the graph is at its limit of pins or boards; %llu were added before", (long)n,
+                         (unsigned long long)added);
+            else
+                snprintf(detail, sizeof detail, "bw_live_add_edges: the edges before the failure stay added "
+                         "(%llu added, %llu duplicates, %llu refused)", (unsigned long long)added,
+                         (unsigned long long)dup, (unsigned long long)refused);
+            throw_bw(env, rc, detail);
+        } else {
+            const jlong v[3] = {(jlong)added, (jlong)dup, (jlong)refused};
+            out = long_array(env, v, 3);
+        }
+    }
+    free(p), free(b), free(t);
+    return out;
+}
+
+JNIEXPORT jlongArray JNICALL Java_org_boardwalk_Native_nLiveRemoveEdges(JNIEnv *env, jclass cls, jlong live,
+                                                                        jlongArray pins, jlongArray boards) {
+    (void)cls;
+    jsize n = edge_count(env, pins, boards, NULL);
+    if (n < 0) return NULL;
+    int ok_p, ok_b = 0;
+    uint64_t *p = copy_ids(env, pins, n, &ok_p);
+    uint64_t *b = ok_p ? copy_ids(env, boards, n, &ok_b) : NULL;
+    jlongArray out = NULL;
+    if (ok_p && ok_b) {
+        uint64_t removed = 0, missing = 0;
+        int rc = bw_live_remove_edges(ptr(live), p, b, (size_t)n, &removed, &missing);
+        if (rc != 0) {
+            char detail[160];
+            snprintf(detail, sizeof detail, "bw_live_remove_edges: the edges before the failure stay removed (%llu)",
+                     (unsigned long long)removed);
+            throw_bw(env, rc, detail);
+        } else {
+            const jlong v[2] = {(jlong)removed, (jlong)missing};
+            out = long_array(env, v, 2);
+        }
+    }
+    free(p), free(b);
+    return out;
+}
+
+JNIEXPORT void JNICALL Java_org_boardwalk_Native_nLiveHide(JNIEnv *env, jclass cls, jlong live, jint kind, jlong id) {
+    (void)cls;
+    int rc = bw_live_hide(ptr(live), kind, (uint64_t)id);
+    if (rc != 0) throw_bw(env, rc, "bw_live_hide");
+}
+
+JNIEXPORT void JNICALL Java_org_boardwalk_Native_nLiveSetMaxEdges(JNIEnv *env, jclass cls, jlong live, jlong max) {
+    (void)cls;
+    int rc = bw_live_set_max_edges(ptr(live), (uint64_t)max);
+    if (rc == 0) return;
+    char detail[200];
+    if (rc == BW_EINVAL)
+        snprintf(detail, sizeof detail, "the cap on live edges must be in %llu ... %llu, not %llu",
+                 (unsigned long long)BW_LIVE_MIN_MAX_EDGES, (unsigned long long)BW_LIVE_MAX_MAX_EDGES,
+                 (unsigned long long)(uint64_t)max);
+    else if (rc == BW_ELIMIT)
+        snprintf(detail, sizeof detail, "the cap %llu is below the live edges held", (unsigned long long)(uint64_t)max);
+    else
+        snprintf(detail, sizeof detail, "bw_live_set_max_edges");
+    throw_bw(env, rc, detail);
+}
+
+#define N_LIVE_STATS 9 /* BW_LIVE_STAT_EDGES (1) ... BW_LIVE_STAT_SEGMENTS (9) */
+
+JNIEXPORT jlongArray JNICALL Java_org_boardwalk_Native_nLiveStats(JNIEnv *env, jclass cls, jlong live) {
+    (void)cls;
+    jlong v[N_LIVE_STATS];
+    for (int i = 0; i < N_LIVE_STATS; i++) {
+        uint64_t x = 0;
+        int rc = bw_live_stat(ptr(live), i + 1, &x);
+        if (rc != 0) {
+            throw_bw(env, rc, "bw_live_stat");
+            return NULL;
+        }
+        v[i] = (jlong)x;
+    }
+    return long_array(env, v, N_LIVE_STATS);
 }

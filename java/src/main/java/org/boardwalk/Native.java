@@ -168,4 +168,17 @@ final class Native {
     static native long nLiveAcquire(long live);
 
     static native void nLiveClose(long live);
+
+    /** bw_live_add_edges: [added, duplicates, refused]; times may be null. */
+    static native long[] nLiveAddEdges(long live, long[] pins, long[] boards, long[] times);
+
+    /** bw_live_remove_edges: [removed, missing]. */
+    static native long[] nLiveRemoveEdges(long live, long[] pins, long[] boards);
+
+    static native void nLiveHide(long live, int kind, long id);
+
+    static native void nLiveSetMaxEdges(long live, long maxEdges);
+
+    /** bw_live_stat BW_LIVE_STAT_EDGES (1) ... BW_LIVE_STAT_SEGMENTS (9), in order. */
+    static native long[] nLiveStats(long live);
 }
