@@ -12,13 +12,16 @@ func currentRSS() -> UInt64 {
     return pages * UInt64(sysconf(Int32(_SC_PAGESIZE)))
 }
 
-/// A flag one thread sets and another reads.
-final class StopFlag: @unchecked Sendable {
-    // Unchecked: a lock guards `value`.
+/// The query thread's stop flag and count, shared with the writer's thread.
+final class QueryThreadState: @unchecked Sendable {
+    // Unchecked: a lock guards both fields.
     private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
+    private var stop = false
+    private var queries: UInt64 = 0
+    func requestStop() { lock.withLock { stop = true } }
+    var stopRequested: Bool { lock.withLock { stop } }
+    func answered() { lock.withLock { queries += 1 } }
+    var count: UInt64 { lock.withLock { queries } }
 }
 
 extension Bench {
@@ -66,16 +69,15 @@ extension Bench {
                   + "batches of \(liveBatch), one writer while one thread runs 20,000-step queries")
         }
         progress("live edges: adding \(count) in batches of \(liveBatch), a query thread running")
-        let stop = StopFlag()
-        let queried = StepCounters(1)
+        let querier = QueryThreadState()
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
             var p = WalkParameters()
             p.steps = 20_000
             var i = 0
-            while !stop.isSet {
+            while !querier.stopRequested {
                 p.seed = UInt64(i)
-                if (try? live.walk(pins: pool[i % pool.count], parameters: p)) != nil { queried.add(0, 1) }
+                if (try? live.walk(pins: pool[i % pool.count], parameters: p)) != nil { querier.answered() }
                 i += 1
             }
             done.signal()
@@ -90,7 +92,7 @@ extension Bench {
             duplicates += c.duplicates
         }
         let ingest = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        stop.set()
+        querier.requestStop()
         done.wait()
         let rss1 = currentRSS()
         let stats = live.liveStatistics
@@ -99,7 +101,7 @@ extension Bench {
         let deltaPerEdge = Double(stats.bytes) / Double(max(added, 1))
         if !json {
             print(String(format: "  ingest: %@ edges/s (%.2fs; %llu added, %llu duplicates, %llu new pins), %llu queries meanwhile",
-                         human(rate), ingest, added, duplicates, stats.newPins, queried.total))
+                         human(rate), ingest, added, duplicates, stats.newPins, querier.count))
             print(String(format: "  memory: %.1f bytes of RSS per live edge added (the delta's own count: %.1f)", rssPerEdge, deltaPerEdge))
         }
 
@@ -136,7 +138,7 @@ extension Bench {
         }
         report["live"] = [
             "edges": count, "batch": liveBatch, "added": added, "duplicates": duplicates, "new_pins": stats.newPins,
-            "ingest_seconds": ingest, "ingest_edges_per_second": rate, "queries_during_ingest": queried.total,
+            "ingest_seconds": ingest, "ingest_edges_per_second": rate, "queries_during_ingest": querier.count,
             "rss_bytes_per_edge": rssPerEdge, "delta_bytes_per_edge": deltaPerEdge, "walk_steps": n,
             "walk_queries_per_round": perRound, "walk_base_steps_per_second": mb,
             "walk_live_steps_per_second": ml, "walk_ratio": ml / mb,
