@@ -112,6 +112,31 @@ extension EdgeSegments {
             for j in 0..<n { try body(s[j]) }
         }
     }
+
+    /// Passes every edge and the value of `other` at the same place (0 when
+    /// `other` is nil) to `body` in order, freeing both as they go; both
+    /// are empty afterwards (also when `body` throws).
+    func consume(alongside other: EdgeSegments?, _ body: (UInt64, UInt64) throws -> Void) rethrows {
+        guard let other else { return try consume { try body($0, 0) } }
+        precondition(other.count == count, "parallel segments of different lengths")
+        defer {
+            for s in segments + other.segments { s.deallocate() }
+            for x in [self, other] {
+                x.segments = []
+                x.used = EdgeSegments.segmentSize
+                x.count = 0
+            }
+        }
+        while !segments.isEmpty {
+            let s = segments.removeFirst(), t = other.segments.removeFirst()
+            defer {
+                s.deallocate()
+                t.deallocate()
+            }
+            let n = segments.isEmpty ? used : EdgeSegments.segmentSize
+            for j in 0..<n { try body(s[j], t[j]) }
+        }
+    }
 }
 
 /// Maps 64-bit external ids to provisional dense 32-bit numbers in order of

@@ -61,10 +61,11 @@ public struct BuildOptions: Sendable {
     /// whose input fits (about 16 bytes per input edge and 96 per distinct
     /// node) runs in memory; a larger one sorts in batches within the
     /// budget, spills them to temporary files in ``temporaryDirectory`` and
-    /// merges them, giving the same graph. At least 4 MiB. Pruning rules
-    /// need the in-memory build. The budget covers the edges and nodes;
-    /// titles and pin attributes are held in memory as added, and about
-    /// 16 MiB of buffers and runtime come on top.
+    /// merges them, giving the same graph, pruning included (each rule
+    /// runs per node over sorted adjacency in a merge). At least 4 MiB. The
+    /// budget covers the edges and nodes; titles and pin attributes are held
+    /// in memory as added, and about 16 MiB of buffers and runtime come on
+    /// top.
     public var memoryLimit: UInt64?
     /// Where an external build puts its temporary files (they are unlinked
     /// at once, so nothing is left behind); nil for the system's temporary

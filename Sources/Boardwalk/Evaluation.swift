@@ -189,10 +189,21 @@ public enum EvaluationProgress: CustomStringConvertible, Sendable {
 ///
 /// Two ways to prepare one: from a ``LeaveOneOutSplit`` (the graph is built
 /// from its training interactions) or from an existing graph and held-out
-/// pairs (users are boards of the graph and query with their pins).
+/// pairs (users are boards of the graph and query with their pins). Either
+/// may add and remove live edges (``LiveEdgeList``s, as `boardwalk eval
+/// --live-edges --remove-edges` reads them): the walks then run over the
+/// base and the live edges (a ``LiveGraph``), and the users' queries, the
+/// catalogue and the degrees come from the same union, so that the
+/// evaluation is that of a graph rebuilt from the resulting edge set.
 public struct EvaluationSet {
-    /// The graph walked.
+    /// The graph walked (the base, when there are live edges).
     public let graph: Graph
+    /// What adding the live edges did, when there were any.
+    public var liveEdgesAdded: LiveAddCounts? { view.added }
+    /// What removing edges did, when there were any.
+    public var liveEdgesRemoved: LiveRemoveCounts? { view.removed }
+    /// The base and the live edges: what the evaluation reads and walks.
+    let view: EvaluationGraph
     /// The users evaluated, ascending by id (a seeded sample with `maxUsers`).
     public private(set) var users: [EvaluationUser]
     /// Every item each user has interacted with, the held-out one included.
@@ -229,11 +240,17 @@ public struct EvaluationSet {
     ///   - pinAttributes: an item attributes file for the training graph, if any.
     ///   - maxUsers: evaluate at most this many users, a sample drawn with `seed`.
     ///   - seed: the sampling seed.
+    ///   - liveEdges: edges (item, user) to add live to the training graph:
+    ///     they join their users' queries (with their times, weight 1) and
+    ///     the catalogue.
+    ///   - removedEdges: edges to remove after that: they leave their users' queries.
     ///   - progress: called with what is being done.
     /// - Throws: ``BoardwalkError/noData(_:)`` when the training graph has no
-    ///   edges or no user keeps a training item in it; the builder's errors.
+    ///   edges or no user keeps a training item in it; the builder's errors;
+    ///   those of ``LiveGraph/addEdges(pins:boards:times:)``.
     public init(split: LeaveOneOutSplit, buildOptions: BuildOptions = BuildOptions(), scoreByTime: Bool = false,
                 pinAttributes: String? = nil, maxUsers: Int? = nil, seed: UInt64 = 1,
+                liveEdges: LiveEdgeList? = nil, removedEdges: LiveEdgeList? = nil,
                 progress: ((EvaluationProgress) -> Void)? = nil) throws {
         let start = Date()
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("boardwalk-eval-\(getpid()).bwg").path
@@ -261,7 +278,13 @@ public struct EvaluationSet {
             throw BoardwalkError.noData("the training graph has no edges: \(buildOptions.pruning.isEmpty ? "no training interactions" : "pruning removed every edge of the \(split.train.count) training interactions"); loosen the pruning options")
         }
         let g = try Graph(path: tmp)  // stays mapped after the unlink
-        try self.init(graph: g, histories: histories, held: split.heldOut, degree: trainingDegree,
+        let view = try EvaluationGraph(base: g, add: liveEdges, remove: removedEdges)
+        for (u, added) in view.addedToBoard where histories[u] != nil {
+            histories[u]! += added.map { HistoryItem(item: $0.pin, time: $0.time.map { Int64(clamping: $0) }) }
+        }
+        for (u, gone) in view.removedFromBoard where histories[u] != nil { histories[u]!.removeAll { gone.contains($0.item) } }
+        for p in view.touchedPins { trainingDegree[p] = max(0, (trainingDegree[p] ?? 0) + (try view.degreeChange(of: p))) }
+        try self.init(view: view, histories: histories, held: split.heldOut, degree: trainingDegree,
                       skippedTooFew: split.skippedUsers, skippedNotInGraph: 0, pruning: pruned,
                       maxUsers: maxUsers, seed: seed, start: start, progress: progress)
     }
@@ -276,15 +299,19 @@ public struct EvaluationSet {
     ///   - graphName: the graph's name, for messages.
     ///   - maxUsers: evaluate at most this many users, a sample drawn with `seed`.
     ///   - seed: the sampling seed.
+    ///   - liveEdges: edges to add live to the graph (users and their pins as in a rebuilt graph).
+    ///   - removedEdges: edges to remove after that.
     ///   - progress: called with what is being done.
     /// - Throws: ``BoardwalkError/noData(_:)`` when there are no pairs or no
     ///   user is a board of the graph (saying whether the columns look
     ///   swapped), ``BoardwalkError/malformedInput(file:line:reason:)`` when
-    ///   a user is held out twice.
-    public init(graph g: Graph, heldOut pairs: [(user: UInt64, item: UInt64, line: Int)], heldOutName path: String,
+    ///   a user is held out twice; those of ``LiveGraph/addEdges(pins:boards:times:)``.
+    public init(graph base: Graph, heldOut pairs: [(user: UInt64, item: UInt64, line: Int)], heldOutName path: String,
                 graphName: String, maxUsers: Int? = nil, seed: UInt64 = 1,
+                liveEdges: LiveEdgeList? = nil, removedEdges: LiveEdgeList? = nil,
                 progress: ((EvaluationProgress) -> Void)? = nil) throws {
         let start = Date()
+        let g = try EvaluationGraph(base: base, add: liveEdges, remove: removedEdges)
         guard !pairs.isEmpty else { throw BoardwalkError.noData("\(path): no held-out items (an empty file?)") }
         var held: [UInt64: UInt64] = [:]
         var histories: [UInt64: [HistoryItem]] = [:]
@@ -292,9 +319,9 @@ public struct EvaluationSet {
         var lineOf: [UInt64: Int] = [:]
         var repeated: (user: UInt64, first: Int, again: Int)?
         for (u, i, line) in pairs {
-            guard g.contains(BoardID(u)) else {
+            guard g.contains(board: u) else {
                 notBoards += 1
-                if g.contains(PinID(u)) && g.contains(BoardID(i)) { swappedLooking += 1 }
+                if g.contains(pin: u) && g.contains(board: i) { swappedLooking += 1 }
                 continue
             }
             if let first = lineOf[u] {
@@ -303,7 +330,7 @@ public struct EvaluationSet {
             }
             lineOf[u] = line
             held[u] = i
-            histories[u] = try g.pins(of: BoardID(u)).map { HistoryItem(item: $0.rawValue) }
+            histories[u] = try g.pins(of: u).map { HistoryItem(item: $0) }
         }
         if held.isEmpty {
             let why = swappedLooking * 2 > pairs.count
@@ -317,24 +344,18 @@ public struct EvaluationSet {
                 file: path, line: repeated.again,
                 reason: "user \(repeated.user) is held out again (first on line \(repeated.first)): leave-one-out holds out one item per user")
         }
-        try self.init(graph: g, histories: histories, held: held, degree: nil, skippedTooFew: 0,
+        try self.init(view: g, histories: histories, held: held, degree: nil, skippedTooFew: 0,
                       skippedNotInGraph: notBoards, pruning: [], maxUsers: maxUsers, seed: seed, start: start,
                       progress: progress)
     }
 
     /// The catalogue, degrees and users, given the histories of the users with a held-out item.
-    private init(graph g: Graph, histories: [UInt64: [HistoryItem]], held: [UInt64: UInt64], degree trainingDegree: [UInt64: Int]?,
+    private init(view g: EvaluationGraph, histories: [UInt64: [HistoryItem]], held: [UInt64: UInt64], degree trainingDegree: [UInt64: Int]?,
                  skippedTooFew: Int, skippedNotInGraph notInGraph: Int, pruning: [PruningReport], maxUsers: Int?,
                  seed: UInt64, start: Date, progress: ((EvaluationProgress) -> Void)?) throws {
         var skippedNotInGraph = notInGraph
         progress?(.readingCatalogue(seconds: Date().timeIntervalSince(start)))
-        let s = g.stats
-        var items: [UInt64] = []
-        items.reserveCapacity(Int(s.pins))
-        for i in 0..<UInt32(s.pins) {
-            let p = try g.pin(at: i)
-            items.append(p.rawValue)
-        }
+        let items = try g.pinIDs()
         var interacted: [UInt64: Set<UInt64>] = [:]
         for (u, h) in histories { interacted[u] = Set(h.map(\.item)) }
         var degree: [UInt64: Int] = [:]
@@ -342,12 +363,12 @@ public struct EvaluationSet {
             degree = trainingDegree
         } else {
             // Degrees from the graph itself.
-            for p in items { degree[p] = try g.boards(of: PinID(p)).count }
+            for p in items { degree[p] = try g.degree(of: p) }
         }
         var users: [EvaluationUser] = []
         for u in held.keys.sorted() {
             // A user whose every training item left the graph (pruning) has nothing to query with.
-            guard let h = histories[u], h.contains(where: { g.contains(PinID($0.item)) }) else {
+            guard let h = histories[u], h.contains(where: { g.contains(pin: $0.item) }) else {
                 skippedNotInGraph += 1
                 continue
             }
@@ -363,7 +384,8 @@ public struct EvaluationSet {
             users.shuffle(using: &rng)
             users = Array(users.prefix(maxUsers)).sorted { $0.user < $1.user }
         }
-        self.graph = g
+        self.graph = g.base
+        self.view = g
         self.users = users
         self.interacted = interacted
         self.items = items
@@ -374,7 +396,7 @@ public struct EvaluationSet {
         self.skippedNotInGraph = skippedNotInGraph
         self.catalogue = Set(items)
         self.sortedDegrees = items.map { degree[$0] ?? 0 }.sorted()
-        self.heldOutNotInGraph = users.reduce(0) { $0 + (g.contains(PinID($1.held)) ? 0 : 1) }
+        self.heldOutNotInGraph = users.reduce(0) { $0 + (g.contains(pin: $1.held) ? 0 : 1) }
     }
 
     /// Items of the catalogue with degree >= d, in O(log n).
@@ -451,10 +473,10 @@ public struct EvaluationSet {
             }
             p.seed = parameters.seed &+ UInt64(n)
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let result = try graph.walk(pins: q, parameters: p)
+            let result = try view.walk(pins: q, parameters: p)
             r.latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             let candidates = [u.held] + negatives
-            let scores = try graph.score(candidates: candidates.map { PinID($0) }, pins: q, parameters: p)
+            let scores = try view.score(candidates: candidates.map { PinID($0) }, pins: q, parameters: p)
             // Full ranking: among the returned top maxK+1 (query pins are never returned).
             let target = scores[0]
             var full = Int.max

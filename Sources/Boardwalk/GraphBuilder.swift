@@ -25,11 +25,15 @@ public final class GraphBuilder {
     var edges = EdgeSegments()
     /// The memory budget in bytes (``BuildOptions/memoryLimit`` or its default).
     let memoryLimit: UInt64
-    /// Once the input outgrows the budget: its edges (raw pin, raw board)
-    /// and the temporary disk they spill to.
-    var spilled: (sorter: ExternalSorter, space: SpillSpace)?
+    /// Once the input outgrows the budget: its edges (raw pin, raw board,
+    /// scores when pruning) and the temporary disk they spill to.
+    var spilled: EdgeSpill?
     /// Fault injection for tests: temporary writes past this many bytes fail with ENOSPC.
     var spillFailAfterBytes: Int?
+    /// For tests: an external build whatever the input's size, and sorts
+    /// of this many records per batch (so that small inputs make many runs).
+    var testForceExternal = false
+    var testBatchRecords: Int?
     /// Scores (bit patterns of Double) parallel to `edges`, once any edge has one.
     var scores: EdgeSegments?
     var inputs: [String] = []
@@ -93,7 +97,11 @@ public final class GraphBuilder {
     public func addEdge(pin: PinID, board: BoardID, score: Double = 0) throws {
         guard score.isFinite else { throw BoardwalkError.invalidArgument("edge score \(score) is not finite") }
         if let spilled {
-            try spilled.sorter.add(pin.rawValue, board.rawValue)
+            if let sorter = spilled.plain {
+                try sorter.add(pin.rawValue, board.rawValue)
+            } else {
+                try spilled.scored!.add(ScoredEdge(pin: pin.rawValue, board: board.rawValue, rank: scoreRank(score)))
+            }
             return
         }
         guard let p = pins.intern(pin.rawValue), let b = boards.intern(board.rawValue) else {
@@ -180,6 +188,14 @@ public final class GraphBuilder {
                         let score = stride == 3 ? Double(bitPattern: block.pairs[i + 2]) : 0
                         try addEdge(pin: PinID(block.pairs[i]), board: BoardID(block.pairs[i + 1]), score: score)
                         i += stride
+                        // Spilling empties `edges`: an external build without
+                        // scores sends the rest straight to its sort.
+                        if edges.count & 0xFFFF == 0, stride == 2, let sorter = spilled?.plain {
+                            while i < block.count {
+                                try sorter.add(block.pairs[i], block.pairs[i + 1])
+                                i += 2
+                            }
+                        }
                     }
                 } catch {
                     failure = error  // keep draining so the parser can finish
@@ -342,8 +358,8 @@ public final class GraphBuilder {
         guard !built else { throw BoardwalkError.invalidArgument("a GraphBuilder builds once") }
         built = true
         try GraphBuilder.checkOutput(path, isNotAmong: inputPaths)
-        if spilled == nil && inMemoryBytes > memoryLimit { try spillEdges() }  // the last edges tipped it over
-        let compiled = try spilled.map { try compileExternal($0.sorter, $0.space) } ?? compile()
+        if spilled == nil && (inMemoryBytes > memoryLimit || testForceExternal) { try spillEdges() }  // the last edges tipped it over
+        let compiled = try spilled.map { try compileExternal($0) } ?? compile()
         if compiled.edges == 0 && !options.allowEmpty {
             let pruned = compiled.pruning.reduce(0) { $0 + $1.edges }
             throw BoardwalkError.emptyGraph(

@@ -214,16 +214,15 @@ func topicEntropy(_ codes: inout [UInt32]) -> Double {
     let n = codes.count
     if n < 2 { return 0 }
     codes.sort()
-    var h = 0.0
+    var counts: [Int] = []
     var i = 0
     while i < n {
         var j = i
         while j < n && codes[j] == codes[i] { j += 1 }
-        let p = Double(j - i) / Double(n)
-        h -= p * log2(p)
+        counts.append(j - i)
         i = j
     }
-    return h
+    return entropyBits(counts: counts, total: n)
 }
 
 /// The graph without its dead edges and without the nodes left with none.

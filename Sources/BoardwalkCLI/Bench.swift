@@ -7,7 +7,13 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure steps per second (1 … n threads) and query latency on a graph.",
-        discussion: "Query pins are drawn at random from the graph with --seed. Results go into BENCHMARKS.md.")
+        discussion: """
+            Query pins are drawn at random from the graph with --seed. Results go into BENCHMARKS.md. \
+            --live-edges FILE (and --remove-edges FILE) runs every walk over the graph plus those edges; \
+            --live-edges N (a count: 100K, 10M) instead measures live edges: ingest of N generated edges \
+            from one writer while a thread queries, memory per edge, and the walk over base + live \
+            against the base alone in the same run.
+            """)
 
     @Argument(help: ArgumentHelp("The graph file.", valueName: "graph"))
     var graph: String
@@ -25,6 +31,14 @@ struct Bench: ParsableCommand {
     var restart: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("Seed for drawing query pins.", valueName: "s"))
     var seed: UInt64 = 1
+    @Option(name: .customLong("live-edges"), help: ArgumentHelp(
+        "A count (10K, 1M) of live edges to generate and measure (ingest, memory, the walk over base + live against the base), "
+            + "or a file of edges (build's syntax: pin<TAB>board[<TAB>time]) to add before every run.", valueName: "n|file"))
+    var liveEdges: String?
+    @Option(name: .customLong("remove-edges"), help: ArgumentHelp("Edges to remove before every run (pin<TAB>board), base or live; with --live-edges FILE or alone.", valueName: "file"))
+    var removeEdges: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Edges per add call with --live-edges N.", valueName: "n"))
+    var liveBatch: Int = 10_000
     @Flag(help: hugePagesHelp)
     var hugePages = false
     @Flag(help: "Print one JSON object.")
@@ -41,10 +55,20 @@ struct Bench: ParsableCommand {
         guard let n = parseCount(steps), n >= 1, n <= 1_000_000_000 else {
             throw ValidationError("--steps must be a count 1 … 1G, not \(steps)")
         }
+        guard liveBatch >= 1 else { throw ValidationError("--live-batch must be at least 1, not \(liveBatch)") }
+        if let n = generatedLiveEdges {
+            guard n >= 1 else { throw ValidationError("--live-edges must be a count of at least 1 (or a file), not \(liveEdges!)") }
+            if removeEdges != nil { throw ValidationError("--remove-edges goes with --live-edges FILE, not with a count") }
+        }
     }
 
+    /// --live-edges N: the count of edges to generate (nil for a file or none).
+    /// A value in count syntax (digits, optionally K, M or G) is a count;
+    /// to name a file that looks like one, write ./10M.
+    var generatedLiveEdges: Int? { liveEdges.flatMap(parseCount) }
+
     /// A progress line on standard error (not with --quiet), as `build` prints them.
-    private func progress(_ text: String) {
+    func progress(_ text: String) {
         if !quiet { note("bench: " + text) }
     }
 
@@ -80,15 +104,33 @@ struct Bench: ParsableCommand {
                 print(String(format: "load: %.2fs to read and map the whole file%@", loadSeconds,
                              hugePages ? " into huge pages (\(g.hugePageMethod.name))" : ""))
                 print("huge pages: \(hugePageWords(g.hugePages()))")
-                print("throughput: one-pin queries of 1M steps, no early stopping, \(seconds)s per run")
             }
+            if let count = generatedLiveEdges {
+                // The live-edge runs only: their walk has its own reference, the base alone, in the same run.
+                let pool = try (0..<256).map { _ in try randomPins(1) }
+                try runLive(g, count: count, pool: pool, report: &report)
+                if json { try printJSON(report) }
+                return
+            }
+            // --live-edges FILE / --remove-edges FILE: every walk below runs over base + live.
+            let live = try LiveEdgeOptions.apply(add: liveEdges, remove: removeEdges, to: g, command: "bench")
+            if let live {
+                let st = live.liveStatistics
+                report["live_edges"] = ["edges": st.edges, "removed": st.removed, "new_pins": st.newPins,
+                                        "new_boards": st.newBoards] as [String: Any]
+                if !json { print("live edges: \(st.edges) (\(st.newPins) new pins, \(st.newBoards) new boards), \(st.removed) removed: every walk below runs over them") }
+            }
+            @Sendable func walk(_ q: [PinID: Double], _ p: WalkParameters) throws -> WalkResult {
+                try live.map { try $0.walk(pins: q, parameters: p) } ?? g.walk(pins: q, parameters: p)
+            }
+            if !json { print("throughput: one-pin queries of 1M steps, no early stopping, \(seconds)s per run") }
             progress("warming up: 3 walks of 1M steps")
             // Warm the page cache and the walk contexts.
             var warm = WalkParameters()
             if let restart { warm.restart = restart }
             warm.earlyStop = nil
             warm.steps = 1_000_000
-            for _ in 0..<3 { _ = try g.walk(pins: try randomPins(1), parameters: warm) }
+            for _ in 0..<3 { _ = try walk(try randomPins(1), warm) }
 
             var throughput: [[String: Any]] = []
             var oneThread = 0.0
@@ -107,7 +149,7 @@ struct Bench: ParsableCommand {
                     var k = 0
                     while DispatchTime.now().uptimeNanoseconds < deadline {
                         p.seed = UInt64(k)
-                        if let r = try? g.walk(pins: pools[i][k % 256], parameters: p) { counters.add(i, r.steps) }
+                        if let r = try? walk(pools[i][k % 256], p) { counters.add(i, r.steps) }
                         k += 1
                     }
                 }
@@ -143,7 +185,7 @@ struct Bench: ParsableCommand {
                     }
                     p.seed = UInt64(i)
                     let t0 = DispatchTime.now().uptimeNanoseconds
-                    let r = try g.walk(pins: q, parameters: p)
+                    let r = try walk(q, p)
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
                     walked += r.steps
                 }

@@ -61,6 +61,8 @@ struct Eval: ParsableCommand {
     var pruneScore: String = "weight"
     @OptionGroup(title: "Pruning of the training graph (as in build)")
     var pruning: PruningOptions
+    @OptionGroup(title: "Live edges (as in query): the walks run over the graph plus these; users' queries, the catalogue and degrees come from the union")
+    var liveEdges: LiveEdgeOptions
 
     func validate() throws {
         guard (interactions != nil) != (graph != nil) else { throw ValidationError("give an interactions file or --graph") }
@@ -155,13 +157,19 @@ struct Eval: ParsableCommand {
             }
             var options = BuildOptions()
             options.pruning = pruning.rules
+            let (added, removed) = try LiveEdgeOptions.lists(add: liveEdges.add, remove: liveEdges.remove)
             setup = try EvaluationSet(split: split, buildOptions: options, scoreByTime: pruneScore == "time",
-                                      pinAttributes: pinAttributes, maxUsers: maxUsers, seed: walk.seed, progress: report)
+                                      pinAttributes: pinAttributes, maxUsers: maxUsers, seed: walk.seed,
+                                      liveEdges: added, removedEdges: removed, progress: report)
         } else {
             let g = try Graph(path: graph!, options: hugePages ? .hugePages : [])
+            let (added, removed) = try LiveEdgeOptions.lists(add: liveEdges.add, remove: liveEdges.remove)
             setup = try EvaluationSet(graph: g, heldOut: try EvaluationInput.heldOut(from: heldOut!), heldOutName: heldOut!,
-                                      graphName: graph!, maxUsers: maxUsers, seed: walk.seed, progress: report)
+                                      graphName: graph!, maxUsers: maxUsers, seed: walk.seed,
+                                      liveEdges: added, removedEdges: removed, progress: report)
         }
+        if let c = setup.liveEdgesAdded { LiveEdgeOptions.noteAdded(c, liveEdges.add!, command: "eval") }
+        if let c = setup.liveEdgesRemoved { LiveEdgeOptions.noteRemoved(c, liveEdges.remove!, command: "eval") }
         warnAboutSkips(setup, candidates: setup.candidates)
         return setup
     }
@@ -323,6 +331,10 @@ extension EvaluationResult {
             "ranker_latency_p50_ms": ranked == nil ? nil : percentile(0.5, ofSorted: rankedLatencies.sorted()) as Any,
             "ranker_latency_p99_ms": ranked == nil ? nil : percentile(0.99, ofSorted: rankedLatencies.sorted()) as Any,
             "graph_edges": setup.graph.stats.edges,
+            "live_edges": setup.liveEdgesAdded.map { ["added": $0.added, "duplicates": $0.duplicates, "refused": $0.refused] as [String: Any] }
+                ?? NSNull() as Any,
+            "removed_edges": setup.liveEdgesRemoved.map { ["removed": $0.removed, "missing": $0.missing] as [String: Any] }
+                ?? NSNull() as Any,
             "pruning": setup.pruning.map { ["rule": $0.rule, "parameter": $0.parameter, "edges": $0.edges,
                                             "pins": $0.pins, "boards": $0.boards] as [String: Any] },
         ]

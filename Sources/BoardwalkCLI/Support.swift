@@ -249,18 +249,35 @@ struct LiveEdgeOptions: ParsableArguments {
     /// A LiveGraph over `g` with the edges added and removed, or nil when
     /// neither option is given; what was done goes to standard error.
     func apply(to g: Graph, command: String) throws -> LiveGraph? {
-        guard active else { return nil }
+        try Self.apply(add: add, remove: remove, to: g, command: command)
+    }
+
+    /// ``apply(to:command:)`` for commands that hold the two paths themselves.
+    static func apply(add: String?, remove: String?, to g: Graph, command: String) throws -> LiveGraph? {
+        guard add != nil || remove != nil else { return nil }
         let live = try LiveGraph(graph: g)
-        if let add {
-            let list = try LiveEdgeList(path: add)
-            let c = try live.addEdges(pins: list.pins, boards: list.boards, times: list.times)
-            note("\(command): \(add): \(c.added) live edges added, \(c.duplicates) duplicates, \(c.refused) refused")
+        let (added, removed) = try lists(add: add, remove: remove)
+        if let added {
+            let c = try live.addEdges(pins: added.pins, boards: added.boards, times: added.times)
+            noteAdded(c, add!, command: command)
         }
-        if let remove {
-            let list = try LiveEdgeList(path: remove)
-            let c = try live.removeEdges(pins: list.pins, boards: list.boards)
-            note("\(command): \(remove): \(c.removed) edges removed, \(c.missing) not in the graph")
+        if let removed {
+            let c = try live.removeEdges(pins: removed.pins, boards: removed.boards)
+            noteRemoved(c, remove!, command: command)
         }
         return live
+    }
+
+    /// The two files, read (nil for an option not given).
+    static func lists(add: String?, remove: String?) throws -> (LiveEdgeList?, LiveEdgeList?) {
+        (try add.map { try LiveEdgeList(path: $0) }, try remove.map { try LiveEdgeList(path: $0) })
+    }
+
+    static func noteAdded(_ c: LiveAddCounts, _ path: String, command: String) {
+        note("\(command): \(path): \(c.added) live edges added, \(c.duplicates) duplicates, \(c.refused) refused")
+    }
+
+    static func noteRemoved(_ c: LiveRemoveCounts, _ path: String, command: String) {
+        note("\(command): \(path): \(c.removed) edges removed, \(c.missing) not in the graph")
     }
 }

@@ -2,6 +2,7 @@
 // sorted on disk and gives the same graph as the in-memory build; a full
 // disk leaves the old graph and no temporary files; peak memory stays
 // within the budget.
+import CBoardwalk
 import Foundation
 import XCTest
 
@@ -26,8 +27,12 @@ final class BoundedMemoryBuildTests: XCTestCase {
         return out
     }()
 
+    /// A score per edge line with few distinct values (ties are common),
+    /// repeats of an edge scoring differently.
+    private static func score(_ i: Int) -> Double { Double((i * 7919) % 5) - 1.5 }
+
     private func build(_ dir: TempDir, _ name: String, memoryLimit: UInt64?, titles: Bool, attributes: Bool,
-                       pruning: PruningRules = PruningRules(), failAfter: Int? = nil) throws -> BuildSummary {
+                       pruning: PruningRules = PruningRules(), scores: Bool = false, failAfter: Int? = nil) throws -> BuildSummary {
         var o = BuildOptions()
         o.chunkBytes = 1 << 16  // the same chunking both ways (titles are laid out by chunk)
         o.memoryLimit = memoryLimit
@@ -35,7 +40,9 @@ final class BoundedMemoryBuildTests: XCTestCase {
         o.pruning = pruning
         let b = try GraphBuilder(options: o)
         b.spillFailAfterBytes = failAfter
-        for (p, q) in Self.edges { try b.addEdge(pin: PinID(p), board: BoardID(q)) }
+        for (i, (p, q)) in Self.edges.enumerated() {
+            try b.addEdge(pin: PinID(p), board: BoardID(q), score: scores ? Self.score(i) : 0)
+        }
         if titles {
             for (i, (p, q)) in Self.edges.prefix(20_000).enumerated() where i % 3 == 0 {
                 b.storeTitle("pin \(p) «\(i)»", kind: .pin, id: p)
@@ -74,11 +81,40 @@ final class BoundedMemoryBuildTests: XCTestCase {
         }
         for i in 0..<UInt32(s.pins) { XCTAssertEqual(try pin(g, i), try pin(h, i), file: file, line: line) }
         for i in 0..<UInt32(s.boards) { XCTAssertEqual(try board(g, i), try board(h, i), file: file, line: line) }
-        var params = WalkParameters()
-        params.seed = 5
-        let query = [PinID(Self.edges[0].0): 1.0]
-        let r1 = try g.recommend(pins: query, parameters: params), r2 = try h.recommend(pins: query, parameters: params)
-        XCTAssertEqual(r1.map { $0.pin }, r2.map { $0.pin }, file: file, line: line)
+        if s.pins > 0 {
+            var params = WalkParameters()
+            params.seed = 5
+            let query = [try g.pin(at: 0): 1.0]
+            let r1 = try g.recommend(pins: query, parameters: params), r2 = try h.recommend(pins: query, parameters: params)
+            XCTAssertEqual(r1.map { $0.pin }, r2.map { $0.pin }, file: file, line: line)
+        }
+        XCTAssertEqual(g.buildInfo, h.buildInfo, "the build records (rules, per-rule counts, inputs)", file: file, line: line)
+        XCTAssertEqual(try meta(a), try meta(b), "meta records (counts, degrees, fingerprint, every array's size and checksum)",
+                       file: file, line: line)
+    }
+
+    /// The meta record of a graph file, found by its magic, without the
+    /// creation time and its own checksum: every count, maximum degree,
+    /// the fingerprint and each array's count, chunks and checksum, so
+    /// equal records mean equal arrays byte for byte.
+    private func meta(_ path: String) throws -> [UInt64] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let size = MemoryLayout<bw_format_meta>.size
+        return try data.withUnsafeBytes { raw -> [UInt64] in
+            let magic = Array("BWGRAPH\0".utf8)
+            var i = 0
+            while i + size <= raw.count {
+                if raw[i] == magic[0] && Array(raw[i..<(i + 8)]) == magic && raw.loadUnaligned(fromByteOffset: i + 12, as: UInt32.self) == UInt32(size) {
+                    var m = bw_format_meta()
+                    withUnsafeMutableBytes(of: &m) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[i..<(i + size)])) }
+                    m.created_unix = 0
+                    m.meta_checksum = 0
+                    return withUnsafeBytes(of: m) { Array($0.bindMemory(to: UInt64.self)) }
+                }
+                i += 1
+            }
+            throw TestSetupError("\(path): no meta record")
+        }
     }
 
     func testTinyBudgetGivesTheInMemoryGraph() throws {
@@ -104,16 +140,136 @@ final class BoundedMemoryBuildTests: XCTestCase {
         }
     }
 
-    func testPruningOverTheBudgetIsAClearError() throws {
-        let dir = TempDir()
-        var rules = PruningRules()
-        rules.maxPinDegree = 3
-        let pruned = try build(dir, "mem.bwg", memoryLimit: UInt64.max, titles: false, attributes: false, pruning: rules)
-        XCTAssertFalse(pruned.external)
-        XCTAssertThrowsError(try build(dir, "ext.bwg", memoryLimit: 4 << 20, titles: false, attributes: false, pruning: rules)) {
-            XCTAssertTrue("\($0)".contains("pruning needs the in-memory build"), "\($0)")
+    /// Pixie's rules, all of them, with settings that each remove something here.
+    private static var allRules: PruningRules {
+        var r = PruningRules()
+        r.maxBoardEntropy = 2.7
+        r.maxBoardDegree = 70
+        r.pinDegreeExponent = 0.9
+        r.maxPinDegree = 5
+        r.minBoardDegree = 48
+        r.minPinDegree = 3
+        return r
+    }
+
+    /// Pruning within a 4 MiB budget: every rule, with scores and topics,
+    /// with and without titles, gives the in-memory graph and the same
+    /// per-rule counts.
+    /// Not under the (slower) sanitizers: the random graphs below run there.
+    func testTinyBudgetPrunedGivesTheInMemoryGraph() throws {
+        if ProcessInfo.processInfo.environment["BOARDWALK_SANITIZED"] != nil { return }
+        for v in [(titles: false, attributes: true, rules: Self.allRules), (titles: true, attributes: true, rules: Self.allRules)] {
+            let dir = TempDir()
+            let mem = try build(dir, "mem.bwg", memoryLimit: UInt64.max, titles: v.titles, attributes: v.attributes,
+                                pruning: v.rules, scores: true)
+            let ext = try build(dir, "ext.bwg", memoryLimit: 4 << 20, titles: v.titles, attributes: v.attributes,
+                                pruning: v.rules, scores: true)
+            XCTAssertFalse(mem.external)
+            XCTAssertTrue(ext.external)
+            XCTAssertEqual(ext.pruning, mem.pruning)
+            print("pruned: \(mem.pruning.map { "\($0.rule) \($0.edges)/\($0.pins)/\($0.boards)" }), \(mem.edges) edges left")
+            XCTAssertEqual(ext.pruning.count, 6)
+            for r in mem.pruning { XCTAssertGreaterThan(r.edges, 0, "\(r.rule) removes edges here") }
+            XCTAssertGreaterThan(mem.pruning.reduce(0) { $0 + $1.pins }, 0)
+            XCTAssertGreaterThan(mem.pruning.reduce(0) { $0 + $1.boards }, 0)
+            XCTAssertEqual([ext.pins, ext.boards, ext.edges, ext.duplicateEdges], [mem.pins, mem.boards, mem.edges, mem.duplicateEdges])
+            XCTAssertEqual([ext.pinTitles, ext.boardTitles, ext.titlesForUnknownNodes],
+                           [mem.pinTitles, mem.boardTitles, mem.titlesForUnknownNodes])
+            XCTAssertEqual([ext.attributedPins, ext.attributesForUnknownPins], [mem.attributedPins, mem.attributesForUnknownPins])
+            try assertSameGraph(dir.file("mem.bwg"), dir.file("ext.bwg"))
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["ext.bwg", "mem.bwg"])
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("ext.bwg")))
+    }
+
+    /// Random graphs with scores, repeats, ties and (every other round)
+    /// topics, as PruningTests draws them: each rule alone, all together
+    /// and random combinations give, built externally in many small runs,
+    /// the in-memory build's graph and counts.
+    func testRandomPrunedGraphsMatchTheInMemoryBuild() throws {
+        let sanitized = ProcessInfo.processInfo.environment["BOARDWALK_SANITIZED"] != nil
+        var rng = SeededGenerator(seed: 2027)
+        for round in 0..<(sanitized ? 2 : 6) {
+            var edges: [(UInt64, UInt64, Double)] = []
+            let pinsN = UInt64.random(in: 50...400, using: &rng), boardsN = UInt64.random(in: 10...80, using: &rng)
+            for _ in 0..<Int.random(in: 1000...4000, using: &rng) {
+                let p = UInt64.random(in: 1...pinsN, using: &rng) &* 1_000_003
+                let b = UInt64.random(in: 1...boardsN, using: &rng) &* 0x9E37_79B9_7F4A_7C15  // ids up to 2^64 - 1
+                edges.append((p, b, Double(Int.random(in: 0...4, using: &rng)) / 2 - (round % 2 == 0 ? 0 : 1)))
+            }
+            var topics: [UInt64: String] = [:]
+            if round % 2 == 0 {
+                for (p, _, _) in edges where p % 7 != 0 { topics[p] = ["art", "food", "travel", "diy"][Int(p % 4)] }
+            }
+            var cases: [PruningRules] = []
+            for k in 0..<7 {
+                var r = PruningRules()
+                switch k {
+                case 0: r.maxBoardEntropy = 1.9
+                case 1: r.maxBoardDegree = 20
+                case 2: r.pinDegreeExponent = 0.7
+                case 3: r.maxPinDegree = 4
+                case 4: r.minBoardDegree = 30
+                case 5: r.minPinDegree = 8
+                default:
+                    r.maxBoardEntropy = topics.isEmpty ? nil : 1.9
+                    r.maxBoardDegree = 40
+                    r.pinDegreeExponent = 0.7
+                    r.maxPinDegree = 6
+                    r.minBoardDegree = 10
+                    r.minPinDegree = 2
+                }
+                cases.append(r)
+            }
+            for _ in 0..<3 {  // random subsets
+                var r = PruningRules()
+                if Bool.random(using: &rng) && !topics.isEmpty { r.maxBoardEntropy = Double.random(in: 1.2...2, using: &rng) }
+                if Bool.random(using: &rng) { r.maxBoardDegree = Int.random(in: 5...60, using: &rng) }
+                if Bool.random(using: &rng) { r.pinDegreeExponent = Double.random(in: 0.3...1, using: &rng) }
+                if Bool.random(using: &rng) { r.maxPinDegree = Int.random(in: 1...10, using: &rng) }
+                if Bool.random(using: &rng) { r.minBoardDegree = Int.random(in: 1...40, using: &rng) }
+                if Bool.random(using: &rng) { r.minPinDegree = Int.random(in: 1...10, using: &rng) }
+                if !r.isEmpty { cases.append(r) }
+            }
+            for (i, rules) in cases.enumerated() where topics.isEmpty ? rules.maxBoardEntropy == nil : true {
+                let dir = TempDir()
+                func build(_ name: String, external: Bool) throws -> BuildSummary {
+                    var o = BuildOptions()
+                    o.chunkBytes = 1 << 12
+                    o.pruning = rules
+                    o.temporaryDirectory = dir.path
+                    o.allowEmpty = true
+                    o.memoryLimit = 4 << 20
+                    let b = try GraphBuilder(options: o)
+                    b.testForceExternal = external
+                    b.testBatchRecords = external ? 700 : nil  // several runs in every sort
+                    for (p, q, s) in edges { try b.addEdge(pin: PinID(p), board: BoardID(q), score: s) }
+                    for (p, t) in topics { try b.setAttributes(pin: PinID(p), language: nil, topic: t) }
+                    return try b.build(to: dir.file(name))
+                }
+                let mem = try build("mem.bwg", external: false)
+                let ext = try build("ext.bwg", external: true)
+                XCTAssertTrue(ext.external)
+                XCTAssertEqual(ext.pruning, mem.pruning, "round \(round), case \(i): \(rules)")
+                XCTAssertEqual([ext.pins, ext.boards, ext.edges, ext.duplicateEdges, ext.attributedPins, ext.attributesForUnknownPins],
+                               [mem.pins, mem.boards, mem.edges, mem.duplicateEdges, mem.attributedPins, mem.attributesForUnknownPins],
+                               "round \(round), case \(i)")
+                if mem.edges > 0 { try assertSameGraph(dir.file("mem.bwg"), dir.file("ext.bwg")) }
+            }
+        }
+    }
+
+    /// A group larger than its memory spills to a file and is read back in order.
+    func testGroupBufferSpillsAndReadsBackInOrder() throws {
+        let dir = TempDir()
+        let g = GroupBuffer<UInt64>(space: SpillSpace(directory: dir.path), memoryBytes: 0)  // 256 records in memory
+        for n in [0, 1, 255, 256, 257, 10_000, 3] {
+            g.reset()
+            for i in 0..<n { try g.append(UInt64(i) &* 0x9E37_79B9_7F4A_7C15) }
+            XCTAssertEqual(g.count, n)
+            var got: [UInt64] = []
+            while let v = try g.read() { got.append(v) }
+            XCTAssertEqual(got, (0..<n).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }, "\(n) records")
+        }
     }
 
     func testFullDiskLeavesTheOldGraphAndNoTemporaryFiles() throws {
@@ -168,7 +324,7 @@ final class BoundedMemoryBuildTests: XCTestCase {
     /// in order, without repeats.
     func testMergePasses() throws {
         let dir = TempDir()
-        let sorter = ExternalSorter(space: SpillSpace(directory: dir.path), memoryBytes: 0, mergeBytes: 0)
+        let sorter = ExternalSorter<KeyPair>(space: SpillSpace(directory: dir.path), memoryBytes: 0, mergeBytes: 0)
         XCTAssertEqual(sorter.capacity, 1024)  // the smallest: 60K records make 59 runs, merged 4 at a time
         var rng: UInt64 = 3
         var expected = Set<[UInt64]>()
@@ -180,7 +336,7 @@ final class BoundedMemoryBuildTests: XCTestCase {
         }
         let stream = try sorter.finish()
         var got: [[UInt64]] = []
-        while let (a, b) = try stream.next() { got.append([a, b]) }
+        while let (a, b) = try stream.nextPair() { got.append([a, b]) }
         XCTAssertEqual(got, expected.sorted { $0.lexicographicallyPrecedes($1) })
     }
 
@@ -211,9 +367,11 @@ final class BoundedMemoryBuildTests: XCTestCase {
             }
             return s
         }
-        func peak(_ n: Int, _ limit: String, _ out: String) throws -> (rss: Double, json: [String: Any]) {
+        let million = text(1_000_000)
+        func peak(_ n: Int, _ limit: String, _ out: String, _ extra: [String] = []) throws -> (rss: Double, json: [String: Any]) {
             let r = try runBoardwalk(["build", "--json", "-q", "--chunk-size", "64K", "--memory-limit", limit,
-                                      "--temp-dir", dir.path, "-o", dir.file(out), "-"], stdin: text(n))
+                                      "--temp-dir", dir.path, "-o", dir.file(out)] + extra + ["-"],
+                                     stdin: n == 1_000_000 ? million : text(n))
             XCTAssertEqual(r.status, 0, r.stderr)
             let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
             return ((json["peak_rss_bytes"] as! NSNumber).doubleValue, json)
@@ -228,5 +386,19 @@ final class BoundedMemoryBuildTests: XCTestCase {
             return [p + UInt64(i / Self.edges.count), q]
         })
         XCTAssertEqual(large.json["edges"] as? Int, distinct.count)
+        // Pruned, within the same bound: a pin rule and a board rule (tombstones
+        // both ways), on half the lines (the pruned in-memory build of them
+        // would need about 20 MB more than the 1,000-edge build).
+        let pruned = try peak(500_000, "4M", "pruned.bwg", ["--max-pin-degree", "6", "--min-board-degree", "90"])
+        XCTAssertEqual(pruned.json["external"] as? Bool, true)
+        XCTAssertLessThan(pruned.rss, base.rss + Double(4 << 20) + Double(10 << 20), "peak RSS \(pruned.rss), base \(base.rss)")
+        let rules = pruned.json["pruning"] as! [[String: Any]]
+        XCTAssertEqual(rules.count, 2)
+        let distinctHalf = Set((0..<500_000).map { i -> [UInt64] in
+            let (p, q) = Self.edges[i % Self.edges.count]
+            return [p + UInt64(i / Self.edges.count), q]
+        })
+        XCTAssertEqual(rules.reduce(0) { $0 + ($1["edges"] as! Int) } + (pruned.json["edges"] as! Int), distinctHalf.count)
+        for r in rules { XCTAssertGreaterThan(r["edges"] as! Int, 0, "\(r)") }
     }
 }

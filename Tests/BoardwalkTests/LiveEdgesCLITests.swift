@@ -87,4 +87,82 @@ final class LiveEdgesCLITests: XCTestCase {
         }
         return out
     }
+
+    /// eval's JSON without what differs by construction (timings, the base's edge count, the live-edge counts).
+    private func evalJSON(_ args: [String]) throws -> [String: Any] {
+        let r = try runBoardwalk(["eval"] + args + ["--json", "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        var o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        for k in ["latency_p50_ms", "latency_p99_ms", "seconds", "graph_edges", "live_edges", "removed_edges"] { o[k] = nil }
+        return o
+    }
+
+    func testEvalOverLiveEdgesIsTheRebuiltGraphs() throws {
+        let f = try Fixture()
+        // Users are boards (77 exists only live); each holds out a pin it does not have.
+        let held = f.dir.write("held.tsv", "user\titem\n100\t30\n101\t900\n103\t2\n200\t5\n205\t12\n77\t7\n")
+        // The exact method: the same metrics as on the rebuilt graph (a walk's would agree in
+        // distribution only: its random choices depend on the nodes' order).
+        let args = ["--method", "exact", "--negatives", "10", "--k", "3,10"]
+        let live = try evalJSON(["--graph", f.base, "--held-out", held, "--live-edges", f.live, "--remove-edges", f.removed] + args)
+        let rebuilt = try evalJSON(["--graph", f.rebuilt, "--held-out", held] + args)
+        XCTAssertEqual(live as NSDictionary, rebuilt as NSDictionary, "\(live) != \(rebuilt)")
+        XCTAssertEqual(live["users"] as? Int, 6, "board 77, new, is a user")
+        XCTAssertEqual(live["items"] as? Int, 41, "the live pin 900 is in the catalogue")
+        XCTAssertGreaterThan((live["walk"] as! [String: Double])["sampled_hr@3"]!, 0, "the sampled protocol measures something")
+        let base = try evalJSON(["--graph", f.base, "--held-out", held] + args)
+        XCTAssertNotEqual(base as NSDictionary, live as NSDictionary, "the live edges change the evaluation")
+        let r = try runBoardwalk(["eval", "--graph", f.base, "--held-out", held, "--live-edges", f.live, "--json", "-q"])
+        let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(o["live_edges"] as? [String: Int], ["added": 6, "duplicates": 1, "refused": 0])
+        XCTAssertTrue(o["removed_edges"] is NSNull)
+        XCTAssertTrue(r.stderr.contains("eval: \(f.live): 6 live edges added, 1 duplicates, 0 refused"), r.stderr)
+
+        // From interactions: the live edges join their users' queries and the catalogue (item 900).
+        var lines = "user\titem\ttime\n"
+        for (i, e) in f.baseEdges.enumerated() { lines += "\(e.1)\t\(e.0)\t\(i)\n" }
+        let interactions = f.dir.write("interactions.tsv", lines)
+        let plain = try evalJSON([interactions, "--method", "exact"])
+        let withLive = try evalJSON([interactions, "--method", "exact", "--live-edges", f.live, "--remove-edges", f.removed])
+        XCTAssertEqual((withLive["items"] as! Int) - (plain["items"] as! Int), 1, "the live pin 900 joins the catalogue")
+        let bad = try runBoardwalk(["eval", interactions, "--live-edges", f.dir.write("bad.tsv", "1\t2\t-3\n")])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("bad.tsv:1:"), bad.stderr)
+    }
+
+    func testBenchLiveEdges() throws {
+        let f = try Fixture()
+        // A count: ingest and the walk over base + N generated edges against the base alone.
+        let r = try runBoardwalk(["bench", f.base, "--live-edges", "3K", "--live-batch", "500", "--queries", "20", "--steps", "5K", "--json", "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let live = try XCTUnwrap(o["live"] as? [String: Any])
+        XCTAssertEqual(live["edges"] as? Int, 3000)
+        XCTAssertEqual(live["batch"] as? Int, 500)
+        XCTAssertEqual((live["added"] as! Int) + (live["duplicates"] as! Int), 3000, "every generated edge is added or a duplicate")
+        XCTAssertGreaterThan(live["new_pins"] as! Int, 0, "a fifth of the edges come from new pins")
+        for k in ["ingest_edges_per_second", "walk_base_steps_per_second", "walk_live_steps_per_second", "walk_ratio"] {
+            XCTAssertGreaterThan(live[k] as? Double ?? 0, 0, k)
+        }
+        XCTAssertNil(o["throughput"], "a count runs the live-edge measurements only")
+        // The same seed generates the same edges.
+        let again = try runBoardwalk(["bench", f.base, "--live-edges", "3K", "--live-batch", "500", "--queries", "20", "--steps", "5K", "--json", "-q"])
+        let live2 = (try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as! [String: Any])["live"] as! [String: Any]
+        XCTAssertEqual(live2["added"] as? Int, live["added"] as? Int)
+        XCTAssertEqual(live2["new_pins"] as? Int, live["new_pins"] as? Int)
+
+        // A file: every run walks base + live.
+        let files = try runBoardwalk(["bench", f.base, "--live-edges", f.live, "--remove-edges", f.removed, "--threads", "1",
+                                      "--seconds", "0.2", "--queries", "10", "--steps", "2K", "--json", "-q"])
+        XCTAssertEqual(files.status, 0, files.stderr)
+        let fo = try JSONSerialization.jsonObject(with: Data(files.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(fo["live_edges"] as? [String: Int], ["edges": 6, "removed": 2, "new_pins": 1, "new_boards": 1])
+        XCTAssertNotNil(fo["throughput"])
+        XCTAssertTrue(files.stderr.contains("bench: \(f.removed): 2 edges removed, 1 not in the graph"), files.stderr)
+
+        for bad in [["--live-edges", "0"], ["--live-edges", "10", "--remove-edges", f.removed], ["--live-edges", "10", "--live-batch", "0"]] {
+            let b = try runBoardwalk(["bench", f.base] + bad)
+            XCTAssertEqual(b.status, 64, "\(bad): \(b.stderr)")
+        }
+    }
 }

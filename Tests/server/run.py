@@ -663,6 +663,12 @@ def main():
         shutil.copy(cli, lone)
         p = subprocess.run([os.path.join(lone, "boardwalk"), "serve", graph], capture_output=True, text=True, timeout=30)
         check(p.returncode == 1 and "--product boardwalk-server" in p.stderr, f"no boardwalk-server: {p.returncode} {p.stderr!r}")
+        # Options the library refuses are bad usage, before the server starts.
+        for opt, needle in [(["--live-max-edges", "1"], "--live-max-edges must be in 4 ... 1099511627776, not 1"),
+                            (["--max-writes-in-flight", "0"], "--max-writes-in-flight must be at least 1"),
+                            (["--max-edge-body-bytes", "0"], "--max-edge-body-bytes must be at least 1")]:
+            p = subprocess.run([cli, "serve", graph, "--port", "0", *opt], capture_output=True, text=True, timeout=30)
+            check(p.returncode == 64 and needle in p.stderr, f"serve {opt}: {p.returncode} {p.stderr[-300:]!r}")
         # A graph that is missing ends the server.
         p = subprocess.run([cli, "serve", os.path.join(tmp, "missing.bwg"), "--port", "0"], capture_output=True,
                            text=True, timeout=30)
