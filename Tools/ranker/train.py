@@ -355,7 +355,7 @@ def main():
     ap.add_argument("--boardwalk", help="the boardwalk command (default: $BOARDWALK_CLI, PATH, this checkout's .build)")
     ap.add_argument("--work-dir", help="keep the split, graph and batches here (default: a temporary directory)")
     ap.add_argument("--model", choices=("linear", "trees"), default="linear",
-                    help="linear (the default: as good as trees on MovieLens and ~1000x cheaper to apply, "
+                    help="linear (the default: as good as trees on MovieLens and ~20x cheaper to apply, "
                          "BENCHMARKS.md) or LightGBM trees")
     ap.add_argument("--objective", choices=("binary", "lambdarank"), default="binary",
                     help="trees: pointwise logistic (binary, the default: better than LambdaRank here) or LambdaRank")

@@ -672,7 +672,7 @@ BW_API int bw_query_set_features(bw_query *query, int enabled);
  * or other runtime is needed at query time.
  *
  * Model file, format version 1 (all integers little-endian, doubles IEEE
- * 754 binary64 little-endian; README "Learned ranker" has an example):
+ * 754 binary64 little-endian; Tools/ranker/train.py's model_bytes writes it):
  *   offset 0   8 bytes  magic "BWRANKER"
  *          8   u32      format version, BW_RANKER_FORMAT_VERSION
  *         12   u32      kind: BW_RANKER_LINEAR or BW_RANKER_TREES
