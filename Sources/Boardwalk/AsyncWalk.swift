@@ -132,11 +132,11 @@ extension Graph {
 
     /// The async scoring of ``score(candidates:pins:boards:parameters:)-160uu``
     /// for a service, as ``walk(_:pool:deadline:)`` runs a walk.
-    package func score(_ r: WalkRequest, pool: WalkPool, deadline: UInt64?) async throws -> [Double] {
+    package func score(_ r: WalkRequest, pool: WalkPool, deadline: UInt64?) async throws -> CandidateScores {
         let q = try makeQuery(pins: r.pins, boards: r.boards, parameters: r.parameters, exclude: [],
                               candidates: r.candidates ?? [])
         return try await runOnWalkPool(q, pool: pool, deadline: deadline) {
-            try self.runScore(q, pins: r.pins, boards: r.boards, parameters: r.parameters)
+            try self.runScoreDetailed(q, pins: r.pins, boards: r.boards, parameters: r.parameters)
         }
     }
 }
@@ -225,12 +225,12 @@ extension LiveGraph {
 
     /// The async scoring of a request over the base and the live edges, as
     /// ``walk(_:pool:deadline:)`` runs a walk.
-    package func score(_ r: WalkRequest, pool: WalkPool, deadline: UInt64?) async throws -> [Double] {
+    package func score(_ r: WalkRequest, pool: WalkPool, deadline: UInt64?) async throws -> CandidateScores {
         let g = current
         let q = try g.makeQuery(pins: r.pins, boards: r.boards, parameters: r.parameters, exclude: [],
                                 candidates: r.candidates ?? [])
         return try await runOnWalkPool(q, pool: pool, deadline: deadline) {
-            try g.runScore(q, pins: r.pins, boards: r.boards, parameters: r.parameters, live: self)
+            try g.runScoreDetailed(q, pins: r.pins, boards: r.boards, parameters: r.parameters, live: self)
         }
     }
 

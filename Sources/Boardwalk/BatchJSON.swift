@@ -13,8 +13,10 @@ import Foundation
 /// print(BatchJSON.result(r, graph: graph, titles: false))
 /// ```
 public enum BatchJSON {
-    /// A walk's answer: `{"results":[{"id","score","visits"[,"kind":"board"][,"title"]}…],
-    /// "steps","elapsed_us","partial"[,"unknown_pins"][,"unknown_boards"]}`.
+    /// A walk's answer: `{"results":[{"id","score","visits"[,"kind":"board"][,"title"][,"features"]}…],
+    /// "steps","elapsed_us","partial"[,"unknown_pins"][,"unknown_boards"][,"feature_names"]}`;
+    /// with features (``WalkParameters/features``) each result has a
+    /// `"features"` array in the order of `"feature_names"`.
     ///
     /// - Parameters:
     ///   - r: The walk's result.
@@ -33,6 +35,7 @@ public enum BatchJSON {
                 s += "{\"id\":\(b.rawValue),\"kind\":\"board\",\"score\":\(number(rec.score)),\"visits\":\(rec.visits)"
                 if titles, let t = graph?.title(of: b) { s += ",\"title\":\(string(t))" }
             }
+            if let f = rec.features { s += ",\"features\":" + array(f) }
             s += "}"
         }
         s += "],\"steps\":\(r.steps),\"elapsed_us\":\(r.elapsedMicroseconds),\"partial\":\(r.partial)"
@@ -40,17 +43,29 @@ public enum BatchJSON {
         if !r.unknownBoards.isEmpty {
             s += ",\"unknown_boards\":[" + r.unknownBoards.map { String($0.rawValue) }.joined(separator: ",") + "]"
         }
+        if r.recommendations.contains(where: { $0.features != nil }) { s += ",\"feature_names\":" + featureNames }
         return s + "}"
     }
 
-    /// A scoring answer: `{"scores":[…],"elapsed_us":N}`.
+    /// `["score","boosted_score",…]`: ``CandidateFeatures/names`` as JSON.
+    static let featureNames = "[" + CandidateFeatures.names.map(string).joined(separator: ",") + "]"
+
+    static func array(_ xs: [Double]) -> String { "[" + xs.map(number).joined(separator: ",") + "]" }
+
+    /// A scoring answer: `{"scores":[…],"elapsed_us":N}`, with features
+    /// `{"scores":[…],"features":[[…]…],"feature_names":[…],"elapsed_us":N}`.
+    /// A score that is not finite (a ranker's -infinity for a pin not in the
+    /// graph) is `null`.
     ///
     /// - Parameters:
     ///   - scores: One score per candidate, in the candidates' order.
+    ///   - features: One feature row per candidate, or nil.
     ///   - elapsedMicroseconds: How long scoring took.
     /// - Returns: One JSON object, without a newline.
-    public static func scores(_ scores: [Double], elapsedMicroseconds: UInt64) -> String {
-        "{\"scores\":[" + scores.map(number).joined(separator: ",") + "],\"elapsed_us\":\(elapsedMicroseconds)}"
+    public static func scores(_ scores: [Double], features: [[Double]]? = nil, elapsedMicroseconds: UInt64) -> String {
+        var s = "{\"scores\":" + array(scores)
+        if let features { s += ",\"features\":[" + features.map(array).joined(separator: ",") + "],\"feature_names\":" + featureNames }
+        return s + ",\"elapsed_us\":\(elapsedMicroseconds)}"
     }
 
     /// An error answer: `{"error":"message"}`.

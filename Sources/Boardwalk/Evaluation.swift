@@ -423,17 +423,28 @@ public struct EvaluationSet {
     ///     items counts as a miss under the sampled protocol.
     ///   - queryWeights: how the user's training items weigh in the query.
     ///   - label: names the setting in progress reports.
+    ///   - ranker: a learned ranker to evaluate against the walk alone: each
+    ///     user is also queried with it (the same walk, seed and
+    ///     negatives), into ``EvaluationResult/ranked``, and the per-user
+    ///     differences into ``EvaluationResult/difference``.
     ///   - progress: called with what is being done.
     /// - Returns: the metrics, summed over users, and the query latencies.
     /// - Throws: the walk's errors.
     public func evaluate(_ parameters: WalkParameters, cutoffs ks: [Int], negatives negativeCount: Int = 99,
-                         queryWeights: QueryWeighting = .uniform, label: String? = nil,
+                         queryWeights: QueryWeighting = .uniform, label: String? = nil, ranker: Ranker? = nil,
                          progress: ((EvaluationProgress) -> Void)? = nil) throws -> EvaluationResult {
         var r = EvaluationResult(parameters: parameters)
+        if ranker != nil {
+            r.ranked = RankingScores()
+            r.difference = RankingScores()
+        }
         let maxK = ks.max()!
         var p = parameters
         p.top = maxK + 1
         p.lenient = true
+        p.ranker = nil
+        var pr = p
+        pr.ranker = ranker
         let start = Date()
         progress?(.evaluating(users: users.count, label: label))
         for (n, u) in users.enumerated() {
@@ -475,6 +486,26 @@ public struct EvaluationSet {
             }
             let sampled = RankingMetrics.pessimisticRank(target: target, others: Array(scores.dropFirst()))
             r.walk.add(full: full, sampled: negatives.isEmpty ? Int.max : sampled, ks)
+            if ranker != nil {
+                // The same user with the ranker: its top results, and its scores of the same candidates.
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                let ranked = try graph.walk(pins: q, parameters: pr)
+                r.rankedLatencies.append(Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e6)
+                let rs = try graph.score(candidates: candidates.map { PinID($0) }, pins: q, parameters: pr)
+                var rfull = Int.max
+                if let hit = ranked.recommendations.first(where: { $0.pin == PinID(u.held) }) {
+                    // Pessimistic, as for the walk: unseen results scoring at least as much rank above it.
+                    let above = ranked.recommendations.filter {
+                        $0.pin != PinID(u.held) && !seen.contains($0.pin!.rawValue) && $0.score >= hit.score
+                    }.count
+                    rfull = above >= maxK ? Int.max : above + 1
+                }
+                let rsampled = negatives.isEmpty ? Int.max
+                    : RankingMetrics.pessimisticRank(target: rs[0], others: Array(rs.dropFirst()))
+                r.ranked!.add(full: rfull, sampled: rsampled, ks)
+                r.difference!.addDifference(full: (rfull, full), sampled: (rsampled, negatives.isEmpty ? Int.max : sampled), ks)
+                for rec in ranked.recommendations.prefix(ks[0]) { r.rankedRecommended.insert(rec.pin!.rawValue) }
+            }
             for rec in result.recommendations.prefix(ks[0]) {
                 r.recommended.insert(rec.pin!.rawValue)
                 r.popularitySum += Double(degree[rec.pin!.rawValue] ?? 0)
@@ -498,29 +529,67 @@ public struct EvaluationSet {
     }
 }
 
-/// HR@K and NDCG@K of one method under the full and sampled protocols, summed over users.
+/// HR@K and NDCG@K of one method under the full and sampled protocols,
+/// summed over users (with their squares, for standard errors).
 public struct RankingScores: Sendable {
     public var hr: [Int: Double] = [:], ndcg: [Int: Double] = [:]
     public var sampledHR: [Int: Double] = [:], sampledNDCG: [Int: Double] = [:]
+    /// Sums of the squared per-user values of the four metrics, in that order.
+    public var squares: [[Int: Double]] = [[:], [:], [:], [:]]
+
+    private mutating func add(_ values: (Double, Double, Double, Double), _ k: Int) {
+        hr[k, default: 0] += values.0
+        ndcg[k, default: 0] += values.1
+        sampledHR[k, default: 0] += values.2
+        sampledNDCG[k, default: 0] += values.3
+        for (i, v) in [values.0, values.1, values.2, values.3].enumerated() { squares[i][k, default: 0] += v * v }
+    }
+
+    private static func values(full: Int, sampled: Int, _ k: Int) -> (Double, Double, Double, Double) {
+        (RankingMetrics.hitRate(rank: full, k: k), RankingMetrics.ndcg(rank: full, k: k),
+         RankingMetrics.hitRate(rank: sampled, k: k), RankingMetrics.ndcg(rank: sampled, k: k))
+    }
 
     /// Adds one user's ranks (`Int.max` for a miss) at each cut-off.
     public mutating func add(full: Int, sampled: Int, _ ks: [Int]) {
+        for k in ks { add(Self.values(full: full, sampled: sampled, k), k) }
+    }
+
+    /// Adds one user's difference between two methods (their ranks: `a`
+    /// minus `b`), for the standard error of a paired comparison.
+    public mutating func addDifference(full: (Int, Int), sampled: (Int, Int), _ ks: [Int]) {
         for k in ks {
-            hr[k, default: 0] += RankingMetrics.hitRate(rank: full, k: k)
-            ndcg[k, default: 0] += RankingMetrics.ndcg(rank: full, k: k)
-            sampledHR[k, default: 0] += RankingMetrics.hitRate(rank: sampled, k: k)
-            sampledNDCG[k, default: 0] += RankingMetrics.ndcg(rank: sampled, k: k)
+            let a = Self.values(full: full.0, sampled: sampled.0, k), b = Self.values(full: full.1, sampled: sampled.1, k)
+            add((a.0 - b.0, a.1 - b.1, a.2 - b.2, a.3 - b.3), k)
         }
     }
 
     /// The mean over `n` users of one of the sums at cut-off `k` (0 for no users).
     public func mean(_ d: [Int: Double], _ k: Int, _ n: Int) -> Double { n > 0 ? (d[k] ?? 0) / Double(n) : 0 }
+
+    /// The standard error of the mean of metric `metric` (0: HR, 1: NDCG,
+    /// 2: sampled HR, 3: sampled NDCG) at cut-off `k` over `n` users: the
+    /// sample standard deviation / √n (0 for fewer than 2 users).
+    public func standardError(_ metric: Int, _ k: Int, _ n: Int) -> Double {
+        guard n > 1 else { return 0 }
+        let sums = [hr, ndcg, sampledHR, sampledNDCG][metric]
+        let m = (sums[k] ?? 0) / Double(n)
+        let variance = max(0, ((squares[metric][k] ?? 0) - Double(n) * m * m) / Double(n - 1))
+        return (variance / Double(n)).squareRoot()
+    }
 }
 
 /// The metrics of one parameter setting.
 public struct EvaluationResult: Sendable {
     /// The walk's (or exact method's) scores, and the popularity baseline's.
     public var walk = RankingScores(), popularity = RankingScores()
+    /// With a ranker: the walk + ranker's scores, and the per-user
+    /// differences (walk + ranker minus walk alone); nil without.
+    public var ranked: RankingScores? = nil, difference: RankingScores? = nil
+    /// With a ranker: milliseconds of each user's walk + ranking.
+    public var rankedLatencies: [Double] = []
+    /// With a ranker: items it recommended within the first cut-off.
+    public var rankedRecommended: Set<UInt64> = []
     /// Users evaluated.
     public var users = 0
     /// Milliseconds of each user's walk.

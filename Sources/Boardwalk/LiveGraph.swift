@@ -152,6 +152,25 @@ public final class LiveGraph: @unchecked Sendable {
         return try g.runScore(q, pins: pins, boards: boards, parameters: parameters, live: self)
     }
 
+    /// ``Graph/candidateScores(_:pins:boards:parameters:)`` over the base and
+    /// the live edges: the scores, and the features when asked for.
+    ///
+    /// - Parameters:
+    ///   - candidates: The pins to score, in the order of the answer.
+    ///   - pins: Query pins with their weights (finite, >= 0).
+    ///   - boards: Query boards with their weights.
+    ///   - parameters: The walk's parameters.
+    /// - Returns: One score (and feature row) per candidate.
+    /// - Throws: The errors of ``Graph/score(candidates:pins:boards:parameters:)-99ms``.
+    ///
+    /// The corresponding C functions are `bw_live_score` and `bw_results_features`.
+    public func candidateScores(_ candidates: [PinID], pins: [PinID: Double], boards: [BoardID: Double] = [:],
+                                parameters: WalkParameters = WalkParameters()) throws -> CandidateScores {
+        let g = current
+        let q = try g.makeQuery(pins: pins, boards: boards, parameters: parameters, exclude: [], candidates: candidates)
+        return try g.runScoreDetailed(q, pins: pins, boards: boards, parameters: parameters, live: self)
+    }
+
     /// The async ``recommend(pins:boards:parameters:exclude:)``: the walk runs
     /// off the cooperative thread pool, on the bounded pool of
     /// ``Graph/walk(pins:boards:parameters:exclude:)-8f4hl``.

@@ -76,6 +76,19 @@ public struct WalkParameters: Sendable, Equatable {
     /// P3α), 0 … 2; 1 uses plain probabilities. Ignored by the walk.
     /// `bw_query_set_exponent`.
     public var exponent: Double = 1
+    /// A learned ranker (nil: none): the walk keeps its best
+    /// `max(rankerTopN, top)` candidates, the model scores them from their
+    /// features, and the results are the best `top` by the model's score
+    /// (each result's ``Recommendation/score`` is the model's); scoring
+    /// candidates returns the model's scores. `bw_query_set_ranker`.
+    public var ranker: Ranker? = nil
+    /// How many of the walk's candidates the ranker scores, 1 … 100,000;
+    /// nil for the library's default (500). `bw_query_set_ranker`.
+    public var rankerTopN: Int? = nil
+    /// Whether each result carries its features (``Recommendation/features``,
+    /// ``CandidateScores/features``), in ``CandidateFeatures/names`` order.
+    /// `bw_query_set_features`.
+    public var features: Bool = false
 
     /// How a query is answered.
     public enum Method: String, Sendable, Equatable, CaseIterable {
@@ -134,8 +147,24 @@ public struct Recommendation: Sendable, Equatable {
     /// Visits from all query nodes together (the exact method: the number
     /// of boards the node was reached through).
     public var visits: UInt64
+    /// Its features, in ``CandidateFeatures/names`` order, when
+    /// ``WalkParameters/features`` asked for them; else nil.
+    /// `bw_results_features`.
+    public var features: [Double]? = nil
     /// The pin, if this is one; nil for a board.
     public var pin: PinID? { if case .pin(let p) = node { return p } else { return nil } }
+}
+
+/// The scores of given candidates (`bw_score`), in their order, with their
+/// features when ``WalkParameters/features`` asked for them.
+public struct CandidateScores: Sendable, Equatable {
+    /// One score per candidate: the walk's (0 when never reached or not in
+    /// the graph), or with a ranker the model's (-infinity for a pin that is
+    /// not in the graph).
+    public var scores: [Double]
+    /// One row per candidate in ``CandidateFeatures/names`` order (zeros
+    /// for a pin not in the graph); nil when not asked for.
+    public var features: [[Double]]?
 }
 
 /// Everything a walk produced: the C library's `bw_results`.
@@ -207,6 +236,12 @@ extension WalkParameters {
         try set(bw_query_set_exponent(h, exponent))
         try set(bw_query_set_include_boards(h, includeBoards ? 1 : 0))
         try set(bw_query_set_lenient(h, lenient ? 1 : 0))
+        try set(bw_query_set_features(h, features ? 1 : 0))
+        // 0 asks for the library's default; the range is C's rule.
+        guard let topN = UInt32(exactly: rankerTopN ?? 0) else {
+            throw BoardwalkError.invalidArgument("ranker_top_n must be an unsigned 32-bit integer, not \(rankerTopN!)")
+        }
+        if ranker != nil || rankerTopN != nil { try set(bw_query_set_ranker(h, ranker?.handle, topN)) }
     }
 
     /// Checks every parameter against the C library's rules without a
@@ -264,6 +299,15 @@ extension Graph {
         return .notFound("unknown query id")
     }
 
+    /// Entry i's features, nil when the results carry none.
+    private func features(_ r: OpaquePointer, _ i: Int) -> [Double]? {
+        let m = bw_results_feature_count(r)
+        guard m > 0 else { return nil }
+        var row = [Double](repeating: 0, count: m)
+        _ = bw_results_features(r, i, &row, m)
+        return row
+    }
+
     private func collect(_ r: OpaquePointer) -> WalkResult {
         var recs: [Recommendation] = []
         let n = bw_results_count(r)
@@ -273,7 +317,8 @@ extension Graph {
             var kind: Int32 = 0
             _ = bw_results_get(r, i, &id, &score, &visits)
             _ = bw_results_kind(r, i, &kind)
-            recs.append(Recommendation(node: kind == BW_BOARD ? .board(BoardID(id)) : .pin(PinID(id)), score: score, visits: visits))
+            recs.append(Recommendation(node: kind == BW_BOARD ? .board(BoardID(id)) : .pin(PinID(id)), score: score, visits: visits,
+                                       features: features(r, i)))
         }
         var unknownPins: [PinID] = [], unknownBoards: [BoardID] = []
         for i in 0..<bw_results_unknown_count(r) {
@@ -376,6 +421,13 @@ extension Graph {
     func runScore(_ q: QueryHandle, pins: [PinID: Double], boards: [BoardID: Double], parameters: WalkParameters,
                   live: LiveGraph? = nil) throws -> [Double]
     {
+        try runScoreDetailed(q, pins: pins, boards: boards, parameters: parameters, live: live).scores
+    }
+
+    /// `bw_score` (or `bw_live_score`), with the features when the query asked for them.
+    func runScoreDetailed(_ q: QueryHandle, pins: [PinID: Double], boards: [BoardID: Double], parameters: WalkParameters,
+                          live: LiveGraph? = nil) throws -> CandidateScores
+    {
         var r: OpaquePointer?
         let rc = live.map { bw_live_score($0.handle, q.handle, &r) } ?? bw_score(handle, q.handle, &r)
         if rc == BW_ENOTFOUND {
@@ -383,10 +435,33 @@ extension Graph {
         }
         try checkRead(rc, parameters.method == .exact ? "the exact method" : "the walk")
         defer { bw_results_free(r) }
-        return (0..<bw_results_count(r)).map { i in
+        let n = bw_results_count(r)
+        let scores = (0..<n).map { i in
             var s = 0.0
             _ = bw_results_get(r, i, nil, &s, nil)
             return s
         }
+        let rows = bw_results_feature_count(r) > 0 ? (0..<n).map { features(r!, $0)! } : nil
+        return CandidateScores(scores: scores, features: rows)
+    }
+
+    /// The scores of candidate pins, as
+    /// ``score(candidates:pins:boards:parameters:)-99ms`` computes them, with
+    /// each candidate's features when ``WalkParameters/features`` is set:
+    /// what a team logs to train a ranker on.
+    ///
+    /// - Parameters:
+    ///   - candidates: The pins to score, in the order of the answer.
+    ///   - pins: Query pins with their weights (finite, >= 0).
+    ///   - boards: Query boards with their weights.
+    ///   - parameters: The walk's parameters.
+    /// - Returns: One score (and feature row) per candidate.
+    /// - Throws: The errors of ``walk(pins:boards:parameters:exclude:)-5uqle``.
+    ///
+    /// The corresponding C functions are `bw_score` and `bw_results_features`.
+    public func candidateScores(_ candidates: [PinID], pins: [PinID: Double], boards: [BoardID: Double] = [:],
+                                parameters: WalkParameters = WalkParameters()) throws -> CandidateScores {
+        let q = try makeQuery(pins: pins, boards: boards, parameters: parameters, exclude: [], candidates: candidates)
+        return try runScoreDetailed(q, pins: pins, boards: boards, parameters: parameters)
     }
 }

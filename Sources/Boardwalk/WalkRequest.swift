@@ -13,7 +13,8 @@ import Foundation
 ///      "restart": 0.9, "top": 100, "early_stop": [NP, NV] or false,
 ///      "boost": true, "include_boards": false, "lenient": false,
 ///      "time_budget_ms": 5, "popularity_penalty": 0.7,
-///      "method": "walk" or "exact", "exponent": 1}
+///      "method": "walk" or "exact", "exponent": 1,
+///      "ranker": "model.bwr", "ranker_top_n": 500, "features": true}
 ///
 /// Every field is optional. Ids (and `seed` and `steps`) are JSON numbers or
 /// strings of digits; the keys of `pins` and `boards` are strings of digits,
@@ -47,6 +48,12 @@ public struct WalkRequest: Sendable, Equatable {
     public var exclude: [PinID]
     /// The walk parameters: the defaults with the request's fields applied.
     public var parameters: WalkParameters
+    /// The `"ranker"` field: the path of a model file to rank with, which
+    /// the caller loads (``Ranker/init(path:)``) into
+    /// ``WalkParameters/ranker``; nil when the request names none.
+    /// `boardwalk query --batch` does; a server refuses it (it ranks with
+    /// the model it was started with).
+    public var rankerPath: String?
 
     /// A request made in code.
     ///
@@ -56,13 +63,15 @@ public struct WalkRequest: Sendable, Equatable {
     ///   - candidates: Pins to score, or nil for a recommendation.
     ///   - exclude: Pins never to recommend.
     ///   - parameters: The walk parameters.
+    ///   - rankerPath: A model file to rank with, loaded by the caller.
     public init(pins: [PinID: Double] = [:], boards: [BoardID: Double] = [:], candidates: [PinID]? = nil,
-                exclude: [PinID] = [], parameters: WalkParameters = WalkParameters()) {
+                exclude: [PinID] = [], parameters: WalkParameters = WalkParameters(), rankerPath: String? = nil) {
         self.pins = pins
         self.boards = boards
         self.candidates = candidates
         self.exclude = exclude
         self.parameters = parameters
+        self.rankerPath = rankerPath
     }
 
     /// The fields of a request, as on the wire (the names an unknown field
@@ -70,6 +79,7 @@ public struct WalkRequest: Sendable, Equatable {
     public static let fieldNames: [String] = [
         "pins", "boards", "candidates", "exclude", "seed", "language", "topic", "bias", "steps", "restart", "top",
         "early_stop", "boost", "include_boards", "lenient", "time_budget_ms", "popularity_penalty", "method", "exponent",
+        "ranker", "ranker_top_n", "features",
     ]
 
     /// Decodes one JSON object, applying its fields over `defaults`.
@@ -102,9 +112,12 @@ public struct WalkRequest: Sendable, Equatable {
         if let m = q.method { p.method = m }
         if let e = q.exponent { p.exponent = e }
         if let t = q.timeBudget { p.timeBudgetMilliseconds = t }
+        if let n = q.rankerTopN { p.rankerTopN = n }
+        if let f = q.features { p.features = f }
         self.init(pins: (q.pins ?? [:]).reduce(into: [:]) { $0[PinID($1.key)] = $1.value },
                   boards: (q.boards ?? [:]).reduce(into: [:]) { $0[BoardID($1.key)] = $1.value },
-                  candidates: q.candidates?.map { PinID($0) }, exclude: (q.exclude ?? []).map { PinID($0) }, parameters: p)
+                  candidates: q.candidates?.map { PinID($0) }, exclude: (q.exclude ?? []).map { PinID($0) }, parameters: p,
+                  rankerPath: q.ranker)
     }
 }
 
@@ -146,6 +159,9 @@ private struct RequestJSON: Decodable {
     var popularityPenalty: Double?
     var method: WalkParameters.Method?
     var exponent: Double?
+    var ranker: String?
+    var rankerTopN: Int?
+    var features: Bool?
 
     init(from decoder: Decoder) throws {
         let c: KeyedDecodingContainer<Key>
@@ -275,6 +291,12 @@ private struct RequestJSON: Decodable {
             self.method = method
         }
         timeBudget = try number("time_budget_ms", "a number of milliseconds")
+        ranker = try string("ranker")
+        if ranker?.isEmpty == true { throw BoardwalkError.invalidArgument("ranker: must be the path of a model file, not \"\"") }
+        if let x = try number("ranker_top_n", "an integer", { $0 == $0.rounded() }) {
+            rankerTopN = x >= Double(Int.max) ? Int.max : x <= Double(Int.min) ? Int.min : Int(x)
+        }
+        features = try bool("features")
     }
 
     /// The message for an unknown field, with the nearest known name when

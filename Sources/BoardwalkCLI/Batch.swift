@@ -9,18 +9,21 @@ enum BatchRunner {
     static func error(_ message: String) -> String { BatchJSON.error(message) }
 
     /// The answer line for one input line; with `titles`, results carry
-    /// their titles; with `live` (whose base is `g`), walks see its live edges.
-    static func answer(_ line: Data, graph g: Graph, live: LiveGraph? = nil, base: WalkParameters, titles: Bool = false) -> String {
+    /// their titles; with `live` (whose base is `g`), walks see its live
+    /// edges. A line's `"ranker"` is loaded through `rankers` (once per path).
+    static func answer(_ line: Data, graph g: Graph, live: LiveGraph? = nil, base: WalkParameters, titles: Bool = false,
+                       rankers: RankerCache = RankerCache()) -> String {
         do {
             // Decoding and validation live in the library (WalkRequest), shared with services and the fuzzers.
             let q = try WalkRequest(json: line, defaults: base)
-            let p = q.parameters
+            var p = q.parameters
+            if let path = q.rankerPath { p.ranker = try rankers.ranker(path) }
             if let candidates = q.candidates {
                 let start = DispatchTime.now()
-                let scores = try live.map { try $0.score(candidates: candidates, pins: q.pins, boards: q.boards, parameters: p) }
-                    ?? g.score(candidates: candidates, pins: q.pins, boards: q.boards, parameters: p)
+                let s = try live.map { try $0.candidateScores(candidates, pins: q.pins, boards: q.boards, parameters: p) }
+                    ?? g.candidateScores(candidates, pins: q.pins, boards: q.boards, parameters: p)
                 let us = (DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1000
-                return BatchJSON.scores(scores, elapsedMicroseconds: us)
+                return BatchJSON.scores(s.scores, features: s.features, elapsedMicroseconds: us)
             }
             let r = try live.map { try $0.walk(pins: q.pins, boards: q.boards, parameters: p, exclude: q.exclude) }
                 ?? g.walk(pins: q.pins, boards: q.boards, parameters: p, exclude: q.exclude)
@@ -28,5 +31,18 @@ enum BatchRunner {
         } catch {
             return self.error("\(error)")
         }
+    }
+}
+
+/// The model files batch lines name, each loaded once (a failure too: a
+/// batch of 10,000 lines naming a missing file reads it once).
+final class RankerCache {
+    private var loaded: [String: Result<Ranker, Error>] = [:]
+
+    func ranker(_ path: String) throws -> Ranker {
+        if let r = loaded[path] { return try r.get() }
+        let r = Result { try Ranker(path: path) }
+        loaded[path] = r
+        return try r.get()
     }
 }

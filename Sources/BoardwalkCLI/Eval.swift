@@ -42,6 +42,12 @@ struct Eval: ParsableCommand {
     var writeSplit: String?
     @Flag(help: "Try a grid of steps, restart and popularity penalty (with --method exact: exponent and penalty) and print a table.")
     var sweep = false
+    @Flag(help: "With --write-split: write the split and stop (Tools/ranker/train.py makes its labels so).")
+    var splitOnly = false
+    @Option(help: ArgumentHelp(
+        "A learned ranker's model file: evaluate the walk alone and the walk + ranker on the same users, with the paired difference. Train it on --write-split's train.tsv so that it never sees the held-out items.",
+        valueName: "file"))
+    var ranker: String?
     @Flag(help: hugePagesHelp)
     var hugePages = false
     @Flag(help: "Print JSON.")
@@ -72,6 +78,10 @@ struct Eval: ParsableCommand {
         guard graph == nil || (pruning.rules.isEmpty && pinAttributes == nil) else {
             throw ValidationError("pruning and --pin-attributes apply to the graph eval builds, not to --graph")
         }
+        if splitOnly && (writeSplit == nil || interactions == nil) {
+            throw ValidationError("--split-only goes with an interactions file and --write-split")
+        }
+        if ranker != nil && sweep { throw ValidationError("--ranker and --sweep do not go together") }
     }
 
     /// The cut-offs in the order given, without repeats; nil when one is not an integer.
@@ -87,8 +97,12 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let setup = try prepare()
-            if sweep {
+            let model = try ranker.map { try Ranker(path: $0) }
+            guard let setup = try prepare() else { return }
+            if let model {
+                let r = try evaluate(setup, try walk.parameters(), label: nil, ranker: model)
+                if json { try printJSON(r.json(setup)) } else { r.print(setup, cutoffs) }
+            } else if sweep {
                 try runSweep(setup)
             } else {
                 let r = try evaluate(setup, try walk.parameters(), label: nil)
@@ -116,7 +130,8 @@ struct Eval: ParsableCommand {
         func note(_ p: EvaluationProgress) { note(p.description, always: p.isMilestone) }
     }
 
-    func prepare() throws -> Setup {
+    /// The evaluation's users and graph; nil after --split-only wrote the split.
+    func prepare() throws -> Setup? {
         let start = Date()
         let progress = Progress(enabled: !quiet)
         let report: ((EvaluationProgress) -> Void)? = progress.enabled ? { progress.note($0) } : nil
@@ -136,6 +151,10 @@ struct Eval: ParsableCommand {
                               + "are the columns swapped? the file is read as user<TAB>item")
             }
             if let dir = writeSplit { try writeSplitFiles(split, to: dir) }
+            if splitOnly {
+                progress.note("wrote \(writeSplit!)/train.tsv (\(split.train.count) interactions) and test.tsv (\(split.heldOut.count) users)", always: true)
+                return nil
+            }
             var options = BuildOptions()
             options.pruning = pruning.rules
             let (added, removed) = try LiveEdgeOptions.lists(add: liveEdges.add, remove: liveEdges.remove)
@@ -210,10 +229,10 @@ struct Eval: ParsableCommand {
     typealias Result = EvaluationResult
 
     /// The metrics of one parameter setting; `label` names the setting in progress lines.
-    func evaluate(_ s: Setup, _ params: WalkParameters, label: String?) throws -> Result {
+    func evaluate(_ s: Setup, _ params: WalkParameters, label: String?, ranker: Ranker? = nil) throws -> Result {
         let progress = Progress(enabled: !quiet)
         return try s.evaluate(params, cutoffs: cutoffs, negatives: negatives, queryWeights: QueryWeighting(rawValue: queryWeights)!,
-                              label: label, progress: progress.enabled ? { progress.note($0) } : nil)
+                              label: label, ranker: ranker, progress: progress.enabled ? { progress.note($0) } : nil)
     }
 
     /// Tries a grid (walk: steps × restart × penalty; exact: exponent ×
@@ -288,6 +307,9 @@ extension EvaluationResult {
                 o["ndcg@\(k)"] = s.mean(s.ndcg, k, users)
                 o["sampled_hr@\(k)"] = s.mean(s.sampledHR, k, users)
                 o["sampled_ndcg@\(k)"] = s.mean(s.sampledNDCG, k, users)
+                for (i, name) in ["hr", "ndcg", "sampled_hr", "sampled_ndcg"].enumerated() {
+                    o["\(name)_se@\(k)"] = s.standardError(i, k, users)
+                }
             }
             return o
         }
@@ -303,6 +325,11 @@ extension EvaluationResult {
             "mean_recommended_degree": meanRecommendedDegree,
             "mean_item_degree": meanDegree,
             "latency_p50_ms": p(0.5), "latency_p99_ms": p(0.99), "seconds": seconds,
+            "ranker": ranked.map { block($0) } as Any,
+            "ranker_minus_walk": difference.map { block($0) } as Any,
+            "ranker_coverage": ranked == nil ? nil : Double(rankedRecommended.count) / Double(max(catalogueSize, 1)) as Any,
+            "ranker_latency_p50_ms": ranked == nil ? nil : percentile(0.5, ofSorted: rankedLatencies.sorted()) as Any,
+            "ranker_latency_p99_ms": ranked == nil ? nil : percentile(0.99, ofSorted: rankedLatencies.sorted()) as Any,
             "graph_edges": setup.graph.stats.edges,
             "live_edges": setup.liveEdgesAdded.map { ["added": $0.added, "duplicates": $0.duplicates, "refused": $0.refused] as [String: Any] }
                 ?? NSNull() as Any,
@@ -326,11 +353,32 @@ extension EvaluationResult {
             Swift.print("  pruned by \(r.rule) \(r.parameter): \(r.edges) edges, \(r.pins) items, \(r.boards) users")
         }
         Swift.print("method        K   HR@K    NDCG@K  sampled HR@K  sampled NDCG@K")
-        for (name, s) in [("popularity", popularity), (name, walk)] {
+        var rows = [("popularity", popularity), (name, walk)]
+        if let ranked { rows.append(("+ ranker", ranked)) }
+        for (name, s) in rows {
             for k in ks {
                 Swift.print(String(format: "%-12@ %3d  %.4f  %.4f  %.4f        %.4f", name, k, s.mean(s.hr, k, users),
                                    s.mean(s.ndcg, k, users), s.mean(s.sampledHR, k, users), s.mean(s.sampledNDCG, k, users)))
             }
+        }
+        // Standard errors of the means, and of the paired difference with a ranker.
+        var seRows = [(name, walk)]
+        if let ranked, let difference { seRows += [("+ ranker", ranked), ("difference", difference)] }
+        for (name, s) in seRows {
+            for k in ks {
+                let m = (0..<4).map { s.standardError($0, k, users) }
+                Swift.print(String(format: "  s.e. %-12@ %3d  %.4f  %.4f  %.4f        %.4f", name, k, m[0], m[1], m[2], m[3]))
+            }
+        }
+        if let difference {
+            for k in ks {
+                Swift.print(String(format: "ranker - walk %3d  %+.4f %+.4f %+.4f       %+.4f", k, difference.mean(difference.hr, k, users),
+                                   difference.mean(difference.ndcg, k, users), difference.mean(difference.sampledHR, k, users),
+                                   difference.mean(difference.sampledNDCG, k, users)))
+            }
+            Swift.print(String(format: "walk + ranker latency p50 %.2f ms, p99 %.2f ms; coverage@%d %.3f",
+                               percentile(0.5, ofSorted: rankedLatencies.sorted()), percentile(0.99, ofSorted: rankedLatencies.sorted()),
+                               ks[0], Double(rankedRecommended.count) / Double(max(catalogueSize, 1))))
         }
         let j = json(setup)
         Swift.print(String(format: "coverage@%d %.3f; mean degree of recommended items %.1f (all items %.1f)", ks[0],

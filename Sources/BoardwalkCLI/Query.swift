@@ -42,6 +42,8 @@ struct WalkOptions: ParsableArguments {
     var method: WalkParameters.Method = .walk
     @Option(parsing: .unconditional, help: ArgumentHelp("Exact method only: exponent on transition probabilities (P3alpha's alpha), in [0, 2].", valueName: "e"))
     var exponent: Double = WalkParameters().exponent
+    @Option(parsing: .unconditional, help: ArgumentHelp("With a ranker: how many of the walk's best candidates it scores (default 500).", valueName: "n"))
+    var rankerTopN: Int?
 
     func parameters() throws -> WalkParameters {
         var p = WalkParameters()
@@ -69,6 +71,7 @@ struct WalkOptions: ParsableArguments {
         p.lenient = lenient
         p.method = method
         p.exponent = exponent
+        p.rankerTopN = rankerTopN
         return p
     }
 
@@ -142,6 +145,11 @@ struct Query: ParsableCommand {
     var verify = false
     @Flag(help: hugePagesHelp)
     var hugePages = false
+    @Option(help: ArgumentHelp("A learned ranker's model file (Tools/ranker/train.py): the walk's best candidates are re-ranked by it.",
+                               valueName: "file"))
+    var ranker: String?
+    @Flag(help: "With --json or --batch: each result also has its \"features\" (the ranker's inputs), named by \"feature_names\".")
+    var features = false
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -151,6 +159,7 @@ struct Query: ParsableCommand {
     func validate() throws {
         if batch == nil && pins.isEmpty && boards.isEmpty { throw ValidationError("give --pin or --board (or --batch)") }
         if batch == nil && titles { throw ValidationError("--titles goes with --batch (--json and the table always show titles)") }
+        if batch == nil && !json && features { throw ValidationError("--features goes with --json or --batch") }
         for p in pins { _ = try parseWeighted(p, what: "--pin") }
         for b in boards { _ = try parseWeighted(b, what: "--board") }
     }
@@ -160,7 +169,9 @@ struct Query: ParsableCommand {
             var options: OpenOptions = verify ? .verify : []
             if hugePages { options.insert(.hugePages) }
             let g = try Graph(path: graph, options: options)
-            let params = try walk.parameters()
+            var params = try walk.parameters()
+            params.ranker = try ranker.map { try Ranker(path: $0) }
+            params.features = features
             if let batch {
                 try runBatch(g, try liveEdges.apply(to: g, command: "query"), params, batch)
                 return
@@ -242,9 +253,10 @@ struct Query: ParsableCommand {
             out.write(byte: 10)
             try out.flushIfFull()
         }
+        let rankers = RankerCache()
         func answer(_ line: ArraySlice<UInt8>) throws {
             if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { return }
-            try emit(BatchRunner.answer(Data(line), graph: g, live: live, base: base, titles: titles))
+            try emit(BatchRunner.answer(Data(line), graph: g, live: live, base: base, titles: titles, rankers: rankers))
         }
         func newline(from start: Int) -> Int? {
             buffer.withUnsafeBufferPointer { p in

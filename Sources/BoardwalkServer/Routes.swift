@@ -124,9 +124,12 @@ struct Routes: Sendable {
         }
         var q: WalkRequest
         do {
-            q = try WalkRequest(json: Data(buffer: body), defaults: WalkParameters())
+            q = try WalkRequest(json: Data(buffer: body), defaults: state.defaults)
         } catch {
             return jsonError(.badRequest, "\(error)")
+        }
+        if q.rankerPath != nil {  // no request names a file
+            return jsonError(.badRequest, "ranker: the server ranks with the model it was started with (serve --ranker FILE); a request may not name one")
         }
         if scoring && q.candidates == nil {
             return jsonError(.badRequest, "candidates: /v1/score needs the pins to score (use /v1/recommend for recommendations)")
@@ -149,9 +152,9 @@ struct Routes: Sendable {
         let titles = ["1", "true"].contains(request.uri.queryParameters.get("titles") ?? "")
         do {
             if scoring {
-                let scores = try await live.score(q, pool: state.pool, deadline: deadline)
+                let s = try await live.score(q, pool: state.pool, deadline: deadline)
                 let us = (DispatchTime.now().uptimeNanoseconds - start) / 1000
-                return json(.ok, BatchJSON.scores(scores, elapsedMicroseconds: us))
+                return json(.ok, BatchJSON.scores(s.scores, features: s.features, elapsedMicroseconds: us))
             }
             let (r, g) = try await live.walk(q, pool: state.pool, deadline: deadline)
             if q.parameters.method == .walk { state.metrics.walked(r, requestedSteps: q.parameters.steps) }

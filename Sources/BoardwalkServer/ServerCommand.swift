@@ -74,6 +74,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Open (and reopen) the graph into 2 MiB pages, where walks run up to twice as fast; see README, Huge pages.")
     var hugePages = false
 
+    @Option(help: "A learned ranker's model file (Tools/ranker/train.py): every request is ranked by it. Requests may not name one.")
+    var ranker: String?
+
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port must be in 0...65535, not \(port)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
@@ -107,7 +110,9 @@ struct ServerCommand: AsyncParsableCommand {
         let logger = Logger(label: "boardwalk-server")
         let token = try adminTokenFile.map(readToken)
         let width = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        let state = ServerState(
+        var defaults = WalkParameters()
+        defaults.ranker = try ranker.map { try Ranker(path: $0) }
+        let state = ServerState(defaults: defaults,
             path: graph, options: openOptions, threads: width,
             maxInFlight: maxInFlight ?? 16 * width, deadlineMs: deadlineMs, maxBodyBytes: maxBodyBytes,
             maxEdgeBodyBytes: maxEdgeBodyBytes, maxWritesInFlight: maxWritesInFlight, liveMaxEdges: liveMaxEdges,

@@ -44,9 +44,13 @@ final class ServerState: Sendable {
     let draining = Atomic<Bool>(false)
     private let liveGraph = Mutex<LiveGraph?>(nil)
 
-    init(path: String, options: OpenOptions, threads: Int, maxInFlight: Int, deadlineMs: Double, maxBodyBytes: Int,
-         maxEdgeBodyBytes: Int, maxWritesInFlight: Int, liveMaxEdges: UInt64?,
+    /// The parameters of fields a request does not give (`--ranker`'s model).
+    let defaults: WalkParameters
+
+    init(defaults: WalkParameters, path: String, options: OpenOptions, threads: Int, maxInFlight: Int, deadlineMs: Double,
+         maxBodyBytes: Int, maxEdgeBodyBytes: Int, maxWritesInFlight: Int, liveMaxEdges: UInt64?,
          adminToken: [UInt8]?, metrics: ServerMetrics, accessLog: AccessLog) {
+        self.defaults = defaults
         self.path = path
         self.options = options
         self.pool = WalkPool(threads: threads)

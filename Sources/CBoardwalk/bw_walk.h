@@ -57,12 +57,15 @@ typedef struct vtable {
     uint64_t hshift;  /* 64 - log2(capacity) */
 } vtable;
 
-/* Accumulated over sources: sum of sqrt(V_q) and sum of V_q. */
+/* Accumulated over sources: sum of sqrt(V_q) and sum of V_q; and, for the
+ * ranker's features, how many sources reached the node and their summed
+ * weight (fold_source; 0 from the exact method). */
 typedef struct aslot {
     uint32_t key;
-    uint32_t pad;
+    uint32_t nsrc;
     double ssum;
     uint64_t visits;
+    double wsum;
 } aslot;
 
 typedef struct atable {
@@ -120,6 +123,8 @@ struct bw_walk_ctx {
 
     range_entry *rcache;   /* [0, RC_SIZE): pins, [RC_SIZE, 2 RC_SIZE): boards */
     uint32_t rgen;
+
+    double src_weight;     /* weight of the source being walked (fold_source, features) */
 
     /* Last run. */
     uint64_t steps_taken;
@@ -250,8 +255,10 @@ static inline aslot *at_slot(atable *t, uint32_t key) {
         if (s->key == VT_EMPTY) {
             if (full) return NULL;
             s->key = key;
+            s->nsrc = 0;
             s->ssum = 0.0;
             s->visits = 0;
+            s->wsum = 0.0;
             t->used[t->nused++] = (uint32_t)h;
             return s;
         }
@@ -312,6 +319,20 @@ BW_HIDDEN int bw_pow_table(double **table, double *table_e, double e);
 
 /** Sets the popularity penalty (beta, 0 = off) that selection applies. */
 BW_HIDDEN int bw_walk_prepare_penalty(bw_walk_ctx *ctx, const bw_view *g, double beta);
+
+/** What the last run holds about one node, for the ranker's features
+ * (features.c): visits, the score before and after the popularity penalty,
+ * and the number and summed weight of the sources that reached it. */
+typedef struct bw_walk_stats {
+    uint64_t visits;
+    double raw;     /* boosted score (visits without boosting; exact: mass) */
+    double score;   /* raw with the penalty, as the results report it */
+    uint32_t nsrc;  /* sources that reached it (exact: 0) */
+    double wsum;    /* their summed weight */
+} bw_walk_stats;
+
+/** Fills *out for a node of the last run (zeros when never reached). */
+BW_HIDDEN void bw_walk_lookup_stats(const bw_walk_ctx *ctx, bw_node node, int is_board, bw_walk_stats *out);
 
 /** The top results of the last run into ctx->hits (results.c). */
 BW_HIDDEN int bw_walk_select_top(bw_walk_ctx *ctx, uint32_t top, const bw_node *exclude,

@@ -11,6 +11,7 @@
 #include "boardwalk.h"
 #include "bw_delta.h"
 #include "bw_graph.h"
+#include "bw_rank.h"
 
 typedef struct bw_query_node {
     uint64_t id;
@@ -30,6 +31,9 @@ struct bw_query {
     int bias_set; /* bw_query_set_bias was called: no implied bias */
     char errmsg[256]; /* why the last call that changed the query failed; "" after a success */
     int cancelled; /* set from any thread: __atomic builtins only (bw_query_cancel) */
+    bw_ranker *ranker;     /* a reference of the query's own (features.c, ranker.c) */
+    uint32_t ranker_top_n; /* candidates it scores */
+    int features;          /* results carry features */
 };
 
 typedef struct bw_result_entry {
@@ -52,6 +56,8 @@ struct bw_results {
     uint64_t steps;
     uint64_t elapsed_us;
     int partial;
+    double *features; /* count rows of nfeatures, or NULL */
+    size_t nfeatures;
 };
 
 /* Grows *items (of `size` bytes each) to hold one more; 0 or BW_ENOMEM. */
@@ -130,6 +136,7 @@ void bw_query_free(bw_query *q) {
     free(q->nodes);
     free(q->exclude);
     free(q->candidates);
+    bw_ranker_close(q->ranker);
     free(q);
 }
 
@@ -335,6 +342,24 @@ int bw_query_add_candidate(bw_query *q, uint64_t pin) {
     return ok(q);
 }
 
+int bw_query_set_features(bw_query *q, int enabled) {
+    if (!q) return BW_EINVAL;
+    q->features = enabled != 0;
+    return ok(q);
+}
+
+int bw_query_set_ranker(bw_query *q, bw_ranker *ranker, uint32_t top_n) {
+    if (!q) return BW_EINVAL;
+    if (top_n > BW_MAX_RANKER_TOP_N)
+        return fail(q, BW_EINVAL, "ranker_top_n must be an integer from 1 to %u (0: the default, %u), not %u",
+                    BW_MAX_RANKER_TOP_N, BW_DEFAULT_RANKER_TOP_N, top_n);
+    bw_ranker *old = q->ranker;
+    q->ranker = bw_ranker_retain(ranker);
+    q->ranker_top_n = top_n ? top_n : BW_DEFAULT_RANKER_TOP_N;
+    bw_ranker_close(old);
+    return ok(q);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Running                                                                    */
 
@@ -370,7 +395,7 @@ static uint64_t node_id(const bw_graph *g, const bw_delta *d, int is_board, uint
 }
 
 static int run_query(const bw_graph *g, const bw_delta *d, const bw_query *q, bw_walk_ctx **out_ctx,
-                     bw_results **out) {
+                     bw_results **out, bw_feature_query **out_fq) {
     uint64_t t0 = now_ns();
     bw_results *r = calloc(1, sizeof *r);
     if (!r) return BW_ENOMEM;
@@ -434,6 +459,13 @@ static int run_query(const bw_graph *g, const bw_delta *d, const bw_query *q, bw
     if (!g->view.has_attributes) cfg.bias = 0.0;
     cfg.cancel = &q->cancelled;
     cfg.delta = d;
+    /* A ranker scores the walk's best max(top_n, top) candidates. */
+    if (q->ranker && q->ranker_top_n > cfg.top) cfg.top = q->ranker_top_n;
+    if (out_fq && (q->ranker || q->features) &&
+        (rc = bw_features_begin(out_fq, &g->view, d, &cfg, src, nsrc)) != 0) {
+        bw_graph_return_ctx(g, ctx);
+        goto done;
+    }
     rc = bw_walk_run(&g->view, ctx, &cfg, src, nsrc, ex, nex);
     if (rc) {
         bw_graph_return_ctx(g, ctx);
@@ -449,9 +481,59 @@ done:
     if (rc) {
         bw_results_free(r);
         r = NULL;
+        if (out_fq) {
+            bw_features_end(*out_fq);
+            *out_fq = NULL;
+        }
     }
     *out = r;
     return rc;
+}
+
+/* With features or a ranker: the features of n items (walk hits, or
+ * candidates with known[i] == 0 for those not in the graph), the model's
+ * scores, and order[]: the items best first (the walk's order without a
+ * ranker). Fills *out_features (n rows) and *out_scores (NULL without a
+ * ranker); the caller frees both. 0 or BW_ENOMEM / BW_ECORRUPT. */
+static int rank_items(const bw_query *q, const bw_feature_query *fq, const bw_walk_ctx *ctx,
+                      const bw_walk_hit *items, const uint8_t *known, size_t n, size_t *order,
+                      double **out_features, double **out_scores) {
+    *out_features = malloc((n ? n : 1) * BW_FEATURE_COUNT * sizeof **out_features);
+    *out_scores = q->ranker ? malloc((n ? n : 1) * sizeof **out_scores) : NULL;
+    if (!*out_features || (q->ranker && !*out_scores)) return BW_ENOMEM;
+    int rc = bw_features_compute(fq, ctx, items, known, n, *out_features);
+    if (rc) return rc;
+    for (size_t i = 0; i < n; i++) order[i] = i;
+    if (!q->ranker) return 0;
+    bw_ranker_eval_rows(q->ranker, *out_features, n, *out_scores);
+    for (size_t i = 0; known && i < n; i++)
+        if (!known[i]) (*out_scores)[i] = -HUGE_VAL;
+    return bw_rank_order(*out_scores, n, order);
+}
+
+/* The end of a run: the context back to the pool, the features' query
+ * freed, and the results handed over (or freed on an error). */
+static int finish_run(const bw_graph *g, bw_walk_ctx *ctx, bw_feature_query *fq, bw_results *r, int rc,
+                      bw_results **out_results) {
+    bw_graph_return_ctx(g, ctx);
+    bw_features_end(fq);
+    if (rc) {
+        bw_results_free(r);
+        return rc;
+    }
+    *out_results = r;
+    return 0;
+}
+
+/* Keeps the features of the entries the results return, in their order. */
+static int keep_features(bw_results *r, const double *features, const size_t *order, size_t count) {
+    r->features = malloc((count ? count : 1) * BW_FEATURE_COUNT * sizeof *r->features);
+    if (!r->features) return BW_ENOMEM;
+    for (size_t j = 0; j < count; j++)
+        memcpy(r->features + j * BW_FEATURE_COUNT, features + order[j] * BW_FEATURE_COUNT,
+               BW_FEATURE_COUNT * sizeof *features);
+    r->nfeatures = BW_FEATURE_COUNT;
+    return 0;
 }
 
 static int do_recommend(const bw_graph *g, const bw_delta *d, const bw_query *q, bw_results **out_results) {
@@ -459,24 +541,30 @@ static int do_recommend(const bw_graph *g, const bw_delta *d, const bw_query *q,
     if (!g || !q || !out_results) return BW_EINVAL;
     bw_walk_ctx *ctx = NULL;
     bw_results *r = NULL;
-    int rc = run_query(g, d, q, &ctx, &r);
+    bw_feature_query *fq = NULL;
+    int rc = run_query(g, d, q, &ctx, &r, &fq);
     if (rc) return rc;
     size_t n = 0;
     const bw_walk_hit *hits = bw_walk_results(ctx, &n);
+    double *features = NULL, *scores = NULL;
+    size_t *order = fq ? malloc((n ? n : 1) * sizeof *order) : NULL;
     r->entries = malloc((n ? n : 1) * sizeof *r->entries);
-    if (!r->entries) {
-        bw_graph_return_ctx(g, ctx);
-        bw_results_free(r);
-        return BW_ENOMEM;
+    if (!r->entries || (fq && !order)) rc = BW_ENOMEM;
+    if (!rc && fq) rc = rank_items(q, fq, ctx, hits, NULL, n, order, &features, &scores);
+    /* A ranker's candidates were more than the results return. */
+    const size_t count = q->ranker && n > q->cfg.top ? q->cfg.top : n;
+    if (!rc && q->features) rc = keep_features(r, features, order, count);
+    for (size_t j = 0; !rc && j < count; j++) {
+        const size_t i = order ? order[j] : j;
+        r->entries[j] = (bw_result_entry){node_id(g, d, hits[i].is_board, hits[i].node),
+                                          scores ? scores[i] : hits[i].score, hits[i].visits,
+                                          hits[i].is_board ? BW_BOARD : BW_PIN};
     }
-    for (size_t i = 0; i < n; i++) {
-        r->entries[i] = (bw_result_entry){node_id(g, d, hits[i].is_board, hits[i].node), hits[i].score,
-                                          hits[i].visits, hits[i].is_board ? BW_BOARD : BW_PIN};
-    }
-    r->count = n;
-    bw_graph_return_ctx(g, ctx);
-    *out_results = r;
-    return 0;
+    r->count = count;
+    free(order);
+    free(features);
+    free(scores);
+    return finish_run(g, ctx, fq, r, rc, out_results);
 }
 
 static int do_score(const bw_graph *g, const bw_delta *d, const bw_query *q, bw_results **out_results) {
@@ -484,26 +572,41 @@ static int do_score(const bw_graph *g, const bw_delta *d, const bw_query *q, bw_
     if (!g || !q || !out_results) return BW_EINVAL;
     bw_walk_ctx *ctx = NULL;
     bw_results *r = NULL;
-    int rc = run_query(g, d, q, &ctx, &r);
+    bw_feature_query *fq = NULL;
+    int rc = run_query(g, d, q, &ctx, &r, &fq);
     if (rc) return rc;
     size_t n = q->ncandidates;
     r->entries = malloc((n ? n : 1) * sizeof *r->entries);
-    if (!r->entries) {
-        bw_graph_return_ctx(g, ctx);
-        bw_results_free(r);
-        return BW_ENOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
+    bw_walk_hit *items = fq ? malloc((n ? n : 1) * sizeof *items) : NULL;
+    uint8_t *known = fq ? malloc(n ? n : 1) : NULL;
+    size_t *order = fq ? malloc((n ? n : 1) * sizeof *order) : NULL;
+    double *features = NULL, *scores = NULL;
+    if (!r->entries || (fq && (!items || !known || !order))) rc = BW_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++) {
         uint32_t idx;
         double score = 0.0;
         uint64_t visits = 0;
-        if (find_node(g, d, BW_PIN, q->candidates[i], &idx) == 0) bw_walk_lookup(ctx, idx, 0, &score, &visits);
+        const int found = find_node(g, d, BW_PIN, q->candidates[i], &idx) == 0;
+        if (found) bw_walk_lookup(ctx, idx, 0, &score, &visits);
+        if (fq) {
+            items[i] = (bw_walk_hit){found ? idx : 0, 0, score, visits};
+            known[i] = (uint8_t)found;
+        }
         r->entries[i] = (bw_result_entry){q->candidates[i], score, visits, BW_PIN};
     }
+    if (!rc && fq) rc = rank_items(q, fq, ctx, items, known, n, order, &features, &scores);
+    if (!rc && q->features) {
+        for (size_t i = 0; i < n; i++) order[i] = i; /* candidates keep their order */
+        rc = keep_features(r, features, order, n);
+    }
+    for (size_t i = 0; !rc && scores && i < n; i++) r->entries[i].score = scores[i];
     r->count = n;
-    bw_graph_return_ctx(g, ctx);
-    *out_results = r;
-    return 0;
+    free(items);
+    free(known);
+    free(order);
+    free(features);
+    free(scores);
+    return finish_run(g, ctx, fq, r, rc, out_results);
 }
 
 int bw_recommend(const bw_graph *g, const bw_query *q, bw_results **out_results) {
@@ -553,8 +656,20 @@ int bw_results_unknown(const bw_results *r, size_t index, int *out_kind, uint64_
     return 0;
 }
 
+size_t bw_results_feature_count(const bw_results *r) { return r ? r->nfeatures : 0; }
+
+int bw_results_features(const bw_results *r, size_t index, double *out_values, size_t count) {
+    if (!r || (!out_values && count)) return BW_EINVAL;
+    if (!r->features) return BW_ENODATA;
+    if (index >= r->count) return BW_ERANGE;
+    const size_t m = count < r->nfeatures ? count : r->nfeatures;
+    memcpy(out_values, r->features + index * r->nfeatures, m * sizeof *out_values);
+    return 0;
+}
+
 void bw_results_free(bw_results *r) {
     if (!r) return;
+    free(r->features);
     free(r->entries);
     free(r->unknown);
     free(r);

@@ -232,15 +232,17 @@ BW_HIDDEN int bw_walk_partial(const bw_walk_ctx *ctx) {
     return ctx ? ctx->partial : 0;
 }
 
-BW_HIDDEN void bw_walk_lookup(const bw_walk_ctx *ctx, bw_node node, int is_board,
-                              double *out_score, uint64_t *out_visits) {
-    double score = 0.0;
+BW_HIDDEN void bw_walk_lookup_stats(const bw_walk_ctx *ctx, bw_node node, int is_board, bw_walk_stats *out) {
+    double score = 0.0, wsum = 0.0;
     uint64_t visits = 0;
+    uint32_t nsrc = 0;
     if (ctx && ctx->mode == MODE_SINGLE) {
         const vslot *v = node == VT_EMPTY ? NULL : vt_find(is_board ? &ctx->boards : &ctx->pins, node);
         if (v) {
             visits = v->count + ovf_extra(ctx, node, is_board ? 1u : 0u);
             score = (double)visits;
+            nsrc = 1; /* the one source that walked */
+            wsum = ctx->src_weight;
         }
     } else if (ctx && ctx->mode == MODE_EXACT) {
         if (ctx->xdense) {
@@ -261,9 +263,21 @@ BW_HIDDEN void bw_walk_lookup(const bw_walk_ctx *ctx, bw_node node, int is_board
         if (a) {
             visits = a->visits;
             score = ctx->boost ? a->ssum * a->ssum : (double)a->visits;
+            nsrc = a->nsrc;
+            wsum = a->wsum;
         }
     }
-    if (ctx && visits) score = penalized(ctx, node, is_board, score);
-    if (out_score) *out_score = score;
-    if (out_visits) *out_visits = visits;
+    out->visits = visits;
+    out->raw = score;
+    out->score = ctx && visits ? penalized(ctx, node, is_board, score) : score;
+    out->nsrc = nsrc;
+    out->wsum = wsum;
+}
+
+BW_HIDDEN void bw_walk_lookup(const bw_walk_ctx *ctx, bw_node node, int is_board,
+                              double *out_score, uint64_t *out_visits) {
+    bw_walk_stats st;
+    bw_walk_lookup_stats(ctx, node, is_board, &st);
+    if (out_score) *out_score = st.score;
+    if (out_visits) *out_visits = st.visits;
 }

@@ -120,12 +120,15 @@ static BW_ALWAYS_INLINE uint32_t vt_bump(bw_walk_ctx *ctx, vtable *restrict t, u
     return c;
 }
 
-/* Adds one source's count V to a node's totals. -1 when out of memory. */
-static int at_add(atable *t, uint32_t key, uint64_t v) {
+/* Adds one source's count V (and the source, of weight w) to a node's
+ * totals. -1 when out of memory. */
+static int at_add(atable *t, uint32_t key, uint64_t v, double w) {
     aslot *s = at_slot(t, key);
     if (!s) return -1;
     s->ssum += sqrt((double)v);
     s->visits += v;
+    s->nsrc++;
+    s->wsum += w;
     return 0;
 }
 
@@ -702,7 +705,7 @@ static int fold_source(bw_walk_ctx *ctx) {
             const vslot *v = &t->slot[t->used[i]];
             uint64_t n = v->count;
             if (BW_UNLIKELY(ctx->novf > 0)) n += ovf_extra(ctx, v->key, (uint32_t)side);
-            if (at_add(a, v->key, n) != 0) return BW_ENOMEM;
+            if (at_add(a, v->key, n, ctx->src_weight) != 0) return BW_ENOMEM;
         }
         vt_clear(t);
     }
@@ -864,6 +867,7 @@ BW_HIDDEN int bw_walk_run(const bw_view *g, bw_walk_ctx *ctx, const bw_walk_conf
         s.steps = ctx->steps[i];
         s.board = sources[i].is_board;
         s.seed = bw_mix64(cfg->seed ^ bw_mix64(0x632BE59BD9B4E019ull + (uint64_t)i));
+        ctx->src_weight = sources[i].weight;
         if (cfg->delta) {
             s.home = sources[i].node;
             s.home_pos = 0;

@@ -118,6 +118,25 @@ step "compile test_abi.c + Sources/CBoardwalk/*.c with -fsanitize=thread" \
   Tests/c/test_abi.c Sources/CBoardwalk/*.c -llmdb -lm -pthread
 [ -x "$tmp/test_abi_tsan" ] && run_prog "TSan" "$tmp/test_abi_tsan" "${test_args[@]}"
 
+# Features and learned rankers (test_ranker.c): against the installed
+# library, then with the sources compiled in under ASan + UBSan and TSan.
+mkdir -p "$tmp/models"
+step "compile test_ranker.c with \$(pkg-config --cflags --libs boardwalk)" \
+  cc "${warn[@]}" -O2 -o "$tmp/test_ranker" Tests/c/test_ranker.c $(pkg-config --cflags --libs boardwalk) -pthread -lm
+[ -x "$tmp/test_ranker" ] && run_prog "shared library" env LD_LIBRARY_PATH="$prefix/lib" "$tmp/test_ranker" "$graph" "$tmp/models"
+step "compile test_ranker.c + Sources/CBoardwalk/*.c with -fsanitize=address,undefined" \
+  cc "${warn[@]}" "${san[@]}" -D_GNU_SOURCE -I Sources/CBoardwalk/include -o "$tmp/test_ranker_san" \
+  Tests/c/test_ranker.c Sources/CBoardwalk/*.c -llmdb -lm -pthread
+[ -x "$tmp/test_ranker_san" ] && run_prog "ASan + UBSan" "$tmp/test_ranker_san" "$graph" "$tmp/models"
+step "compile test_ranker.c + Sources/CBoardwalk/*.c with -fsanitize=address,undefined -DBW_EXACT_DENSE_MAX=0" \
+  cc "${warn[@]}" "${san[@]}" -D_GNU_SOURCE -DBW_EXACT_DENSE_MAX=0 -I Sources/CBoardwalk/include -o "$tmp/test_ranker_hashed" \
+  Tests/c/test_ranker.c Sources/CBoardwalk/*.c -llmdb -lm -pthread
+[ -x "$tmp/test_ranker_hashed" ] && run_prog "ASan + UBSan, hashed accumulators" "$tmp/test_ranker_hashed" "$graph" "$tmp/models"
+step "compile test_ranker.c + Sources/CBoardwalk/*.c with -fsanitize=thread" \
+  cc "${warn[@]}" "${tsan[@]}" -D_GNU_SOURCE -I Sources/CBoardwalk/include -o "$tmp/test_ranker_tsan" \
+  Tests/c/test_ranker.c Sources/CBoardwalk/*.c -llmdb -lm -pthread
+[ -x "$tmp/test_ranker_tsan" ] && run_prog "TSan" "$tmp/test_ranker_tsan" "$graph" "$tmp/models"
+
 # Hot swap under load, lifetimes, open files, many readers and processes:
 # against the installed library, then under ASan + UBSan and under TSan.
 step "build a second graph for swapping (the sample, two boards per pin)" \

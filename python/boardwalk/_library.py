@@ -34,6 +34,13 @@ class _Results(ctypes.Structure):
 
 GraphP = ctypes.POINTER(_Graph)
 QueryP = ctypes.POINTER(_Query)
+
+
+class _Ranker(ctypes.Structure):
+    pass
+
+
+RankerP = ctypes.POINTER(_Ranker)
 ResultsP = ctypes.POINTER(_Results)
 LiveP = ctypes.POINTER(_Live)
 
@@ -112,6 +119,19 @@ PROTOTYPES = {
     "bw_results_unknown_count": (_size, [ResultsP]),
     "bw_results_unknown": (_c_int, [ResultsP, _size, _P(_c_int), _P(_u64)]),
     "bw_results_free": (None, [ResultsP]),
+    "bw_results_feature_count": (_size, [ResultsP]),
+    "bw_results_features": (_c_int, [ResultsP, _size, ctypes.POINTER(ctypes.c_double), _size]),
+    "bw_query_set_features": (_c_int, [QueryP, _c_int]),
+    "bw_query_set_ranker": (_c_int, [QueryP, RankerP, _u32]),
+    "bw_feature_count": (_u32, []),
+    "bw_feature_name": (_str, [_u32]),
+    "bw_ranker_open": (_c_int, [_str, _P(RankerP), ctypes.c_char_p, _size]),
+    "bw_ranker_load": (_c_int, [ctypes.c_char_p, _size, _P(RankerP), ctypes.c_char_p, _size]),
+    "bw_ranker_close": (None, [RankerP]),
+    "bw_ranker_kind": (_u32, [RankerP]),
+    "bw_ranker_input_count": (_u32, [RankerP]),
+    "bw_ranker_input_name": (_str, [RankerP, _u32]),
+    "bw_ranker_score": (_c_int, [RankerP, ctypes.POINTER(ctypes.c_double), _size, ctypes.POINTER(ctypes.c_double)]),
 }
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from . import errors
-from ._library import GraphP, LiveP, QueryP, ResultsP, lib
+from ._library import GraphP, LiveP, QueryP, RankerP, ResultsP, lib
 from .errors import (
     BW_EINVAL,
     BW_ENODATA,
@@ -136,12 +136,41 @@ class Recommendations(list):
     """The list of Recommendation tuples from Graph.recommend, best first, with
     the walk's counters: ``steps``, ``elapsed_us``, ``partial`` (the time
     budget cut the walk short) and ``unknown`` ((kind, id) pairs skipped in
-    lenient mode)."""
+    lenient mode); with features=True, ``features``: one list of floats per
+    entry, in ``feature_names()`` order (else None)."""
 
     steps = 0
     elapsed_us = 0
     partial = False
     unknown = ()
+    features = None
+
+
+class Scores(list):
+    """The list of scores from Graph.score, in candidate order; with
+    features=True, ``features``: one list of floats per candidate, in
+    ``feature_names()`` order (else None)."""
+
+    features = None
+
+
+def feature_names():
+    """The names of the candidate features the library computes, in the order
+    of Recommendations.features (bw_feature_name); boardwalk.h defines each."""
+    return [_text(lib.bw_feature_name(i)) for i in range(lib.bw_feature_count())]
+
+
+def _read_features(r):
+    """The feature rows of a results handle, or None when it has none."""
+    m = lib.bw_results_feature_count(r)
+    if m == 0:
+        return None
+    row = (ctypes.c_double * m)()
+    out = []
+    for i in range(lib.bw_results_count(r)):
+        _check(lib.bw_results_features(r, i, row, m))
+        out.append(list(row))
+    return out
 
 
 def _text(p):
@@ -630,7 +659,7 @@ class Graph:
     def recommend(self, pins, boards=None, *, steps=DEFAULT, restart=DEFAULT, top=DEFAULT, early_stop=DEFAULT,
                   popularity_penalty=DEFAULT, boost=True, bias=None, language=None, topic=None, seed=0,
                   time_budget_ms=None, exclude=(), include_boards=False, lenient=False, method="walk",
-                  exponent=DEFAULT, _runner=None):
+                  exponent=DEFAULT, ranker=None, ranker_top_n=DEFAULT, features=False, _runner=None):
         """Pixie's random walk from weighted query pins (and boards): the best
         pins, best first, as a list of Recommendation(id, score, visits).
 
@@ -648,6 +677,10 @@ class Graph:
         ``exponent``; see bw_query_set_method: no sampling, cheap on small
         catalogues, dear on large graphs; steps, restart, early_stop, boost
         and seed do not apply).
+        ranker: a boardwalk.Ranker that re-ranks the walk's best
+        max(ranker_top_n, top) candidates (ranker_top_n: the library's default,
+        500); each result's score is then the model's. features: the result
+        carries each entry's features (``features``, in feature_names() order).
         Ties are broken by ascending id; the same graph, query and seed give
         the same list on any thread and in any process (bw_recommend).
         """
@@ -656,6 +689,7 @@ class Graph:
                                               lenient, (), method, exponent)
         r = None
         try:
+            _apply_ranking(q, ranker, ranker_top_n, features)
             r = self._run(_runner or lib.bw_recommend, q, pin_list, board_list)
             out = Recommendations()
             pid, score, visits, kind = ctypes.c_uint64(), ctypes.c_double(), ctypes.c_uint64(), ctypes.c_int()
@@ -672,6 +706,7 @@ class Graph:
                 _check(lib.bw_results_unknown(r, i, ctypes.byref(kind), ctypes.byref(pid)))
                 unknown.append((_KIND_NAMES.get(kind.value, PIN), int(pid.value)))
             out.unknown = tuple(unknown)
+            out.features = _read_features(r)
             return out
         finally:
             lib.bw_results_free(r)
@@ -679,23 +714,28 @@ class Graph:
 
     def score(self, candidates, pins, boards=None, *, steps=DEFAULT, restart=DEFAULT, early_stop=DEFAULT,
               popularity_penalty=DEFAULT, boost=True, bias=None, language=None, topic=None, seed=0,
-              time_budget_ms=None, exclude=(), lenient=False, method="walk", exponent=DEFAULT, _runner=None):
+              time_budget_ms=None, exclude=(), lenient=False, method="walk", exponent=DEFAULT, ranker=None,
+              ranker_top_n=DEFAULT, features=False, _runner=None):
         """Runs the same walk as recommend() and returns the score of each
         candidate pin, in order (0.0 for a pin never reached or not in the
         graph), with the popularity penalty applied as in recommend()
-        (bw_score)."""
+        (bw_score); with a ranker, the model's scores (-inf for a pin not in
+        the graph). A Scores list: with features=True its ``features`` holds
+        each candidate's features."""
         cands = [_id(c, "candidate pin") for c in candidates]
         q, pin_list, board_list = self._query(pins, boards, steps, restart, DEFAULT, early_stop, popularity_penalty,
                                               boost, bias, language, topic, seed, time_budget_ms, exclude, False,
                                               lenient, cands, method, exponent)
         r = None
         try:
+            _apply_ranking(q, ranker, ranker_top_n, features)
             r = self._run(_runner or lib.bw_score, q, pin_list, board_list)
             score = ctypes.c_double()
-            scores = []
+            scores = Scores()
             for i in range(lib.bw_results_count(r)):
                 _check(lib.bw_results_get(r, i, None, ctypes.byref(score), None))
                 scores.append(float(score.value))
+            scores.features = _read_features(r)
             return scores
         finally:
             lib.bw_results_free(r)
@@ -869,3 +909,81 @@ def _raise_open_error(rc, message, path):
     if rc > 0:
         raise _error(rc, detail, filename=path)
     raise _error(rc, detail)
+
+
+class Ranker:
+    """A learned ranker: a model file (Tools/ranker/train.py) loaded into the
+    C library (bw_ranker_open), which re-ranks the walk's best candidates by
+    their features when passed as ``ranker=`` to Graph.recommend or
+    Graph.score. It never changes once loaded: one Ranker serves any number
+    of threads and queries (each query holds its own reference in C, so
+    close() while queries run is safe). Raises CorruptGraphError (a damaged
+    or truncated file, not a model), FormatVersionError, NotFoundError (an
+    input names a feature this library does not compute),
+    InvalidArgumentError (a NaN weight) or GraphOSError (a missing file),
+    each with the library's message."""
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+        self._handle = None
+        handle = RankerP()
+        message = ctypes.create_string_buffer(_MESSAGE_BYTES)
+        rc = lib.bw_ranker_open(os.fsencode(self.path), ctypes.byref(handle), message, _MESSAGE_BYTES)
+        _raise_open_error(rc, message, self.path)
+        self._handle = handle
+
+    @property
+    def kind(self):
+        """"linear" or "trees" (bw_ranker_kind)."""
+        return "trees" if lib.bw_ranker_kind(self._live()) == 2 else "linear"
+
+    @property
+    def inputs(self):
+        """The features the model reads, in the model's order."""
+        h = self._live()
+        return [_text(lib.bw_ranker_input_name(h, i)) for i in range(lib.bw_ranker_input_count(h))]
+
+    def score(self, features):
+        """The model's score of one feature row (floats in feature_names()
+        order, as Recommendations.features holds them) (bw_ranker_score)."""
+        values = [_real(x, "feature") for x in features]
+        arr = (ctypes.c_double * max(len(values), 1))(*values)
+        out = ctypes.c_double()
+        rc = lib.bw_ranker_score(self._live(), arr, len(values), ctypes.byref(out))
+        if rc != 0:
+            raise _invalid(f"a feature row has {lib.bw_feature_count()} finite values, not {len(values)}"
+                           + (" with a NaN" if any(math.isnan(v) for v in values) else ""))
+        return out.value
+
+    def _live(self):
+        if self._handle is None:
+            raise _error(BW_EINVAL, f"ranker {self.path} is closed", cls=GraphClosedError)
+        return self._handle
+
+    def close(self):
+        """Drops this object's reference (bw_ranker_close); queries that hold
+        the ranker keep theirs. Calling it again does nothing."""
+        handle, self._handle = self._handle, None
+        if handle:
+            lib.bw_ranker_close(handle)
+
+    __enter__, __exit__ = _enter, _exit
+
+    def __del__(self):
+        _release_handle(self, lib.bw_ranker_close if lib is not None else None)
+
+    def __repr__(self):
+        return f"<boardwalk.Ranker {self.path!r} {'closed' if self._handle is None else self.kind}>"
+
+
+def _apply_ranking(q, ranker, ranker_top_n, features):
+    """Sets the query's features flag and ranker (the C setters hold the rules)."""
+    if features:
+        _check(lib.bw_query_set_features(q, 1))
+    if ranker is not None or ranker_top_n is not DEFAULT:
+        if ranker is not None and not isinstance(ranker, Ranker):
+            raise TypeError(f"ranker must be a boardwalk.Ranker, not {type(ranker).__name__}")
+        n = 0 if ranker_top_n is DEFAULT else _uint(ranker_top_n, _U32_MAX, "ranker_top_n")
+        rc = lib.bw_query_set_ranker(q, ranker._live() if ranker is not None else None, n)
+        if rc != 0:
+            raise _error(rc, _text(lib.bw_query_errmsg(q)) or None)

@@ -41,7 +41,8 @@
  *   4. Results come back through parameters named out_*. On failure an out_
  *      handle is set to NULL and other out_ values are left unspecified.
  *   5. Every allocation has exactly one free function (bw_graph_close,
- *      bw_query_free, bw_results_free), and each accepts NULL as a no-op.
+ *      bw_query_free, bw_results_free, bw_ranker_close), and each accepts
+ *      NULL as a no-op.
  *   6. No function aborts, exits, raises a signal or prints: not on bad
  *      input, not on a corrupt file, not when memory runs out. A NULL where a
  *      handle or out_ pointer is required gives BW_EINVAL.
@@ -578,6 +579,205 @@ BW_API int bw_query_cancelled(const bw_query *query);
 BW_API int bw_query_uncancel(bw_query *query);
 
 /* ------------------------------------------------------------------------ */
+/* Features and learned rankers                                               */
+
+/** Candidate features: what the walk knows about each candidate, computed
+ * in C for every result of bw_recommend() (the walk's top candidates) and
+ * every candidate of bw_score(), when the query asks for them
+ * (bw_query_set_features) or has a ranker (bw_query_set_ranker). A team
+ * logs them (`boardwalk query --json --features`, "features": true in a
+ * batch line) and trains a model on them (Tools/ranker/train.py); the
+ * model file names the features it reads, so a model never depends on
+ * their order here, and features added later (such as the recency of a
+ * candidate's newest live edge) need no new model format.
+ *
+ * Index, name and meaning (walk method; the exact method's differences
+ * last). W is the summed weight of the query's walking nodes (known, weight
+ * > 0); "the user's" language or topic is the one the query sets
+ * (bw_query_set_preference / bw_query_set_bias), else the W-weighted
+ * majority of the query nodes' known ones (ties: the lower code).
+ *   0 score          the candidate's score as the results report it
+ *                    (boosted visits divided by degree^popularity_penalty)
+ *   1 boosted_score  (sum over query nodes q of sqrt(V_q))^2, no penalty
+ *                    (the visit count when boosting is off)
+ *   2 visits         visits from all query nodes together
+ *   3 visit_share    visits / steps walked
+ *   4 sources        how many query nodes' walks reached it
+ *   5 source_weight  those nodes' summed weight / W (0 ... 1)
+ *   6 degree         its number of boards (a board's: pins), live edges
+ *                    included on a bw_live
+ *   7 language_match 1 when its language is the user's, else 0 (also when
+ *                    either is unknown or the graph has no attributes)
+ *   8 topic_match    the same for the topic
+ *   9 language_share the weight / W of query nodes with its language (0
+ *                    when unknown)
+ *  10 topic_share    the same for its topic
+ *  11 exact_score    the exact 3-step probability query -> board -> it
+ *                    (BW_METHOD_EXACT's score with exponent 1 and no
+ *                    penalty), when cheap: computed when the query pins'
+ *                    degrees sum to at most BW_FEATURE_EXACT_MAX_WORK
+ *                    (a rule on the query alone, so that a candidate's
+ *                    value never depends on the others scored with it),
+ *                    else 0; it then costs one lookup per board of each
+ *                    candidate; never computed over live edges (bw_live_*)
+ *  12 exact_computed 1 when exact_score was computed for this query, else 0
+ *  13 query_size     number of walking query nodes (distinct, known,
+ *                    weight > 0)
+ *  14 exact_penalized_score  exact_score / degree^popularity_penalty (the
+ *                    query's penalty): RP3beta's score, 0 when not computed
+ * With BW_METHOD_EXACT: boosted_score and visit_share are the unpenalized
+ * 3-step probability, visits the number of boards it was reached through,
+ * sources and source_weight 0. A candidate of bw_score() that is not in
+ * the graph has every feature 0. Features are finite numbers, never NaN.
+ *
+ * Cost: a few hash lookups per candidate plus the exact score's work
+ * (BENCHMARKS.md, "Learned ranker"). */
+#define BW_FEATURE_SCORE 0
+#define BW_FEATURE_BOOSTED_SCORE 1
+#define BW_FEATURE_VISITS 2
+#define BW_FEATURE_VISIT_SHARE 3
+#define BW_FEATURE_SOURCES 4
+#define BW_FEATURE_SOURCE_WEIGHT 5
+#define BW_FEATURE_DEGREE 6
+#define BW_FEATURE_LANGUAGE_MATCH 7
+#define BW_FEATURE_TOPIC_MATCH 8
+#define BW_FEATURE_LANGUAGE_SHARE 9
+#define BW_FEATURE_TOPIC_SHARE 10
+#define BW_FEATURE_EXACT_SCORE 11
+#define BW_FEATURE_EXACT_COMPUTED 12
+#define BW_FEATURE_QUERY_SIZE 13
+#define BW_FEATURE_EXACT_PENALIZED_SCORE 14
+/** The number of features this library computes (bw_feature_count() at run
+ * time: a binding built against an older header asks the library). */
+#define BW_FEATURE_COUNT 15
+/** The exact_score rule: computed when the query pins' degrees (plus one
+ * per query board) sum to at most this many adjacency entries. */
+#define BW_FEATURE_EXACT_MAX_WORK 65536u
+
+/** BW_FEATURE_COUNT, from the library. Thread-safe. */
+BW_API uint32_t bw_feature_count(void);
+/** The name of feature `index` (static, NUL-terminated), NULL past the
+ * last. Thread-safe. */
+BW_API const char *bw_feature_name(uint32_t index);
+/** The index of a feature by name. Errors: BW_EINVAL (NULL), BW_ENOTFOUND. */
+BW_API int bw_feature_index(const char *name, uint32_t *out_index);
+
+/** Whether results carry the features of each entry (0, default: no):
+ * bw_results_feature_count() and bw_results_features().
+ * Errors: BW_EINVAL (NULL query). */
+BW_API int bw_query_set_features(bw_query *query, int enabled);
+
+/** A learned ranker: a model loaded from a model file (written by
+ * Tools/ranker/train.py), applied in C to the walk's candidates. No Python
+ * or other runtime is needed at query time.
+ *
+ * Model file, format version 1 (all integers little-endian, doubles IEEE
+ * 754 binary64 little-endian; Tools/ranker/train.py's model_bytes writes it):
+ *   offset 0   8 bytes  magic "BWRANKER"
+ *          8   u32      format version, BW_RANKER_FORMAT_VERSION
+ *         12   u32      kind: BW_RANKER_LINEAR or BW_RANKER_TREES
+ *         16   u32      n, the number of inputs (1 ... BW_RANKER_MAX_INPUTS)
+ *         20   u32      output: BW_RANKER_OUTPUT_RAW, or
+ *                       BW_RANKER_OUTPUT_LOGISTIC (1 / (1 + e^-raw))
+ *         24   u64      body bytes: everything after this 32-byte header
+ *                       up to the checksum
+ *         32   n inputs of 40 bytes: a feature name (32 bytes, NUL-padded,
+ *                       at least one NUL), u32 transform
+ *                       (BW_RANKER_IDENTITY; BW_RANKER_LOG1P:
+ *                       sign(x) * ln(1 + |x|); BW_RANKER_LOG:
+ *                       ln(max(x, 0) + 1e-12), for probabilities), u32 0
+ *   linear:    f64 bias, then n f64 weights: raw = bias + sum w_i x_i
+ *   trees:     f64 base, u32 tree count (1 ... BW_RANKER_MAX_TREES), u32 0,
+ *              then per tree: u32 node count m (1 ... BW_RANKER_MAX_NODES),
+ *              u32 0, and m nodes of 24 bytes: u32 input (0xFFFFFFFF for a
+ *              leaf), u32 left, u32 right, u32 0, f64 value (a split's
+ *              threshold, a leaf's value). From node 0, x_input <= value
+ *              goes to left, else right; children have larger indices
+ *              than their node (so every path ends), leaves have 0, 0.
+ *              raw = base + the sum of the leaves reached.
+ *   last 4 bytes: u32 CRC-32 (IEEE 802.3, as zlib's crc32) of every byte
+ *              before it.
+ * x_i is input i's feature after its transform. A model's score is raw,
+ * or its logistic; higher ranks first.
+ *
+ * Threads and lifetime: a ranker never changes once loaded; any number of
+ * threads may use one ranker and any number of queries may hold it at
+ * once. It is reference-counted: bw_ranker_open() returns one reference,
+ * bw_ranker_retain() and bw_query_set_ranker() take one each, and
+ * bw_ranker_close() and bw_query_free() (or replacing the query's ranker)
+ * drop one; it is freed with the last, so a caller may close its own
+ * reference while queries still use the ranker. */
+typedef struct bw_ranker bw_ranker;
+
+#define BW_RANKER_FORMAT_VERSION 1u
+#define BW_RANKER_LINEAR 1u
+#define BW_RANKER_TREES 2u
+#define BW_RANKER_OUTPUT_RAW 0u
+#define BW_RANKER_OUTPUT_LOGISTIC 1u
+#define BW_RANKER_IDENTITY 0u
+#define BW_RANKER_LOG1P 1u
+#define BW_RANKER_LOG 2u
+#define BW_RANKER_MAX_INPUTS 256u
+#define BW_RANKER_MAX_TREES 100000u
+#define BW_RANKER_MAX_NODES (1u << 20)
+#define BW_RANKER_MAX_FILE_BYTES (256ull << 20)
+/** Candidates a ranker scores by default (bw_query_set_ranker, top_n 0),
+ * and at most. */
+#define BW_DEFAULT_RANKER_TOP_N 500u
+#define BW_MAX_RANKER_TOP_N 100000u
+
+/** Loads the model file at `path` and sets *out_ranker. Every byte is
+ * checked: the magic, the version, the CRC-32, the sizes (the input count
+ * against the body: a model written for another number of features is
+ * refused), every input's name against this library's features (an unknown
+ * name, e.g. from a newer library, is refused naming it), duplicate
+ * inputs, transforms, tree structure (indices in range, children after
+ * their node), and every weight, threshold and leaf value finite (NaN and
+ * infinities are refused). On failure a NUL-terminated message for people
+ * goes to out_message ("model.bwr: input 3 \"newest_edge_age\" is not a
+ * feature of this library (its features: ...)").
+ * Errors: BW_EINVAL (NULL path or out_ranker; a NaN or infinite weight,
+ * threshold or leaf; an unknown transform or output), errno values
+ * (ENOENT ...), BW_ECORRUPT (not a model file, truncated, checksum or
+ * structure wrong), BW_EVERSION (another format version), BW_ENOTFOUND (an
+ * input names no feature of this library), BW_ELIMIT (past the
+ * BW_RANKER_MAX_* limits), BW_ENOMEM. Free with bw_ranker_close(). */
+BW_API int bw_ranker_open(const char *path, bw_ranker **out_ranker, char *out_message,
+                          size_t message_capacity);
+/** bw_ranker_open() from `size` bytes in memory (copied; the caller keeps
+ * its buffer). Errors as bw_ranker_open. */
+BW_API int bw_ranker_load(const void *data, size_t size, bw_ranker **out_ranker, char *out_message,
+                          size_t message_capacity);
+/** Takes another reference. Returns `ranker` (NULL for NULL). Thread-safe. */
+BW_API bw_ranker *bw_ranker_retain(bw_ranker *ranker);
+/** Drops one reference; the last frees the ranker. NULL is a no-op.
+ * Thread-safe with respect to other references. */
+BW_API void bw_ranker_close(bw_ranker *ranker);
+/** BW_RANKER_LINEAR or BW_RANKER_TREES (0 for NULL). */
+BW_API uint32_t bw_ranker_kind(const bw_ranker *ranker);
+/** Number of inputs (0 for NULL), and input `index`'s feature name (NULL
+ * past the last; the string lives as long as the ranker). */
+BW_API uint32_t bw_ranker_input_count(const bw_ranker *ranker);
+BW_API const char *bw_ranker_input_name(const bw_ranker *ranker, uint32_t index);
+/** The model's score of one feature vector: `count` values in this
+ * library's feature order (count must be bw_feature_count()), as
+ * bw_results_features() gives them. Thread-safe.
+ * Errors: BW_EINVAL (NULL, wrong count, a NaN value). */
+BW_API int bw_ranker_score(const bw_ranker *ranker, const double *features, size_t count,
+                           double *out_score);
+
+/** Attaches a ranker (taking a reference; NULL detaches it). The walk then
+ * keeps its best max(top_n, top) candidates, the ranker scores them from
+ * their features, and bw_recommend() returns the best `top` by the model's
+ * score (ties in the walk's order), each entry's score being the model's
+ * and visits the walk's; bw_score() returns the model's score of each
+ * candidate (-infinity for one that is not in the graph). top_n 0 means
+ * BW_DEFAULT_RANKER_TOP_N; otherwise 1 ... BW_MAX_RANKER_TOP_N.
+ * Errors: BW_EINVAL (NULL query, top_n out of range; bw_query_errmsg says
+ * why). */
+BW_API int bw_query_set_ranker(bw_query *query, bw_ranker *ranker, uint32_t top_n);
+
+/* ------------------------------------------------------------------------ */
 /* Live graphs: replacing the graph under running queries                    */
 
 /** A live graph: one current graph that can be replaced at any time while
@@ -782,6 +982,14 @@ BW_API uint64_t bw_results_elapsed_us(const bw_results *results);
 BW_API size_t bw_results_unknown_count(const bw_results *results);
 /** The `index`th unknown id and its kind. Errors: BW_ERANGE, BW_EINVAL. */
 BW_API int bw_results_unknown(const bw_results *results, size_t index, int *out_kind, uint64_t *out_id);
+/** Number of features per entry: bw_feature_count() when the query asked
+ * for features (bw_query_set_features), else 0 (0 for NULL). */
+BW_API size_t bw_results_feature_count(const bw_results *results);
+/** Copies entry `index`'s features (in bw_feature_name order) to
+ * out_values: min(count, bw_results_feature_count()) values.
+ * Errors: BW_EINVAL (NULL results, NULL out_values with count > 0),
+ * BW_ERANGE, BW_ENODATA (the query did not ask for features). */
+BW_API int bw_results_features(const bw_results *results, size_t index, double *out_values, size_t count);
 /** Frees results. NULL is a no-op. */
 BW_API void bw_results_free(bw_results *results);
 
